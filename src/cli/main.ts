@@ -1,0 +1,34 @@
+import { Command, CommanderError } from "commander";
+import { commands } from "./commands.js";
+import { EX_SOFTWARE, EX_USAGE, ExitError } from "./sysexits.js";
+
+const program = new Command("loft")
+  .description("Loft mail store server")
+  .option(
+    "-c, --config <file>",
+    "config file (else $LOFT_CONFIG, else ./loft.toml, else the embedded default)",
+  )
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Help and version print and exit 0; usage errors were already printed by commander.
+    process.exitCode = err.exitCode === 0 ? 0 : EX_USAGE;
+  } else if (
+    err instanceof ExitError ||
+    (err instanceof Error && typeof (err as { exitCode?: unknown }).exitCode === "number")
+  ) {
+    process.stderr.write(`loft: ${err.message}\n`);
+    process.exitCode = (err as ExitError).exitCode;
+  } else {
+    process.stderr.write(
+      `loft: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = EX_SOFTWARE;
+  }
+}
