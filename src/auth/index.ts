@@ -1,0 +1,9 @@
+export { type AuthResult, type AuthSettings, Authenticator } from "./authenticate.js";
+export { EditableLines, editPasswdFile, PasswdFile } from "./passwd-file.js";
+export { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-file-format.js";
+export {
+  hashPassword,
+  listSchemes,
+  verifyPassword,
+} from "./password-schemes/index.js";
+export { checkUserName, expandTemplate, type UserInfo, userInfo } from "./userdb.js";

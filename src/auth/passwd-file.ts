@@ -1,0 +1,150 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { FSWatcher } from "chokidar";
+import { watch } from "chokidar";
+import type { Logger } from "../log/index.js";
+import { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-file-format.js";
+
+/**
+ * A Dovecot passwd-file used as passdb and userdb. Malformed lines are logged with file:line
+ * and skipped: they never stop the server and never let anyone in.
+ */
+export class PasswdFile {
+  private entries = new Map<string, PasswdEntry>();
+  private watcher: FSWatcher | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly log: Logger,
+  ) {}
+
+  static load(path: string, log: Logger): PasswdFile {
+    const db = new PasswdFile(path, log);
+    db.reload();
+    return db;
+  }
+
+  /** Re-reads the file; a missing file is an empty userdb (logged). */
+  reload(): void {
+    let text = "";
+    try {
+      text = readFileSync(this.path, "utf8");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT") throw err;
+      this.log.warn({ file: this.path }, "passwd-file does not exist: no users");
+    }
+    const entries = new Map<string, PasswdEntry>();
+    text.split("\n").forEach((line, i) => {
+      const parsed = parsePasswdLine(line.replace(/\r$/, ""));
+      if (parsed.kind === "error") {
+        this.log.error({ file: this.path, line: i + 1 }, `${this.path}:${i + 1}: ${parsed.reason}; line skipped`);
+      } else if (parsed.kind === "entry") {
+        if (entries.has(parsed.entry.user))
+          this.log.warn({ file: this.path, line: i + 1 }, `${this.path}:${i + 1}: duplicate user, first one used`);
+        else entries.set(parsed.entry.user, parsed.entry);
+      }
+    });
+    this.entries = entries;
+  }
+
+  lookup(user: string): PasswdEntry | undefined {
+    return this.entries.get(user);
+  }
+
+  users(): PasswdEntry[] {
+    return [...this.entries.values()];
+  }
+
+  /** Re-reads the file whenever it changes (editors replace it by rename, which chokidar survives). */
+  watch(): void {
+    if (this.watcher) return;
+    this.watcher = watch(this.path, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100 } });
+    const reload = () => {
+      try {
+        this.reload();
+        this.log.info({ file: this.path, users: this.entries.size }, "passwd-file reloaded");
+      } catch (err) {
+        this.log.error({ file: this.path, err }, "passwd-file reload failed; keeping the previous users");
+      }
+    };
+    this.watcher.on("add", reload).on("change", reload).on("unlink", reload);
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
+
+/**
+ * Changes the file under a lock file, keeping every other line (comments and malformed lines
+ * included) as it was, and replaces it atomically with mode 0600.
+ */
+export function editPasswdFile(path: string, change: (entries: EditableLines) => void): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const lock = `${path}.lock`;
+  const fd = acquireLock(lock);
+  try {
+    const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+    const lines = new EditableLines(text === "" ? [] : text.replace(/\n$/, "").split("\n"));
+    change(lines);
+    const tmp = `${path}.tmp.${process.pid}`;
+    const out = openSync(tmp, "w", 0o600);
+    try {
+      writeSync(out, lines.lines.map((l) => `${l}\n`).join(""));
+      fsyncSync(out);
+    } finally {
+      closeSync(out);
+    }
+    renameSync(tmp, path);
+  } finally {
+    closeSync(fd);
+    unlinkSync(lock);
+  }
+}
+
+function acquireLock(lock: string): number {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return openSync(lock, "wx", 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || Date.now() > deadline)
+        throw new Error(`cannot lock ${lock}: ${(err as Error).message}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+}
+
+/** The lines of a passwd-file being edited. */
+export class EditableLines {
+  constructor(readonly lines: string[]) {}
+
+  private indexOf(user: string): number {
+    return this.lines.findIndex((l) => {
+      const p = parsePasswdLine(l);
+      return p.kind === "entry" && p.entry.user === user;
+    });
+  }
+
+  get(user: string): PasswdEntry | undefined {
+    const i = this.indexOf(user);
+    const p = i < 0 ? undefined : parsePasswdLine(this.lines[i]!);
+    return p?.kind === "entry" ? p.entry : undefined;
+  }
+
+  /** Adds or replaces the user's line. */
+  put(entry: PasswdEntry): void {
+    const i = this.indexOf(entry.user);
+    if (i < 0) this.lines.push(formatPasswdLine(entry));
+    else this.lines[i] = formatPasswdLine(entry);
+  }
+
+  remove(user: string): boolean {
+    const i = this.indexOf(user);
+    if (i >= 0) this.lines.splice(i, 1);
+    return i >= 0;
+  }
+}

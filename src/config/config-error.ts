@@ -1,0 +1,10 @@
+import { EX_CONFIG } from "../cli/sysexits.js";
+
+/** A config that cannot be used: names the file and the key or line:column; exit code EX_CONFIG. */
+export class ConfigError extends Error {
+  readonly exitCode = EX_CONFIG;
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}

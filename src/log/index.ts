@@ -1,0 +1,52 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type DestinationStream, type Logger, pino } from "pino";
+import pinoPretty from "pino-pretty";
+
+export type { Logger } from "pino";
+
+export interface LogOptions {
+  level: string;
+  /** A file to append to; empty for standard output. */
+  path: string;
+  format: "auto" | "json" | "pretty";
+  /** Where an empty `path` logs: standard output (1, the server) or standard error (2, commands that print results). */
+  fd?: 1 | 2;
+}
+
+// Anything that might carry a secret is censored wherever it appears in a log record's first two levels.
+const SECRET_KEYS = ["password", "pass", "passwd", "secret", "sasl", "response", "token", "authorization"];
+const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`]);
+
+export function createLogger(options: LogOptions): Logger {
+  let destination: DestinationStream;
+  const fd = options.fd ?? 1;
+  const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
+  if (options.path) {
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
+    destination = pino.destination({ dest: options.path, mkdir: true, sync: false });
+  } else if (options.format === "pretty" || (options.format === "auto" && tty)) {
+    destination = pinoPretty({ destination: fd, sync: true, translateTime: "SYS:standard", ignore: "pid,hostname" });
+  } else {
+    destination = pino.destination({ dest: fd, sync: fd === 2 });
+  }
+  return pino(
+    {
+      level: options.level,
+      base: { pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    },
+    destination,
+  );
+}
+
+/** A logger for one connection: every line carries the session id, protocol and peer address. */
+export function sessionLogger(parent: Logger, protocol: string, peer: string): Logger {
+  return parent.child({ session: randomBytes(9).toString("base64url"), protocol, peer });
+}
+
+/** The same session's logger once it knows who logged in. */
+export function withUser(log: Logger, user: string): Logger {
+  return log.child({ user });
+}

@@ -1,0 +1,9 @@
+export { Server } from "./server.js";
+export {
+  PROTOCOLS,
+  type ProtocolName,
+  type ProtocolService,
+  type RunningService,
+  SERVICES,
+  type ServiceContext,
+} from "./services.js";

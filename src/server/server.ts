@@ -1,0 +1,139 @@
+import { mkdirSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
+import { Authenticator, PasswdFile } from "../auth/index.js";
+import { type Config, ConfigError, configPath, type LoadedConfig, loadConfig, parseListenAddress } from "../config/index.js";
+import { createLogger, type Logger } from "../log/index.js";
+import { createFirstUser } from "./first-user.js";
+import { dropPrivileges } from "./privileges.js";
+import { PROTOCOLS, type ProtocolName, type RunningService, SERVICES } from "./services.js";
+
+/** The process behind `loft serve`: listeners, signals, reload, graceful shutdown. */
+export class Server {
+  private running = new Map<ProtocolName, RunningService>();
+  private passwd!: PasswdFile;
+  private auth!: Authenticator;
+  private log!: Logger;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  private constructor(
+    private loaded: LoadedConfig,
+    private readonly configFile: string | undefined,
+  ) {}
+
+  /** Loads the config, starts every enabled listener, and handles SIGTERM/SIGINT/SIGHUP. */
+  static async start(configFile: string | undefined): Promise<Server> {
+    const loaded = loadConfig(configFile);
+    checkAvailable(loaded);
+    const server = new Server(loaded, configFile);
+    await server.boot();
+    return server;
+  }
+
+  private get config(): Config {
+    return this.loaded.config;
+  }
+
+  private async boot(): Promise<void> {
+    const stateDir = configPath(this.loaded, this.config.state_dir);
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    this.log = createLogger({ ...this.config.log, path: this.config.log.path && configPath(this.loaded, this.config.log.path) });
+    const passwdPath = configPath(this.loaded, this.config.auth.passwd_file);
+    if (this.loaded.file === null) {
+      const password = await createFirstUser(passwdPath, stateDir, this.config.auth.default_pass_scheme);
+      // Printed once, never logged: only its hash is stored.
+      if (password) process.stdout.write(`First start: created user "demo" with password "${password}" (in ${passwdPath})\n`);
+    }
+    this.openUserdb(passwdPath);
+    for (const protocol of PROTOCOLS) await this.startProtocol(protocol);
+    dropPrivileges(this.config.user, this.config.group);
+    this.keepAlive = setInterval(() => {}, 2 ** 30);
+    process.on("SIGTERM", () => void this.shutdown("SIGTERM"));
+    process.on("SIGINT", () => void this.shutdown("SIGINT"));
+    process.on("SIGHUP", () => void this.reload());
+    this.log.info(
+      { config: this.loaded.file ?? "(embedded default)", listeners: [...this.running.keys()] },
+      this.running.size > 0 ? "loft started" : "loft started with no listener enabled",
+    );
+  }
+
+  private openUserdb(path: string): void {
+    this.passwd = PasswdFile.load(path, this.log);
+    this.passwd.watch();
+    this.auth = new Authenticator(this.passwd, {
+      usernameChars: this.config.auth.username_chars,
+      mailLocation: this.config.mail_location,
+      defaultScheme: this.config.auth.default_pass_scheme,
+    });
+  }
+
+  private async startProtocol(protocol: ProtocolName): Promise<void> {
+    const addresses = this.config[protocol].listen.map((a) => parseListenAddress(a)!);
+    const service = SERVICES[protocol];
+    if (addresses.length === 0 || !service) return;
+    const ctx = { config: this.config, log: this.log, auth: this.auth, stateDir: configPath(this.loaded, this.config.state_dir) };
+    this.running.set(protocol, await service(addresses, ctx));
+    this.log.info({ protocol, listen: this.config[protocol].listen }, "listening");
+  }
+
+  /** SIGHUP: a bad new config is logged and the old one kept. */
+  async reload(): Promise<void> {
+    let next: LoadedConfig;
+    try {
+      next = loadConfig(this.configFile);
+      checkAvailable(next);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, "reload failed: keeping the running config");
+      return;
+    }
+    const previous = this.config;
+    this.loaded = next;
+    this.log.level = this.config.log.level;
+    if (!isDeepStrictEqual(previous.auth, this.config.auth) || previous.mail_location !== this.config.mail_location) {
+      await this.passwd.close();
+      this.openUserdb(configPath(this.loaded, this.config.auth.passwd_file));
+    }
+    for (const protocol of PROTOCOLS) {
+      if (isDeepStrictEqual(previous[protocol], this.config[protocol])) continue;
+      const old = this.running.get(protocol);
+      if (old) {
+        await old.stopAccepting();
+        this.running.delete(protocol);
+      }
+      try {
+        await this.startProtocol(protocol);
+      } catch (err) {
+        this.log.error({ protocol, err: (err as Error).message }, "cannot start listener after reload");
+      }
+    }
+    this.log.info({ config: this.loaded.file ?? "(embedded default)" }, "config reloaded");
+  }
+
+  /** Stops accepting, lets sessions end within shutdown_timeout, then closes the rest and exits. */
+  async shutdown(signal: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info({ signal }, "shutting down");
+    const services = [...this.running.values()];
+    await Promise.all(services.map((s) => s.stopAccepting()));
+    const deadline = Date.now() + this.config.shutdown_timeout * 1000;
+    while (services.some((s) => s.sessionCount() > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const s of services) s.closeSessions();
+    await this.passwd.close();
+    clearInterval(this.keepAlive);
+    this.log.info("stopped");
+    this.log.flush(() => process.exit(0));
+  }
+}
+
+/** A protocol with addresses but no implementation in this build is a config error, not a silent no-op. */
+function checkAvailable(loaded: LoadedConfig): void {
+  for (const protocol of PROTOCOLS) {
+    if (loaded.config[protocol].listen.length > 0 && !SERVICES[protocol])
+      throw new ConfigError(
+        `${loaded.file ?? "(embedded default)"}: ${protocol}.listen: ${protocol.toUpperCase()} is not part of this build yet; set it to []`,
+      );
+  }
+}

@@ -1,0 +1,30 @@
+import type { Authenticator } from "../auth/index.js";
+import type { Config, ListenAddress } from "../config/index.js";
+import type { Logger } from "../log/index.js";
+
+export type ProtocolName = "imap" | "pop3" | "lmtp" | "managesieve";
+export const PROTOCOLS: readonly ProtocolName[] = ["imap", "pop3", "lmtp", "managesieve"];
+
+/** What every listener gets from the process frame. */
+export interface ServiceContext {
+  config: Config;
+  log: Logger;
+  auth: Authenticator;
+  stateDir: string;
+}
+
+/** A protocol server bound to its addresses. */
+export interface RunningService {
+  /** Open sessions. */
+  sessionCount(): number;
+  /** Stops accepting connections; open sessions go on. */
+  stopAccepting(): Promise<void>;
+  /** Ends the open sessions (after the shutdown timeout). */
+  closeSessions(): void;
+}
+
+/** A protocol that `loft serve` can start: binds every address or fails without leaving any bound. */
+export type ProtocolService = (addresses: ListenAddress[], ctx: ServiceContext) => Promise<RunningService>;
+
+/** The protocols this build can serve; each protocol's module adds itself as it lands. */
+export const SERVICES: Partial<Record<ProtocolName, ProtocolService>> = {};
