@@ -1,6 +1,6 @@
 import { BlockList, isIP } from "node:net";
-import { hashPassword, verifyPassword } from "./password-schemes/index.js";
 import type { PasswdFile } from "./passwd-file.js";
+import { hashPassword, verifyPassword } from "./password-schemes/index.js";
 import { checkUserName, type UserInfo, userInfo } from "./userdb.js";
 
 export interface AuthSettings {
@@ -35,7 +35,8 @@ export class Authenticator {
     const nameProblem = checkUserName(user, this.settings.usernameChars);
     const entry = nameProblem === null ? this.db.lookup(user) : undefined;
     if (!entry || entry.password === "") {
-      if (entry?.passdbFields.nopassword !== undefined) return this.allowed(entry.user, entry.passdbFields, remoteIp);
+      if (entry?.passdbFields.nopassword !== undefined)
+        return this.allowed(entry.user, entry.passdbFields, remoteIp);
       // Spend the time a real verification would, so that timing tells nothing about which users exist.
       this.dummyHash ??= hashPassword(this.settings.defaultScheme, "loft-dummy-password");
       await verifyPassword(await this.dummyHash, password);
@@ -65,7 +66,10 @@ function inNets(ip: string | undefined, nets: string): boolean {
   if (ip === undefined) return false;
   const family = isIP(ip) === 6 ? "ipv6" : "ipv4";
   const list = new BlockList();
-  for (const net of nets.split(",").map((n) => n.trim()).filter(Boolean)) {
+  for (const net of nets
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean)) {
     const [addr = "", bits] = net.split("/");
     const netFamily = isIP(addr) === 6 ? "ipv6" : "ipv4";
     if (isIP(addr) === 0) continue;

@@ -1,4 +1,4 @@
-export { type AuthResult, type AuthSettings, Authenticator } from "./authenticate.js";
+export { Authenticator, type AuthResult, type AuthSettings } from "./authenticate.js";
 export { EditableLines, editPasswdFile, PasswdFile } from "./passwd-file.js";
 export { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-file-format.js";
 export {

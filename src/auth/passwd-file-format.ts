@@ -17,7 +17,10 @@ export interface PasswdEntry {
   userdbFields: Record<string, string>;
 }
 
-export type ParsedLine = { kind: "entry"; entry: PasswdEntry } | { kind: "skip" } | { kind: "error"; reason: string };
+export type ParsedLine =
+  | { kind: "entry"; entry: PasswdEntry }
+  | { kind: "skip" }
+  | { kind: "error"; reason: string };
 
 const ID = /^\d{1,10}$/;
 
@@ -28,9 +31,12 @@ export function parsePasswdLine(line: string): ParsedLine {
   const [user = "", password = "", uid = "", gid = "", gecos = "", home = "", shell = ""] = fields;
   const extra = fields.slice(7).join(":");
   if (user === "") return { kind: "error", reason: "empty user name" };
-  if (/[\s/\\]|^\.\.?$/.test(user)) return { kind: "error", reason: `invalid user name ${JSON.stringify(user)}` };
-  if (uid !== "" && !ID.test(uid)) return { kind: "error", reason: `uid is not a number: ${JSON.stringify(uid)}` };
-  if (gid !== "" && !ID.test(gid)) return { kind: "error", reason: `gid is not a number: ${JSON.stringify(gid)}` };
+  if (/[\s/\\]|^\.\.?$/.test(user))
+    return { kind: "error", reason: `invalid user name ${JSON.stringify(user)}` };
+  if (uid !== "" && !ID.test(uid))
+    return { kind: "error", reason: `uid is not a number: ${JSON.stringify(uid)}` };
+  if (gid !== "" && !ID.test(gid))
+    return { kind: "error", reason: `gid is not a number: ${JSON.stringify(gid)}` };
   if (home !== "" && !home.startsWith("/") && !home.includes("%"))
     return { kind: "error", reason: `home must be an absolute path: ${JSON.stringify(home)}` };
   const passdbFields: Record<string, string> = {};

@@ -1,5 +1,14 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { mkdirSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import type { FSWatcher } from "chokidar";
 import { watch } from "chokidar";
@@ -39,10 +48,16 @@ export class PasswdFile {
     text.split("\n").forEach((line, i) => {
       const parsed = parsePasswdLine(line.replace(/\r$/, ""));
       if (parsed.kind === "error") {
-        this.log.error({ file: this.path, line: i + 1 }, `${this.path}:${i + 1}: ${parsed.reason}; line skipped`);
+        this.log.error(
+          { file: this.path, line: i + 1 },
+          `${this.path}:${i + 1}: ${parsed.reason}; line skipped`,
+        );
       } else if (parsed.kind === "entry") {
         if (entries.has(parsed.entry.user))
-          this.log.warn({ file: this.path, line: i + 1 }, `${this.path}:${i + 1}: duplicate user, first one used`);
+          this.log.warn(
+            { file: this.path, line: i + 1 },
+            `${this.path}:${i + 1}: duplicate user, first one used`,
+          );
         else entries.set(parsed.entry.user, parsed.entry);
       }
     });

@@ -49,10 +49,12 @@ export function userInfo(entry: PasswdEntry, defaults: { mailLocation: string })
  */
 export function checkUserName(name: string, allowedChars: string): string | null {
   if (name === "" || name.length > 255) return "user names have 1 to 255 characters";
-  if (name === "." || name === ".." || /[/\0-\x1f\x7f]/.test(name)) return `invalid user name ${JSON.stringify(name)}`;
+  if (name === "." || name === ".." || /[/\0-\x1f\x7f]/.test(name))
+    return `invalid user name ${JSON.stringify(name)}`;
   if (allowedChars !== "") {
     const bad = [...name].find((c) => !allowedChars.includes(c));
-    if (bad !== undefined) return `user name contains a character not in auth.username_chars: ${JSON.stringify(bad)}`;
+    if (bad !== undefined)
+      return `user name contains a character not in auth.username_chars: ${JSON.stringify(bad)}`;
   }
   return null;
 }

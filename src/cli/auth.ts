@@ -20,6 +20,8 @@ export function register(program: Command): void {
         return;
       }
       ctx.log.info({ user }, "authentication succeeded");
-      process.stdout.write(`passdb: ${user} auth succeeded\nuserdb extra fields:\n${formatUserFields(result.user)}`);
+      process.stdout.write(
+        `passdb: ${user} auth succeeded\nuserdb extra fields:\n${formatUserFields(result.user)}`,
+      );
     });
 }

@@ -16,6 +16,8 @@ export function register(program: Command): void {
     .option("-n, --non-default", "only the settings that differ from the defaults (like doveconf -n)")
     .action((opts: { nonDefault?: boolean }, cmd: Command) => {
       const loaded = loadConfig(cmd.optsWithGlobals().config);
-      process.stdout.write(`# ${loaded.file ?? "embedded default"}\n${renderConfig(loaded.config, !!opts.nonDefault)}\n`);
+      process.stdout.write(
+        `# ${loaded.file ?? "embedded default"}\n${renderConfig(loaded.config, !!opts.nonDefault)}\n`,
+      );
     });
 }

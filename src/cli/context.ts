@@ -16,7 +16,11 @@ export function commandContext(cmd: Command): CommandContext {
   const loaded = loadConfig(cmd.optsWithGlobals().config);
   const { config } = loaded;
   // Commands print their results on stdout, so their log lines go to stderr (or the configured file).
-  const log = createLogger({ ...config.log, path: config.log.path && configPath(loaded, config.log.path), fd: 2 });
+  const log = createLogger({
+    ...config.log,
+    path: config.log.path && configPath(loaded, config.log.path),
+    fd: 2,
+  });
   const passwdPath = configPath(loaded, config.auth.passwd_file);
   return {
     loaded,

@@ -1,9 +1,16 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import { checkUserName, editPasswdFile, hashPassword, type PasswdEntry, PasswdFile, userInfo } from "../auth/index.js";
+import {
+  checkUserName,
+  editPasswdFile,
+  hashPassword,
+  type PasswdEntry,
+  PasswdFile,
+  userInfo,
+} from "../auth/index.js";
 import { type CommandContext, commandContext } from "./context.js";
 import { readPassword } from "./read-password.js";
-import { ExitError, EX_DATAERR, EX_NOUSER, EX_USAGE } from "./sysexits.js";
+import { EX_DATAERR, EX_NOUSER, EX_USAGE, ExitError } from "./sysexits.js";
 
 interface EntryOptions {
   password?: string;
@@ -40,7 +47,8 @@ export function register(program: Command): void {
       };
       applyOptions(entry, opts);
       editPasswdFile(ctx.passwdPath, (lines) => {
-        if (lines.get(name)) throw new ExitError(`user ${name} already exists in ${ctx.passwdPath}`, EX_DATAERR);
+        if (lines.get(name))
+          throw new ExitError(`user ${name} already exists in ${ctx.passwdPath}`, EX_DATAERR);
         lines.put(entry);
       });
       process.stdout.write(`added ${name}\n`);
@@ -88,7 +96,9 @@ export function register(program: Command): void {
       const ctx = commandContext(cmd);
       const entry = PasswdFile.load(ctx.passwdPath, ctx.log).lookup(name);
       if (!entry) throw new ExitError(`no user ${name} in ${ctx.passwdPath}`, EX_NOUSER);
-      process.stdout.write(formatUserFields(userInfo(entry, { mailLocation: ctx.loaded.config.mail_location })));
+      process.stdout.write(
+        formatUserFields(userInfo(entry, { mailLocation: ctx.loaded.config.mail_location })),
+      );
     });
 }
 
@@ -120,7 +130,8 @@ async function hashFor(ctx: CommandContext, opts: EntryOptions): Promise<string>
 
 function applyOptions(entry: PasswdEntry, opts: EntryOptions): void {
   if (opts.home !== undefined) {
-    if (!opts.home.startsWith("/")) throw new ExitError(`--home must be an absolute path: ${opts.home}`, EX_USAGE);
+    if (!opts.home.startsWith("/"))
+      throw new ExitError(`--home must be an absolute path: ${opts.home}`, EX_USAGE);
     entry.home = opts.home;
   }
   for (const [key, value] of [

@@ -17,7 +17,11 @@ export interface LoadedConfig {
 }
 
 /** The config file to use: `-c FILE`, else $LOFT_CONFIG, else ./loft.toml, else none (embedded default). */
-export function chooseConfigFile(explicit: string | undefined, env = process.env, cwd = process.cwd()): string | null {
+export function chooseConfigFile(
+  explicit: string | undefined,
+  env = process.env,
+  cwd = process.cwd(),
+): string | null {
   if (explicit) return resolve(cwd, explicit);
   if (env.LOFT_CONFIG) return resolve(cwd, env.LOFT_CONFIG);
   const local = resolve(cwd, "loft.toml");
@@ -36,7 +40,10 @@ export function loadConfig(explicit?: string, env = process.env, cwd = process.c
   return { ...parseConfigText(text, file), file, baseDir: dirname(file) };
 }
 
-export function parseConfigText(text: string, file: string): { config: Config; raw: Record<string, unknown> } {
+export function parseConfigText(
+  text: string,
+  file: string,
+): { config: Config; raw: Record<string, unknown> } {
   let raw: Record<string, unknown>;
   try {
     raw = parseToml(text) as Record<string, unknown>;
@@ -87,7 +94,9 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
 
 /** The shape of an object schema, looking through .default/.prefault wrappers. */
 export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  let s = schema as unknown as { def: { type: string; innerType?: unknown; shape?: Record<string, z.ZodType> } };
+  let s = schema as unknown as {
+    def: { type: string; innerType?: unknown; shape?: Record<string, z.ZodType> };
+  };
   while (s.def.innerType) s = s.def.innerType as typeof s;
   return s.def.type === "object" ? s.def.shape : undefined;
 }

@@ -30,7 +30,10 @@ export function parseListenAddress(value: string): ListenAddress | null {
 }
 
 const seconds = (what: string) =>
-  z.number({ error: `expected a number of seconds for ${what}` }).nonnegative().max(86_400);
+  z
+    .number({ error: `expected a number of seconds for ${what}` })
+    .nonnegative()
+    .max(86_400);
 
 function protocol(name: string) {
   return z
@@ -38,7 +41,9 @@ function protocol(name: string) {
       listen: z
         .array(listenAddress)
         .default([])
-        .describe(`Where ${name} listens: "host:port" or "unix:/path" entries; an empty list turns ${name} off.`),
+        .describe(
+          `Where ${name} listens: "host:port" or "unix:/path" entries; an empty list turns ${name} off.`,
+        ),
     })
     .prefault({});
 }
@@ -48,7 +53,9 @@ export const configSchema = z.strictObject({
     .string()
     .min(1)
     .default("maildir:~/Maildir")
-    .describe('Where and in which format users\' mail lives, in Dovecot\'s syntax (e.g. "maildir:~/Maildir").'),
+    .describe(
+      "Where and in which format users' mail lives, in Dovecot's syntax (e.g. \"maildir:~/Maildir\").",
+    ),
   state_dir: z
     .string()
     .min(1)
@@ -57,14 +64,22 @@ export const configSchema = z.strictObject({
   user: z
     .string()
     .default("")
-    .describe("System user to run as after binding ports when started as root; empty keeps the current user."),
-  group: z.string().default("").describe("System group to run as with `user`; empty: that user's primary group."),
+    .describe(
+      "System user to run as after binding ports when started as root; empty keeps the current user.",
+    ),
+  group: z
+    .string()
+    .default("")
+    .describe("System group to run as with `user`; empty: that user's primary group."),
   shutdown_timeout: seconds("shutdown_timeout")
     .default(10)
     .describe("Seconds that open sessions get to finish after SIGTERM/SIGINT before they are closed."),
   log: z
     .strictObject({
-      level: z.enum(LOG_LEVELS).default("info").describe(`Log level: ${LOG_LEVELS.join(", ")}.`),
+      level: z
+        .enum(LOG_LEVELS)
+        .default("info")
+        .describe(`Log level: ${LOG_LEVELS.join(", ")}.`),
       path: z.string().default("").describe("Log file; empty logs to standard output."),
       format: z
         .enum(["auto", "json", "pretty"])
@@ -96,7 +111,9 @@ export const configSchema = z.strictObject({
       username_chars: z
         .string()
         .default("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567890.-_@+")
-        .describe("Characters allowed in user names; empty allows any except '/', NUL and control characters."),
+        .describe(
+          "Characters allowed in user names; empty allows any except '/', NUL and control characters.",
+        ),
     })
     .prefault({}),
   imap: protocol("IMAP"),

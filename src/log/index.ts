@@ -25,9 +25,15 @@ export function createLogger(options: LogOptions): Logger {
   const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
   if (options.path) {
     mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
-    destination = pino.destination({ dest: options.path, mkdir: true, sync: false });
+    // Commands (fd 2) exit right after logging: they write synchronously so no line is lost.
+    destination = pino.destination({ dest: options.path, sync: fd === 2 });
   } else if (options.format === "pretty" || (options.format === "auto" && tty)) {
-    destination = pinoPretty({ destination: fd, sync: true, translateTime: "SYS:standard", ignore: "pid,hostname" });
+    destination = pinoPretty({
+      destination: fd,
+      sync: true,
+      translateTime: "SYS:standard",
+      ignore: "pid,hostname",
+    });
   } else {
     destination = pino.destination({ dest: fd, sync: fd === 2 });
   }

@@ -7,7 +7,11 @@ import { editPasswdFile, hashPassword } from "../auth/index.js";
  * On the first start of the embedded default, creates the user `demo` with a random password
  * and returns the password (to be printed once; only its hash is stored).
  */
-export async function createFirstUser(passwdFile: string, stateDir: string, scheme: string): Promise<string | null> {
+export async function createFirstUser(
+  passwdFile: string,
+  stateDir: string,
+  scheme: string,
+): Promise<string | null> {
   if (existsSync(passwdFile)) return null;
   const password = randomBytes(12).toString("base64url");
   const hash = await hashPassword(scheme, password);

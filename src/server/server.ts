@@ -1,7 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { Authenticator, PasswdFile } from "../auth/index.js";
-import { type Config, ConfigError, configPath, type LoadedConfig, loadConfig, parseListenAddress } from "../config/index.js";
+import {
+  type Config,
+  ConfigError,
+  configPath,
+  type LoadedConfig,
+  loadConfig,
+  parseListenAddress,
+} from "../config/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { createFirstUser } from "./first-user.js";
 import { dropPrivileges } from "./privileges.js";
@@ -37,12 +44,18 @@ export class Server {
   private async boot(): Promise<void> {
     const stateDir = configPath(this.loaded, this.config.state_dir);
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    this.log = createLogger({ ...this.config.log, path: this.config.log.path && configPath(this.loaded, this.config.log.path) });
+    this.log = createLogger({
+      ...this.config.log,
+      path: this.config.log.path && configPath(this.loaded, this.config.log.path),
+    });
     const passwdPath = configPath(this.loaded, this.config.auth.passwd_file);
     if (this.loaded.file === null) {
       const password = await createFirstUser(passwdPath, stateDir, this.config.auth.default_pass_scheme);
       // Printed once, never logged: only its hash is stored.
-      if (password) process.stdout.write(`First start: created user "demo" with password "${password}" (in ${passwdPath})\n`);
+      if (password)
+        process.stdout.write(
+          `First start: created user "demo" with password "${password}" (in ${passwdPath})\n`,
+        );
     }
     this.openUserdb(passwdPath);
     for (const protocol of PROTOCOLS) await this.startProtocol(protocol);
@@ -71,7 +84,12 @@ export class Server {
     const addresses = this.config[protocol].listen.map((a) => parseListenAddress(a)!);
     const service = SERVICES[protocol];
     if (addresses.length === 0 || !service) return;
-    const ctx = { config: this.config, log: this.log, auth: this.auth, stateDir: configPath(this.loaded, this.config.state_dir) };
+    const ctx = {
+      config: this.config,
+      log: this.log,
+      auth: this.auth,
+      stateDir: configPath(this.loaded, this.config.state_dir),
+    };
     this.running.set(protocol, await service(addresses, ctx));
     this.log.info({ protocol, listen: this.config[protocol].listen }, "listening");
   }
@@ -89,7 +107,10 @@ export class Server {
     const previous = this.config;
     this.loaded = next;
     this.log.level = this.config.log.level;
-    if (!isDeepStrictEqual(previous.auth, this.config.auth) || previous.mail_location !== this.config.mail_location) {
+    if (
+      !isDeepStrictEqual(previous.auth, this.config.auth) ||
+      previous.mail_location !== this.config.mail_location
+    ) {
       await this.passwd.close();
       this.openUserdb(configPath(this.loaded, this.config.auth.passwd_file));
     }

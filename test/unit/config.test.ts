@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { didYouMean } from "../../src/config/did-you-mean.js";
+import { configReference, configSchema, parseListenAddress } from "../../src/config/index.js";
+
+test("README's config reference matches the schema (fix: npm run build && node scripts/readme-config.mjs)", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const m = /<!-- config-reference:start -->\n([\s\S]*?)\n<!-- config-reference:end -->/.exec(readme);
+  assert.ok(m, "README has the config-reference markers");
+  assert.equal(m[1], configReference());
+  for (const key of [
+    "mail_location",
+    "auth.passwd_file",
+    "log.level",
+    "imap.listen",
+    "pop3.listen",
+    "lmtp.listen",
+    "managesieve.listen",
+  ])
+    assert.ok(m[1]!.includes(`\`${key}\``), key);
+});
+
+test("the empty config is complete: every key has a default", () => {
+  const c = configSchema.parse({});
+  assert.equal(c.mail_location, "maildir:~/Maildir");
+  assert.equal(c.auth.default_pass_scheme, "ARGON2ID");
+  assert.deepEqual(c.imap.listen, []);
+});
+
+test("listen addresses", () => {
+  assert.deepEqual(parseListenAddress("127.0.0.1:143"), { kind: "tcp", host: "127.0.0.1", port: 143 });
+  assert.deepEqual(parseListenAddress("[::1]:4190"), { kind: "tcp", host: "::1", port: 4190 });
+  assert.deepEqual(parseListenAddress("localhost:24"), { kind: "tcp", host: "localhost", port: 24 });
+  assert.deepEqual(parseListenAddress("unix:/run/loft/lmtp"), { kind: "unix", path: "/run/loft/lmtp" });
+  for (const bad of ["127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536", "unix:", ":143", "::1:143", "host:12a"])
+    assert.equal(parseListenAddress(bad), null, bad);
+});
+
+test("did-you-mean suggests close keys only", () => {
+  assert.equal(didYouMean("passwd_fil", ["passwd_file", "default_pass_scheme"]), "passwd_file");
+  assert.equal(didYouMean("mail_locaton", ["mail_location", "state_dir"]), "mail_location");
+  assert.equal(didYouMean("zzzzzz", ["mail_location", "state_dir"]), undefined);
+});
