@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { register as auth } from "./auth.js";
 import { register as config } from "./config.js";
+import { register as pw } from "./pw.js";
 import { register as serve } from "./serve.js";
 import { register as user } from "./user.js";
 
 /** Every subcommand module exports one `register(program)`; list it here. */
-export const commands: ((program: Command) => void)[] = [serve, config, user, auth];
+export const commands: ((program: Command) => void)[] = [serve, config, user, auth, pw];

@@ -1,0 +1,58 @@
+// ARGON2I and ARGON2ID, which Dovecot computes with libsodium's crypto_pwhash_*_str().
+import { Algorithm, hash, verify } from "@node-rs/argon2";
+import type { PasswordScheme, SchemeParams } from "./types.js";
+
+interface SodiumLimits {
+  ops: { interactive: number; moderate: number; sensitive: number };
+  /** Bytes, as libsodium counts them. */
+  mem: { interactive: number; moderate: number; sensitive: number };
+}
+
+// libsodium's crypto_pwhash_argon2{i,id}_{OPS,MEM}LIMIT_{INTERACTIVE,MODERATE,SENSITIVE}.
+const LIMITS: Record<"ARGON2I" | "ARGON2ID", SodiumLimits> = {
+  ARGON2I: {
+    ops: { interactive: 4, moderate: 6, sensitive: 8 },
+    mem: { interactive: 32 << 20, moderate: 128 << 20, sensitive: 512 << 20 },
+  },
+  ARGON2ID: {
+    ops: { interactive: 2, moderate: 3, sensitive: 4 },
+    mem: { interactive: 64 << 20, moderate: 256 << 20, sensitive: 1024 << 20 },
+  },
+};
+
+/**
+ * Dovecot's generate_argon2i/generate_argon2id(): the rounds (default: the INTERACTIVE ops limit)
+ * pick the memory limit; ARGON2ID then raises the ops to at least 3 (a workaround Dovecot keeps
+ * for libsodium 1.0.13). So the defaults are m=32768,t=4 and m=65536,t=3, one lane, 16-byte salt.
+ */
+export function argon2Parameters(name: "ARGON2I" | "ARGON2ID", rounds: number | undefined) {
+  const { ops, mem } = LIMITS[name];
+  let timeCost = rounds || ops.interactive;
+  const memoryBytes =
+    timeCost >= ops.sensitive ? mem.sensitive : timeCost >= ops.moderate ? mem.moderate : mem.interactive;
+  if (name === "ARGON2ID" && timeCost < 3) timeCost = 3;
+  return { timeCost, memoryCost: memoryBytes / 1024, parallelism: 1 };
+}
+
+function argon2Scheme(name: "ARGON2I" | "ARGON2ID"): PasswordScheme {
+  const algorithm = name === "ARGON2I" ? Algorithm.Argon2i : Algorithm.Argon2id;
+  return {
+    name,
+    encoding: "none",
+    rawLength: 0,
+    generate: async (password: Buffer, params: SchemeParams) =>
+      Buffer.from(await hash(password, { algorithm, ...argon2Parameters(name, params.rounds) })),
+    // libsodium's crypto_pwhash_str_verify() accepts either variant whatever the scheme name says.
+    verify: async (password, raw) => {
+      const stored = raw.toString("utf8");
+      if (!/^\$argon2id?\$/.test(stored)) return false;
+      try {
+        return await verify(stored, password);
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export const argon2Schemes: PasswordScheme[] = [argon2Scheme("ARGON2I"), argon2Scheme("ARGON2ID")];
