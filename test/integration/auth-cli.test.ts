@@ -15,7 +15,7 @@ before(async () => {
     users,
     [
       "# users for the test",
-      "plain:{PLAIN}plain-secret:::::userdb_quota_rule=*:storage=1G",
+      "plain:{PLAIN}plain-secret::::::userdb_quota_rule=*:storage=1G",
       "broken:{PLAIN}x:notanumber",
       "../escape:{PLAIN}x",
       ":{PLAIN}nobody",
