@@ -6,4 +6,13 @@ export {
   listSchemes,
   verifyPassword,
 } from "./password-schemes/index.js";
+export {
+  decodeSaslResponse,
+  findSaslMechanism,
+  type SaslCredentials,
+  type SaslExchange,
+  type SaslMechanism,
+  type SaslStep,
+  saslMechanisms,
+} from "./sasl/index.js";
 export { checkUserName, expandTemplate, type UserInfo, userInfo } from "./userdb.js";

@@ -1,0 +1,2 @@
+export { ConnectionLimits } from "./connection-limits.js";
+export { type ConnectionHandler, type ConnectionInfo, type ListenerOptions, Listeners } from "./listener.js";
