@@ -27,6 +27,8 @@ export interface TagSpec {
   headerSources?(node: CompiledNode, rt: Runtime): HeaderField[][];
   /** Narrows the raw occurrences of one header field (`:index`). */
   selectOccurrences?(values: string[], node: CompiledNode, rt: Runtime): string[];
+  /** A modifier of the `set` command (RFC 5229 §4.1): applied highest precedence first. */
+  setModifier?: { precedence: number; apply(value: string): string };
   /** Replaces decoded header values by parts of them (`:type`, `:param`). */
   mapValues?(name: string, values: string[], node: CompiledNode, rt: Runtime): string[];
 }
