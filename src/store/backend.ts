@@ -1,0 +1,96 @@
+import type { Readable } from "node:stream";
+import type { MailboxPath } from "./mailbox-name.js";
+
+/**
+ * What a mail format (Maildir now; mbox and dbox behind the same shape) provides to the generic
+ * store. The format owns the files and the UIDs they carry; the generic layer owns the index, modseqs,
+ * \Recent, quota and change notification. Nothing outside src/store/ sees these types.
+ */
+
+/** A message as the format sees it on disk. `ref` locates it for the format (e.g. `cur/<file name>`). */
+export interface ScannedMessage {
+  uid: number;
+  ref: string;
+  guid: string;
+  /** System flag bits (see flags.ts). */
+  flags: number;
+  keywords: string[];
+  /** Physical and virtual (CRLF) sizes when the format knows them without reading the message. */
+  size?: number;
+  vsize?: number;
+}
+
+export interface ScanResult {
+  uidValidity: number;
+  uidNext: number;
+  /** Every message currently in the mailbox, in UID order. */
+  messages: ScannedMessage[];
+}
+
+export interface MessageDetails {
+  size: number;
+  vsize: number;
+  /** INTERNALDATE, milliseconds since the epoch. */
+  internalDate: number;
+}
+
+export interface AppendInput {
+  /** The message; CRLF or LF line ends, the format stores them its own way. */
+  data: AsyncIterable<Uint8Array> | Uint8Array;
+  flags: number;
+  keywords: readonly string[];
+  internalDate?: Date;
+  /** Refuse (OVERQUOTA) and leave nothing behind when the stored message would be larger. */
+  maxSize?: number;
+}
+
+export type AppendedMessage = ScannedMessage & MessageDetails;
+
+export interface FormatMailbox {
+  readonly path: MailboxPath;
+  exists(): Promise<boolean>;
+  /**
+   * A cheap fingerprint of the mailbox files (directory and control-file stamps). When it equals
+   * the one stored at the last scan, nothing changed; undefined means "cannot tell, scan".
+   */
+  fingerprint(): Promise<string | undefined>;
+  /** Reads the whole mailbox, assigning UIDs to new messages the way the format's owner program does. */
+  scan(): Promise<ScanResult>;
+  details(ref: string): Promise<MessageDetails>;
+  append(input: AppendInput): Promise<AppendedMessage>;
+  /** Sets flags and keywords; returns the message's new ref, or undefined if it was expunged meanwhile. */
+  setFlags(
+    message: { uid: number; ref: string },
+    flags: number,
+    keywords: readonly string[],
+  ): Promise<string | undefined>;
+  expunge(messages: readonly { uid: number; ref: string }[]): Promise<void>;
+  /** The bytes as stored, from `start` to `end` inclusive (both optional). */
+  openRead(ref: string, start?: number, end?: number): Promise<Readable>;
+  /** A session took the \Recent messages: Maildir moves new/ to cur/ at this moment (Dovecot does). */
+  recentClaimed(): Promise<void>;
+  /** Directories whose entries change when messages arrive, change flags or go away. */
+  watchPaths(): string[];
+}
+
+export interface ListedFormatMailbox {
+  path: string[];
+  selectable: boolean;
+}
+
+export interface FormatStore {
+  readonly format: string;
+  /** Creates the root and INBOX when missing. */
+  init(): Promise<void>;
+  list(): Promise<ListedFormatMailbox[]>;
+  /** Refuses names this format cannot store (a StoreError BADNAME). */
+  validateName(path: MailboxPath): void;
+  mailbox(path: MailboxPath): FormatMailbox;
+  create(path: MailboxPath): Promise<void>;
+  /** Deletes one mailbox's messages and files; children stay. */
+  delete(path: MailboxPath): Promise<void>;
+  /** Renames a mailbox and all its children (RFC 3501 §6.3.5). */
+  rename(from: MailboxPath, to: MailboxPath): Promise<void>;
+  subscriptions(): Promise<string[][]>;
+  setSubscribed(path: MailboxPath, subscribed: boolean): Promise<void>;
+}

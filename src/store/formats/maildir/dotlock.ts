@@ -1,0 +1,154 @@
+import type { FileHandle } from "node:fs/promises";
+import { open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fsyncDir } from "../../durable-fs.js";
+import { errnoCode, StoreError } from "../../errors.js";
+import { chownHandle, FILE_MODE, type FileOwner } from "../../file-owner.js";
+
+/** Dovecot's defaults for dovecot-uidlist.lock (storage-maildir.md §7). */
+export const UIDLIST_LOCK_TIMEOUT_MS = 122_000;
+export const UIDLIST_LOCK_STALE_MS = 120_000;
+
+export interface DotlockOptions {
+  timeoutMs?: number;
+  /** A lock neither touched nor accompanied by a change of `watchPath` for this long is overridden. */
+  staleMs?: number;
+  /** The file the lock protects: a lock is only stale if this did not change either. */
+  watchPath?: string;
+  owner?: FileOwner | undefined;
+}
+
+export interface Dotlock {
+  readonly path: string;
+  /** Writes `content` into the lock file, fsyncs it and renames it onto `target` (the lock is gone after). */
+  commitTo(target: string, content: string | Uint8Array, mtimeAfter?: number): Promise<void>;
+  /** Updates the lock's mtime so others do not take it for stale during long work. */
+  touch(): Promise<void>;
+  release(): Promise<void>;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === "EPERM";
+  }
+}
+
+async function mtimeOf(path: string | undefined): Promise<number> {
+  if (path === undefined) return 0;
+  try {
+    const st = await stat(path);
+    return Math.max(st.mtimeMs, st.ctimeMs);
+  } catch {
+    return 0;
+  }
+}
+
+/** Decides whether an existing lock may be overridden, as Dovecot's file_dotlock does. */
+async function isStale(path: string, options: DotlockOptions): Promise<{ stale: boolean; ino?: number }> {
+  let st: Awaited<ReturnType<typeof stat>>;
+  let content: string;
+  try {
+    st = await stat(path);
+    content = await readFile(path, "latin1");
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return { stale: false };
+    throw err;
+  }
+  const match = /^(\d+):(.*)$/.exec(content);
+  // Dovecot checks the PID only after 2 s; a lock of ours whose process is gone can never be released,
+  // so we check it at once (same host only: PIDs of other hosts mean nothing here).
+  if (match && match[2] === hostname() && !processAlive(Number(match[1]))) {
+    return { stale: true, ino: Number(st.ino) };
+  }
+  const staleMs = options.staleMs ?? UIDLIST_LOCK_STALE_MS;
+  const last = Math.max(Number(st.mtimeMs), Number(st.ctimeMs), await mtimeOf(options.watchPath));
+  return { stale: Date.now() - last > staleMs, ino: Number(st.ino) };
+}
+
+/**
+ * Takes a dotlock by creating `path` exclusively (O_EXCL, Dovecot's dotlock_use_excl=yes) with the
+ * content `<pid>:<host>`; waits 0.1–0.2 s between tries until the timeout; overrides stale locks.
+ */
+export async function acquireDotlock(path: string, options: DotlockOptions = {}): Promise<Dotlock> {
+  const deadline = Date.now() + (options.timeoutMs ?? UIDLIST_LOCK_TIMEOUT_MS);
+  for (;;) {
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(path, "wx", FILE_MODE);
+    } catch (err) {
+      if (errnoCode(err) !== "EEXIST") throw err;
+    }
+    if (handle) {
+      try {
+        await chownHandle(handle, options.owner);
+        await handle.writeFile(`${process.pid}:${hostname()}`);
+        const st = await handle.stat();
+        await handle.close();
+        return makeLock(path, Number(st.ino));
+      } catch (err) {
+        await handle.close().catch(() => {});
+        await unlink(path).catch(() => {});
+        throw err;
+      }
+    }
+    const { stale, ino } = await isStale(path, options);
+    if (stale) {
+      // Unlink only the lock we judged, not one somebody created in the meantime.
+      const now = await stat(path).catch(() => undefined);
+      if (now && Number(now.ino) === ino) await unlink(path).catch(() => {});
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new StoreError("TEMPFAIL", `Timeout waiting for lock ${path}`);
+    }
+    await sleep(100 + Math.floor(Math.random() * 100));
+  }
+}
+
+function makeLock(path: string, ino: number): Dotlock {
+  let held = true;
+  const stillOurs = async (): Promise<boolean> => {
+    const st = await stat(path).catch(() => undefined);
+    return st !== undefined && Number(st.ino) === ino;
+  };
+  return {
+    path,
+    async commitTo(target, content, mtimeAfter) {
+      if (!held) throw new StoreError("CANNOT", `lock ${path} is not held`);
+      const handle = await open(path, "w");
+      try {
+        await handle.writeFile(content);
+        await handle.datasync();
+        if (mtimeAfter !== undefined) {
+          const seconds = mtimeAfter / 1000;
+          await handle.utimes(seconds, seconds);
+        }
+      } finally {
+        await handle.close();
+      }
+      if (!(await stillOurs())) throw new StoreError("TEMPFAIL", `lock ${path} was overridden`);
+      await rename(path, target);
+      held = false;
+      await fsyncDir(dirname(target));
+    },
+    async touch() {
+      const now = Date.now() / 1000;
+      const handle = await open(path, "r+");
+      try {
+        await handle.utimes(now, now);
+      } finally {
+        await handle.close();
+      }
+    },
+    async release() {
+      if (!held) return;
+      held = false;
+      if (await stillOurs()) await unlink(path).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { MaildirStore } from "./maildir-store.js";

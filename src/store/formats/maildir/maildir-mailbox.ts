@@ -1,0 +1,450 @@
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import type {
+  AppendedMessage,
+  AppendInput,
+  FormatMailbox,
+  MessageDetails,
+  ScannedMessage,
+  ScanResult,
+} from "../../backend.js";
+import { fsyncDir, makeDirs } from "../../durable-fs.js";
+import { errnoCode, StoreError } from "../../errors.js";
+import { chownPath, DIR_MODE, type FileOwner } from "../../file-owner.js";
+import { isInbox, type MailboxPath } from "../../mailbox-name.js";
+import { acquireDotlock, type Dotlock } from "./dotlock.js";
+import { buildFilename, compareNewFiles, parseFilename, withSizes } from "./filename.js";
+import { addKeywords, keywordIndex, unknownKeywordName } from "./keywords.js";
+import { KeywordsFile } from "./keywords-file.js";
+import type { MaildirLayout } from "./layout.js";
+import { writeTmpFile } from "./maildir-save.js";
+import { effectiveNextUid, recordExt, type Uidlist, type UidlistRecord } from "./uidlist.js";
+import {
+  appendUidlistRecords,
+  newMailboxGuid,
+  readUidlistFile,
+  rewriteUidlistFile,
+  uidlistStamp,
+} from "./uidlist-file.js";
+import { allocateUidValidity } from "./uidvalidity.js";
+
+/** Directory mtimes this recent may hide a second change with the same stamp (Dovecot's dirty window). */
+const DIRTY_WINDOW_MS = 1000;
+
+interface DirFile {
+  dir: "new" | "cur";
+  name: string;
+}
+
+/** One Dovecot Maildir mailbox: files in new/ and cur/, UIDs in dovecot-uidlist (storage-maildir.md). */
+export class MaildirMailbox implements FormatMailbox {
+  readonly dir: string;
+  readonly controlDir: string;
+  private readonly uidlistPath: string;
+  private readonly keywords: KeywordsFile;
+
+  constructor(
+    readonly path: MailboxPath,
+    private readonly layout: MaildirLayout,
+    private readonly owner: FileOwner | undefined,
+  ) {
+    this.dir = layout.mailboxDir(path);
+    this.controlDir = layout.controlDir(path);
+    this.uidlistPath = join(this.controlDir, "dovecot-uidlist");
+    this.keywords = new KeywordsFile(join(this.controlDir, "dovecot-keywords"), owner);
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      return (await stat(join(this.dir, "cur"))).isDirectory();
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") return false;
+      throw err;
+    }
+  }
+
+  /** Creates cur/ new/ tmp/ and, for Maildir++ folders, the maildirfolder marker (§1.1). */
+  async create(): Promise<void> {
+    await makeDirs(this.dir, this.owner);
+    for (const sub of ["tmp", "new", "cur"]) {
+      try {
+        await mkdir(join(this.dir, sub), { mode: DIR_MODE });
+        await chownPath(join(this.dir, sub), this.owner);
+      } catch (err) {
+        if (errnoCode(err) !== "EEXIST") throw err;
+      }
+    }
+    if (this.layout.kind === "maildir++" && !isInbox(this.path)) {
+      const marker = join(this.dir, "maildirfolder");
+      await writeFile(marker, "", { mode: 0o600, flag: "a" });
+      await chownPath(marker, this.owner);
+    }
+    if (this.controlDir !== this.dir) await makeDirs(this.controlDir, this.owner);
+  }
+
+  async fingerprint(): Promise<string | undefined> {
+    try {
+      const [newDir, curDir] = await Promise.all([stat(join(this.dir, "new")), stat(join(this.dir, "cur"))]);
+      const newest = Math.max(newDir.mtimeMs, curDir.mtimeMs);
+      if (Date.now() - newest < DIRTY_WINDOW_MS) return undefined;
+      const keywords = await stat(this.keywords.path).then(
+        (st) => st.mtimeMs,
+        () => 0,
+      );
+      return `${newDir.mtimeMs}:${curDir.mtimeMs}:${await uidlistStamp(this.uidlistPath)}:${keywords}`;
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  private async lock(): Promise<Dotlock> {
+    return acquireDotlock(join(this.controlDir, "dovecot-uidlist.lock"), {
+      watchPath: this.uidlistPath,
+      owner: this.owner,
+    });
+  }
+
+  /**
+   * Lists new/ then cur/. A file renamed from new/ to cur/ between the two reads shows twice: the cur/
+   * one wins. If a directory changed while we read it, read again so a concurrent rename is never
+   * mistaken for an expunge.
+   */
+  private async readFiles(): Promise<Map<string, DirFile>> {
+    for (let attempt = 0; ; attempt++) {
+      const before = await this.dirStamps();
+      const files = new Map<string, DirFile>();
+      for (const dir of ["new", "cur"] as const) {
+        let names: string[];
+        try {
+          names = await readdir(join(this.dir, dir));
+        } catch (err) {
+          if (errnoCode(err) === "ENOENT") throw new StoreError("NONEXISTENT", "Mailbox doesn't exist");
+          throw err;
+        }
+        for (const name of names) {
+          if (name.startsWith(".") || name.startsWith(":")) continue;
+          files.set(parseFilename(name).base, { dir, name });
+        }
+      }
+      if ((await this.dirStamps()) === before || attempt >= 5) return files;
+    }
+  }
+
+  private async dirStamps(): Promise<string> {
+    const [a, b] = await Promise.all([stat(join(this.dir, "new")), stat(join(this.dir, "cur"))]).catch(() => [
+      undefined,
+      undefined,
+    ]);
+    return `${a?.mtimeMs}:${a?.ino}:${b?.mtimeMs}:${b?.ino}`;
+  }
+
+  /**
+   * Gives UIDs to files the uidlist does not know (§3.2), under the lock: re-read the list, sort the
+   * new names in Dovecot's order, append or rewrite. Creates the uidlist of a new mailbox.
+   */
+  private async assignUids(_lock: Dotlock, files: Map<string, DirFile>): Promise<Uidlist> {
+    const loaded = await readUidlistFile(this.uidlistPath).catch((err) => {
+      // A broken header: Dovecot deletes the file and rebuilds it (new UIDVALIDITY).
+      if (err instanceof StoreError && err.code === "CORRUPT") return undefined;
+      throw err;
+    });
+    let list: Uidlist;
+    let rewrite = true;
+    if (loaded) {
+      list = loaded.list;
+      rewrite = list.needsRewrite || !loaded.cleanEnd;
+      if (list.guid === undefined) list.guid = newMailboxGuid();
+    } else {
+      list = {
+        uidValidity: await allocateUidValidity(this.layout.controlRoot, this.owner),
+        nextUid: 1,
+        guid: newMailboxGuid(),
+        headerExt: [],
+        records: [],
+        needsRewrite: false,
+      };
+    }
+    const known = new Set(list.records.map((r) => r.base));
+    const fresh = [...files.keys()].filter((base) => !known.has(base)).sort(compareNewFiles);
+    let next = effectiveNextUid(list);
+    const added: UidlistRecord[] = fresh.map((base) => ({ uid: next++, ext: [], base }));
+    list.records.push(...added);
+    if (rewrite) {
+      // A rewrite drops records of files that are gone; N keeps their UIDs from coming back.
+      list.nextUid = effectiveNextUid(list);
+      list.records = list.records.filter((r) => files.has(r.base));
+      await rewriteUidlistFile(this.uidlistPath, list, this.owner);
+      list.needsRewrite = false;
+    } else {
+      await appendUidlistRecords(this.uidlistPath, added);
+    }
+    return list;
+  }
+
+  async scan(): Promise<ScanResult> {
+    let files = await this.readFiles();
+    const loaded = await readUidlistFile(this.uidlistPath).catch(() => undefined);
+    let list = loaded?.list;
+    let names = await this.keywords.load();
+    const unknownLetters = (table: (string | undefined)[]) =>
+      [...files.values()].some((f) =>
+        parseFilename(f.name).keywordIndexes.some((i) => table[i] === undefined),
+      );
+    const knownBases = new Set(list?.records.map((r) => r.base));
+    const needsLock =
+      list === undefined ||
+      list.needsRewrite ||
+      !loaded?.cleanEnd ||
+      [...files.keys()].some((base) => !knownBases.has(base)) ||
+      unknownLetters(names);
+    if (needsLock) {
+      const lock = await this.lock();
+      try {
+        files = await this.readFiles();
+        list = await this.assignUids(lock, files);
+        names = await this.keywords.load();
+        if (unknownLetters(names)) names = await this.nameUnknownLetters(files, names);
+      } finally {
+        await lock.release();
+      }
+    }
+    const current = list!;
+    const messages: ScannedMessage[] = [];
+    for (const record of current.records) {
+      const file = files.get(record.base);
+      if (file) messages.push(this.toScanned(record, file, names));
+    }
+    return { uidValidity: current.uidValidity, uidNext: effectiveNextUid(current), messages };
+  }
+
+  private async nameUnknownLetters(
+    files: Map<string, DirFile>,
+    names: (string | undefined)[],
+  ): Promise<(string | undefined)[]> {
+    const table = [...names];
+    for (const file of files.values()) {
+      for (const index of parseFilename(file.name).keywordIndexes) {
+        if (table[index] === undefined) table[index] = unknownKeywordName(table, index);
+      }
+    }
+    await this.keywords.save(table);
+    return table;
+  }
+
+  private toScanned(record: UidlistRecord, file: DirFile, names: (string | undefined)[]): ScannedMessage {
+    const parsed = parseFilename(file.name);
+    const message: ScannedMessage = {
+      uid: record.uid,
+      ref: `${file.dir}/${file.name}`,
+      guid: recordExt(record, "G") ?? record.base,
+      flags: parsed.flags,
+      keywords: parsed.keywordIndexes.map((i) => names[i]).filter((n): n is string => n !== undefined),
+    };
+    const size = parsed.size ?? numberOrUndefined(recordExt(record, "S"));
+    const vsize = parsed.vsize ?? numberOrUndefined(recordExt(record, "W"));
+    if (size !== undefined) message.size = size;
+    if (vsize !== undefined) message.vsize = vsize;
+    return message;
+  }
+
+  /** Finds the current file of a message whose ref went stale (someone renamed it for flags or to cur/). */
+  private async resolve(ref: string): Promise<string | undefined> {
+    const base = parseFilename(ref.slice(ref.indexOf("/") + 1)).base;
+    const files = await this.readFiles();
+    const file = files.get(base);
+    return file ? `${file.dir}/${file.name}` : undefined;
+  }
+
+  async details(ref: string): Promise<MessageDetails> {
+    let current = ref;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const st = await stat(join(this.dir, current));
+        const parsed = parseFilename(current.slice(current.indexOf("/") + 1));
+        const size = parsed.size ?? st.size;
+        const vsize = parsed.vsize ?? size + (await this.countLineFeeds(current));
+        return { size, vsize, internalDate: st.mtimeMs };
+      } catch (err) {
+        if (errnoCode(err) !== "ENOENT") throw err;
+        const resolved = await this.resolve(current);
+        if (resolved === undefined) break;
+        current = resolved;
+      }
+    }
+    throw new StoreError("EXPUNGED", "Message was expunged");
+  }
+
+  private async countLineFeeds(ref: string): Promise<number> {
+    let count = 0;
+    for await (const chunk of createReadStream(join(this.dir, ref)) as AsyncIterable<Buffer>) {
+      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) count++;
+    }
+    return count;
+  }
+
+  private async keywordLetters(lock: Dotlock | undefined, keywords: readonly string[]): Promise<number[]> {
+    if (keywords.length === 0) return [];
+    let names = await this.keywords.load();
+    if (keywords.some((k) => keywordIndex(names, k) < 0)) {
+      if (lock === undefined) {
+        const taken = await this.lock();
+        try {
+          return await this.keywordLetters(taken, keywords);
+        } finally {
+          await taken.release();
+        }
+      }
+      names = addKeywords(names, keywords);
+      await this.keywords.save(names);
+    }
+    return keywords.map((k) => keywordIndex(names, k));
+  }
+
+  /**
+   * Saves as Dovecot does (§8): tmp → fsync → (lock) → rename into new/ or, with flags, cur/ →
+   * fsync the directory → append the uidlist record → unlock. Dovecot's save assigns the UID without
+   * scanning the directory; other new files get theirs at the next full scan.
+   */
+  async append(input: AppendInput): Promise<AppendedMessage> {
+    const tmp = await writeTmpFile(join(this.dir, "tmp"), input.data, input.internalDate, this.owner);
+    const base = withSizes(tmp.name, tmp.size, tmp.vsize);
+    let lock: Dotlock | undefined;
+    try {
+      if (input.maxSize !== undefined && tmp.size > input.maxSize) {
+        throw new StoreError("OVERQUOTA", "Quota exceeded (mailbox for user is full)");
+      }
+      lock = await this.lock();
+      const letters = await this.keywordLetters(lock, input.keywords);
+      const flagged = input.flags !== 0 || letters.length > 0;
+      const name = flagged ? buildFilename(base, input.flags, letters) : base;
+      const dir = flagged ? "cur" : "new";
+      await rename(join(this.dir, "tmp", tmp.name), join(this.dir, dir, name));
+      await fsyncDir(join(this.dir, dir));
+      const uid = await this.recordSaved(lock, base);
+      return {
+        uid,
+        ref: `${dir}/${name}`,
+        guid: base,
+        flags: input.flags,
+        keywords: [...input.keywords],
+        size: tmp.size,
+        vsize: tmp.vsize,
+        internalDate: tmp.internalDate,
+      };
+    } catch (err) {
+      await unlink(join(this.dir, "tmp", tmp.name)).catch(() => {});
+      throw err;
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  private async recordSaved(lock: Dotlock, base: string): Promise<number> {
+    const loaded = await readUidlistFile(this.uidlistPath).catch(() => undefined);
+    if (!loaded || loaded.list.needsRewrite || !loaded.cleanEnd) {
+      const list = await this.assignUids(lock, await this.readFiles());
+      const record = list.records.find((r) => r.base === base);
+      if (!record) throw new StoreError("TEMPFAIL", "Saved message vanished before it got a UID");
+      return record.uid;
+    }
+    const existing = loaded.list.records.find((r) => r.base === base);
+    if (existing) return existing.uid;
+    const uid = effectiveNextUid(loaded.list);
+    await appendUidlistRecords(this.uidlistPath, [{ uid, ext: [], base }]);
+    return uid;
+  }
+
+  async setFlags(
+    message: { uid: number; ref: string },
+    flags: number,
+    keywords: readonly string[],
+  ): Promise<string | undefined> {
+    const letters = await this.keywordLetters(undefined, keywords);
+    let current: string | undefined = message.ref;
+    for (let attempt = 0; current !== undefined && attempt < 3; attempt++) {
+      const slash = current.indexOf("/");
+      const dir = current.slice(0, slash);
+      const parsed = parseFilename(current.slice(slash + 1));
+      const name = buildFilename(parsed.base, flags, letters, parsed.otherLetters, parsed.infoTail);
+      const target = `${dir}/${name}`;
+      if (target === current) return current;
+      try {
+        // A flag change is a rename inside the same directory, even in new/ (§2.3).
+        await rename(join(this.dir, current), join(this.dir, target));
+        return target;
+      } catch (err) {
+        if (errnoCode(err) !== "ENOENT") throw err;
+        current = await this.resolve(current);
+      }
+    }
+    return undefined;
+  }
+
+  async expunge(messages: readonly { uid: number; ref: string }[]): Promise<void> {
+    const dirs = new Set<string>();
+    for (const message of messages) {
+      let current: string | undefined = message.ref;
+      for (let attempt = 0; current !== undefined && attempt < 3; attempt++) {
+        try {
+          await unlink(join(this.dir, current));
+          dirs.add(current.slice(0, current.indexOf("/")));
+          break;
+        } catch (err) {
+          if (errnoCode(err) !== "ENOENT") throw err;
+          current = await this.resolve(current);
+        }
+      }
+    }
+    for (const dir of dirs) await fsyncDir(join(this.dir, dir));
+  }
+
+  async openRead(ref: string, start?: number, end?: number): Promise<Readable> {
+    let current: string | undefined = ref;
+    for (let attempt = 0; current !== undefined && attempt < 3; attempt++) {
+      try {
+        // Open first: once we hold the descriptor, a rename or unlink by another process cannot hurt.
+        const handle = await open(join(this.dir, current), "r");
+        return createReadStream("", { fd: handle.fd, start, end, autoClose: true });
+      } catch (err) {
+        if (errnoCode(err) !== "ENOENT") throw err;
+        current = await this.resolve(current);
+      }
+    }
+    throw new StoreError("EXPUNGED", "Message was expunged");
+  }
+
+  /** Moves new/ files to cur/ keeping their info (§6), as Dovecot does when a session drops \Recent. */
+  async recentClaimed(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.dir, "new"));
+    } catch (err) {
+      if (errnoCode(err) === "ENOENT") return;
+      throw err;
+    }
+    let moved = false;
+    for (const name of names) {
+      if (name.startsWith(".")) continue;
+      const target = name.includes(":") ? name : `${name}:2,`;
+      try {
+        await rename(join(this.dir, "new", name), join(this.dir, "cur", target));
+        moved = true;
+      } catch (err) {
+        // Gone (expunged or moved by another session), or no space: Dovecot leaves it in new/.
+        if (!["ENOENT", "ENOSPC", "EDQUOT", "EACCES"].includes(errnoCode(err) ?? "")) throw err;
+      }
+    }
+    if (moved) await fsyncDir(join(this.dir, "cur"));
+  }
+
+  watchPaths(): string[] {
+    return [join(this.dir, "new"), join(this.dir, "cur")];
+  }
+}
+
+function numberOrUndefined(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}

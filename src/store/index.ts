@@ -1,0 +1,36 @@
+/**
+ * The mail store: the one interface through which delivery, the admin CLI and the protocols reach
+ * a user's mail, whatever the format on disk.
+ */
+export { errnoCode, isStoreError, StoreError, type StoreErrorCode } from "./errors.js";
+export {
+  bitsToFlags,
+  flagsToBits,
+  isValidKeyword,
+  parseSystemFlag,
+  SYSTEM_FLAGS,
+  type SystemFlag,
+} from "./flags.js";
+export { expandVariables, type MailLocation, parseMailLocation } from "./mail-location.js";
+export { formatMailboxName, INBOX, MAX_NAME_BYTES, parseMailboxName } from "./mailbox-name.js";
+export { openUserStore } from "./open-user-store.js";
+export type {
+  AppendOptions,
+  AppendResult,
+  AutoCreateMailbox,
+  CopyResult,
+  FlagOperation,
+  Mailbox,
+  MailboxChange,
+  MailboxInfo,
+  MailboxStatus,
+  MessageInfo,
+  OpenUserStoreOptions,
+  QuotaUsage,
+  ReadOptions,
+  SpecialUse,
+  StoreFlagsOptions,
+  StoreFlagsResult,
+  StoreLogger,
+  UserStore,
+} from "./types.js";

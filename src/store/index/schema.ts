@@ -1,0 +1,62 @@
+/**
+ * The per-user index. It caches what the mail files say (UIDs, flags, sizes, dates, GUIDs, MIME
+ * structure) and adds what they cannot hold (modseqs, expunged UIDs for QRESYNC, \Recent, quota
+ * totals). Plain SQL so another engine can serve it later. Deleting the file loses nothing but
+ * modseq history.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mailboxes (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  uidvalidity INTEGER NOT NULL DEFAULT 0,
+  uidnext INTEGER NOT NULL DEFAULT 1,
+  highest_modseq INTEGER NOT NULL DEFAULT 1,
+  first_recent_uid INTEGER NOT NULL DEFAULT 1,
+  fingerprint TEXT,
+  sync_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS messages (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  ref TEXT NOT NULL,
+  guid TEXT NOT NULL,
+  flags INTEGER NOT NULL,
+  keywords TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  vsize INTEGER NOT NULL,
+  internal_date INTEGER NOT NULL,
+  saved_date INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  mime TEXT,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS messages_modseq ON messages (mailbox_id, modseq);
+CREATE TABLE IF NOT EXISTS expunged (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quota (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  bytes INTEGER NOT NULL,
+  messages INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO quota (id, bytes, messages) VALUES (1, 0, 0);
+CREATE TRIGGER IF NOT EXISTS quota_add AFTER INSERT ON messages BEGIN
+  UPDATE quota SET bytes = bytes + NEW.size, messages = messages + 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS quota_remove AFTER DELETE ON messages BEGIN
+  UPDATE quota SET bytes = bytes - OLD.size, messages = messages - 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS mailbox_remove AFTER DELETE ON mailboxes BEGIN
+  DELETE FROM messages WHERE mailbox_id = OLD.id;
+  DELETE FROM expunged WHERE mailbox_id = OLD.id;
+END;
+`;

@@ -1,0 +1,433 @@
+import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { MessageDetails, ScanResult } from "../backend.js";
+import { DIR_MODE, type FileOwner } from "../file-owner.js";
+import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
+
+export interface MailboxRow {
+  id: number;
+  name: string;
+  uidvalidity: number;
+  uidnext: number;
+  highest_modseq: number;
+  first_recent_uid: number;
+  fingerprint: string | null;
+  sync_seq: number;
+}
+
+export interface MessageRow {
+  uid: number;
+  ref: string;
+  guid: string;
+  flags: number;
+  keywords: string;
+  size: number;
+  vsize: number;
+  internal_date: number;
+  saved_date: number;
+  modseq: number;
+  mime: string | null;
+}
+
+export interface NewMessage {
+  uid: number;
+  ref: string;
+  guid: string;
+  flags: number;
+  keywords: readonly string[];
+  size: number;
+  vsize: number;
+  internalDate: number;
+  mime?: string | undefined;
+}
+
+export interface FlagUpdate {
+  uid: number;
+  ref: string;
+  flags: number;
+  keywords: readonly string[];
+}
+
+/** What one sync or write changed, by UID. */
+export interface AppliedChanges {
+  added: number[];
+  expunged: number[];
+  changed: number[];
+  modseq: number;
+}
+
+export interface MailboxCounts {
+  messages: number;
+  unseen: number;
+  recent: number;
+  size: number;
+  firstUnseenUid: number | undefined;
+}
+
+export function joinKeywords(keywords: readonly string[]): string {
+  return keywords.join(" ");
+}
+
+export function splitKeywords(text: string): string[] {
+  return text === "" ? [] : text.split(" ");
+}
+
+function sameKeywords(a: readonly string[], b: string): boolean {
+  return [...a].sort().join(" ") === splitKeywords(b).sort().join(" ");
+}
+
+/**
+ * The per-user SQLite index (WAL, so readers in other processes never block writers). Every write
+ * runs in one IMMEDIATE transaction and bumps the mailbox's sync_seq, which syncs use to notice that
+ * another writer got in between their scan and their commit.
+ */
+export class StoreIndex {
+  private readonly db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  static open(path: string, owner: FileOwner | undefined): StoreIndex {
+    if (path !== ":memory:") {
+      const dir = dirname(path);
+      if (!existsSync(dir)) {
+        mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+        if (owner) chownSync(dir, owner.uid, owner.gid);
+      }
+    }
+    const db = new Database(path, { timeout: 30_000 });
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    // Small per-user page cache: thousands of idle sessions must fit in a few hundred MB.
+    db.pragma("cache_size = -512");
+    db.pragma("foreign_keys = OFF");
+    db.exec(SCHEMA);
+    const version = db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as
+      | string
+      | undefined;
+    if (version === undefined) {
+      db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+    }
+    if (path !== ":memory:" && owner) {
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        if (existsSync(file)) chownSync(file, owner.uid, owner.gid);
+      }
+    }
+    return new StoreIndex(db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  mailbox(name: string): MailboxRow | undefined {
+    return this.db.prepare("SELECT * FROM mailboxes WHERE name = ?").get(name) as MailboxRow | undefined;
+  }
+
+  ensureMailbox(name: string): MailboxRow {
+    const row = this.mailbox(name);
+    if (row) return row;
+    this.db.prepare("INSERT OR IGNORE INTO mailboxes (name) VALUES (?)").run(name);
+    return this.mailbox(name)!;
+  }
+
+  mailboxNames(): string[] {
+    return this.db.prepare("SELECT name FROM mailboxes").pluck().all() as string[];
+  }
+
+  /** Renames a mailbox and its children (keys are levels joined by TAB), keeping their messages. */
+  renameMailbox(from: string, to: string): void {
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare("DELETE FROM mailboxes WHERE name = ? OR substr(name, 1, ?) = ?")
+          .run(to, to.length + 1, `${to}\t`);
+        this.db
+          .prepare(
+            "UPDATE mailboxes SET name = ? || substr(name, ?) WHERE name = ? OR substr(name, 1, ?) = ?",
+          )
+          .run(to, from.length + 1, from, from.length + 1, `${from}\t`);
+      })
+      .immediate();
+  }
+
+  deleteMailbox(name: string): void {
+    this.db.prepare("DELETE FROM mailboxes WHERE name = ?").run(name);
+  }
+
+  /** Forgets mailboxes that no longer exist on disk, so their messages leave the quota. */
+  pruneMailboxes(existing: ReadonlySet<string>): void {
+    this.db
+      .transaction(() => {
+        for (const name of this.mailboxNames()) if (!existing.has(name)) this.deleteMailbox(name);
+      })
+      .immediate();
+  }
+
+  /** Drops every cached message (for a rebuild); modseqs continue from where they were. */
+  clearMessages(): void {
+    this.db
+      .transaction(() => {
+        this.db.exec("DELETE FROM messages; DELETE FROM expunged; UPDATE mailboxes SET fingerprint = NULL");
+      })
+      .immediate();
+  }
+
+  messages(mailboxId: number, fromUid = 1, toUid = Number.MAX_SAFE_INTEGER): MessageRow[] {
+    return this.db
+      .prepare("SELECT * FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid")
+      .all(mailboxId, fromUid, toUid) as MessageRow[];
+  }
+
+  message(mailboxId: number, uid: number): MessageRow | undefined {
+    return this.db.prepare("SELECT * FROM messages WHERE mailbox_id = ? AND uid = ?").get(mailboxId, uid) as
+      | MessageRow
+      | undefined;
+  }
+
+  uids(mailboxId: number): number[] {
+    return this.db
+      .prepare("SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid")
+      .pluck()
+      .all(mailboxId) as number[];
+  }
+
+  private bump(mailboxId: number): number {
+    const row = this.db
+      .prepare(
+        "UPDATE mailboxes SET highest_modseq = highest_modseq + 1, sync_seq = sync_seq + 1 WHERE id = ? RETURNING highest_modseq",
+      )
+      .get(mailboxId) as { highest_modseq: number };
+    return row.highest_modseq;
+  }
+
+  private insert(mailboxId: number, message: NewMessage, modseq: number): void {
+    this.db
+      .prepare(
+        // An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the quota trigger.
+        `INSERT INTO messages
+           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (mailbox_id, uid) DO UPDATE SET
+           ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
+           mime = coalesce(excluded.mime, mime)`,
+      )
+      .run(
+        mailboxId,
+        message.uid,
+        message.ref,
+        message.guid,
+        message.flags,
+        joinKeywords(message.keywords),
+        message.size,
+        message.vsize,
+        Math.round(message.internalDate),
+        Date.now(),
+        modseq,
+        message.mime ?? null,
+      );
+  }
+
+  /**
+   * Applies a scan of the files. Returns "retry" when another writer changed the mailbox since
+   * `expectedSeq` was read (the scan may predate its change). UIDs at or above the scan's UIDNEXT are
+   * never treated as expunged: they were saved after the scan looked.
+   */
+  applyScan(
+    mailboxId: number,
+    expectedSeq: number | undefined,
+    scan: ScanResult,
+    details: ReadonlyMap<number, MessageDetails & { mime?: string | undefined }>,
+    fingerprint: string | undefined,
+  ): AppliedChanges | "retry" {
+    return this.db
+      .transaction((): AppliedChanges | "retry" => {
+        const box = this.db.prepare("SELECT * FROM mailboxes WHERE id = ?").get(mailboxId) as MailboxRow;
+        if (expectedSeq !== undefined && box.sync_seq !== expectedSeq) return "retry";
+        const changes: AppliedChanges = { added: [], expunged: [], changed: [], modseq: box.highest_modseq };
+        if (box.uidvalidity !== scan.uidValidity) {
+          // New UIDVALIDITY: every cached UID is meaningless; clients resync from scratch.
+          this.db.prepare("DELETE FROM messages WHERE mailbox_id = ?").run(mailboxId);
+          this.db.prepare("DELETE FROM expunged WHERE mailbox_id = ?").run(mailboxId);
+          this.db
+            .prepare("UPDATE mailboxes SET uidvalidity = ?, first_recent_uid = 1 WHERE id = ?")
+            .run(scan.uidValidity, mailboxId);
+        }
+        const rows = new Map(this.messages(mailboxId).map((r) => [r.uid, r]));
+        let modseq: number | undefined;
+        const next = () => {
+          modseq ??= this.bump(mailboxId);
+          return modseq;
+        };
+        const updateRef = this.db.prepare("UPDATE messages SET ref = ? WHERE mailbox_id = ? AND uid = ?");
+        const updateFlags = this.db.prepare(
+          "UPDATE messages SET ref = ?, flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
+        );
+        for (const message of scan.messages) {
+          const row = rows.get(message.uid);
+          if (row === undefined) {
+            const detail = details.get(message.uid);
+            if (!detail) continue;
+            this.insert(mailboxId, { ...message, ...detail }, next());
+            changes.added.push(message.uid);
+            continue;
+          }
+          rows.delete(message.uid);
+          if (row.flags !== message.flags || !sameKeywords(message.keywords, row.keywords)) {
+            updateFlags.run(
+              message.ref,
+              message.flags,
+              joinKeywords(message.keywords),
+              next(),
+              mailboxId,
+              message.uid,
+            );
+            changes.changed.push(message.uid);
+          } else if (row.ref !== message.ref) {
+            updateRef.run(message.ref, mailboxId, message.uid);
+          }
+        }
+        const gone = [...rows.keys()].filter((uid) => uid < scan.uidNext);
+        if (gone.length > 0) this.removeRows(mailboxId, gone, next());
+        changes.expunged = gone;
+        this.db
+          .prepare(
+            "UPDATE mailboxes SET uidnext = max(uidnext, ?), fingerprint = ?, sync_seq = sync_seq + 1 WHERE id = ?",
+          )
+          .run(scan.uidNext, fingerprint ?? null, mailboxId);
+        changes.modseq = modseq ?? box.highest_modseq;
+        return changes;
+      })
+      .immediate();
+  }
+
+  private removeRows(mailboxId: number, uids: readonly number[], modseq: number): void {
+    const remove = this.db.prepare("DELETE FROM messages WHERE mailbox_id = ? AND uid = ?");
+    const remember = this.db.prepare(
+      "INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)",
+    );
+    for (const uid of uids) {
+      remove.run(mailboxId, uid);
+      remember.run(mailboxId, uid, modseq);
+    }
+  }
+
+  /** Records messages this process saved; one modseq for the batch. */
+  addMessages(mailboxId: number, messages: readonly NewMessage[]): AppliedChanges {
+    return this.db
+      .transaction((): AppliedChanges => {
+        const modseq = this.bump(mailboxId);
+        for (const message of messages) this.insert(mailboxId, message, modseq);
+        const top = Math.max(...messages.map((m) => m.uid)) + 1;
+        this.db.prepare("UPDATE mailboxes SET uidnext = max(uidnext, ?) WHERE id = ?").run(top, mailboxId);
+        return { added: messages.map((m) => m.uid), expunged: [], changed: [], modseq };
+      })
+      .immediate();
+  }
+
+  updateFlags(mailboxId: number, updates: readonly FlagUpdate[]): AppliedChanges {
+    return this.db
+      .transaction((): AppliedChanges => {
+        const modseq = this.bump(mailboxId);
+        const update = this.db.prepare(
+          "UPDATE messages SET ref = ?, flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
+        );
+        for (const u of updates)
+          update.run(u.ref, u.flags, joinKeywords(u.keywords), modseq, mailboxId, u.uid);
+        return { added: [], expunged: [], changed: updates.map((u) => u.uid), modseq };
+      })
+      .immediate();
+  }
+
+  removeMessages(mailboxId: number, uids: readonly number[]): AppliedChanges {
+    return this.db
+      .transaction((): AppliedChanges => {
+        const modseq = this.bump(mailboxId);
+        this.removeRows(mailboxId, uids, modseq);
+        return { added: [], expunged: [...uids], changed: [], modseq };
+      })
+      .immediate();
+  }
+
+  setMime(mailboxId: number, uid: number, mime: string): void {
+    this.db
+      .prepare("UPDATE messages SET mime = ? WHERE mailbox_id = ? AND uid = ?")
+      .run(mime, mailboxId, uid);
+  }
+
+  /** The \Recent UIDs for the session that claims them; later sessions will not see them as recent. */
+  claimRecent(mailboxId: number): number[] {
+    return this.db
+      .transaction((): number[] => {
+        const box = this.db.prepare("SELECT * FROM mailboxes WHERE id = ?").get(mailboxId) as MailboxRow;
+        const uids = this.db
+          .prepare("SELECT uid FROM messages WHERE mailbox_id = ? AND uid >= ? ORDER BY uid")
+          .pluck()
+          .all(mailboxId, box.first_recent_uid) as number[];
+        const next = Math.max(box.uidnext, (uids.at(-1) ?? 0) + 1);
+        this.db.prepare("UPDATE mailboxes SET first_recent_uid = ? WHERE id = ?").run(next, mailboxId);
+        return uids;
+      })
+      .immediate();
+  }
+
+  counts(mailboxId: number): MailboxCounts {
+    const box = this.db.prepare("SELECT first_recent_uid FROM mailboxes WHERE id = ?").get(mailboxId) as {
+      first_recent_uid: number;
+    };
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS messages,
+                coalesce(sum((flags & 1) = 0), 0) AS unseen,
+                coalesce(sum(uid >= ?), 0) AS recent,
+                coalesce(sum(vsize), 0) AS size,
+                min(CASE WHEN (flags & 1) = 0 THEN uid END) AS first_unseen
+           FROM messages WHERE mailbox_id = ?`,
+      )
+      .get(box.first_recent_uid, mailboxId) as {
+      messages: number;
+      unseen: number;
+      recent: number;
+      size: number;
+      first_unseen: number | null;
+    };
+    return {
+      messages: row.messages,
+      unseen: row.unseen,
+      recent: row.recent,
+      size: row.size,
+      firstUnseenUid: row.first_unseen ?? undefined,
+    };
+  }
+
+  changedSince(mailboxId: number, modseq: number): MessageRow[] {
+    return this.db
+      .prepare("SELECT * FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid")
+      .all(mailboxId, modseq) as MessageRow[];
+  }
+
+  expungedSince(mailboxId: number, modseq: number): number[] {
+    return this.db
+      .prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid")
+      .pluck()
+      .all(mailboxId, modseq) as number[];
+  }
+
+  quota(): { bytes: number; messages: number } {
+    return this.db.prepare("SELECT bytes, messages FROM quota WHERE id = 1").get() as {
+      bytes: number;
+      messages: number;
+    };
+  }
+
+  /** Recomputes the quota totals from the cached messages (after a rebuild or a suspected drift). */
+  recalcQuota(): void {
+    this.db
+      .prepare(
+        "UPDATE quota SET bytes = (SELECT coalesce(sum(size), 0) FROM messages), messages = (SELECT count(*) FROM messages) WHERE id = 1",
+      )
+      .run();
+  }
+}

@@ -1,0 +1,365 @@
+import type { Readable } from "node:stream";
+import type { FormatMailbox, MessageDetails } from "./backend.js";
+import { toCrlfRange } from "./crlf-stream.js";
+import { errnoCode, isStoreError, StoreError } from "./errors.js";
+import { bitsToFlags, FLAG_BITS, flagsToBits, isValidKeyword, type SystemFlag } from "./flags.js";
+import { type AppliedChanges, type MessageRow, type StoreIndex, splitKeywords } from "./index/store-index.js";
+import type { MailboxPath } from "./mailbox-name.js";
+import type {
+  AppendOptions,
+  AppendResult,
+  CopyResult,
+  FlagOperation,
+  Mailbox,
+  MailboxChange,
+  MailboxStatus,
+  MessageInfo,
+  ReadOptions,
+  StoreFlagsOptions,
+  StoreFlagsResult,
+} from "./types.js";
+import { publishLocalChange, subscribeLocalChanges, watchDirectory } from "./watch/index.js";
+
+/** What a mailbox view needs from the user store that opened it. */
+export interface MailboxContext {
+  index: StoreIndex;
+  /** Prefix of the in-process change-bus keys: the index file, so two stores of one user share them. */
+  busPrefix: string;
+  rescanIntervalMs: number;
+  openMailbox(name: string): Promise<MailboxView>;
+  /** Bytes a new message may still take, or undefined when unlimited; throws OVERQUOTA when none. */
+  quotaRoom(): number | undefined;
+}
+
+const DETAIL_CONCURRENCY = 32;
+const FS_DEBOUNCE_MS = 20;
+
+function toInfo(row: MessageRow): MessageInfo {
+  const info: MessageInfo = {
+    uid: row.uid,
+    guid: row.guid,
+    flags: bitsToFlags(row.flags),
+    keywords: splitKeywords(row.keywords),
+    modseq: row.modseq,
+    size: row.size,
+    vsize: row.vsize,
+    internalDate: new Date(row.internal_date),
+    savedDate: new Date(row.saved_date),
+  };
+  if (row.mime !== null) info.mime = JSON.parse(row.mime) as unknown;
+  return info;
+}
+
+function checkKeywords(keywords: readonly string[]): void {
+  for (const keyword of keywords) {
+    if (!isValidKeyword(keyword))
+      throw new StoreError("CANNOT", `Invalid keyword ${JSON.stringify(keyword)}`);
+  }
+}
+
+function hasChanges(changes: AppliedChanges): boolean {
+  return changes.added.length + changes.expunged.length + changes.changed.length > 0;
+}
+
+/** One mailbox seen through the index; every format's mailbox looks the same from here. */
+export class MailboxView implements Mailbox {
+  private syncQueue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly name: string,
+    readonly path: MailboxPath,
+    private readonly key: string,
+    private readonly format: FormatMailbox,
+    private readonly ctx: MailboxContext,
+  ) {}
+
+  private get id(): number {
+    return this.ctx.index.ensureMailbox(this.key).id;
+  }
+
+  get uidValidity(): number {
+    return this.ctx.index.ensureMailbox(this.key).uidvalidity;
+  }
+
+  private get busKey(): string {
+    return `${this.ctx.busPrefix}\0${this.key}`;
+  }
+
+  private announce(changes: AppliedChanges): void {
+    if (hasChanges(changes)) publishLocalChange(this.busKey);
+  }
+
+  /** Syncs run one after another; each starts after it was asked for, so none misses a change. */
+  sync(): Promise<void> {
+    const run = this.syncQueue.then(() => this.syncOnce());
+    this.syncQueue = run.catch(() => {});
+    return run;
+  }
+
+  private async syncOnce(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const row = this.ctx.index.ensureMailbox(this.key);
+      const fingerprint = await this.format.fingerprint();
+      if (fingerprint !== undefined && fingerprint === row.fingerprint) return;
+      const scan = await this.format.scan();
+      const known = new Set(scan.uidValidity === row.uidvalidity ? this.ctx.index.uids(row.id) : []);
+      const fresh = scan.messages.filter((m) => !known.has(m.uid));
+      const details = new Map<number, MessageDetails>();
+      for (let i = 0; i < fresh.length; i += DETAIL_CONCURRENCY) {
+        await Promise.all(
+          fresh.slice(i, i + DETAIL_CONCURRENCY).map(async (m) => {
+            try {
+              details.set(m.uid, await this.format.details(m.ref));
+            } catch (err) {
+              // Expunged by someone else since the scan: the next sync notices.
+              if (!isStoreError(err, "EXPUNGED")) throw err;
+            }
+          }),
+        );
+      }
+      const result = this.ctx.index.applyScan(
+        row.id,
+        attempt < 3 ? row.sync_seq : undefined,
+        scan,
+        details,
+        fingerprint,
+      );
+      if (result === "retry") continue;
+      this.announce(result);
+      return;
+    }
+  }
+
+  status(): MailboxStatus {
+    const row = this.ctx.index.ensureMailbox(this.key);
+    const counts = this.ctx.index.counts(row.id);
+    const status: MailboxStatus = {
+      name: this.name,
+      uidValidity: row.uidvalidity,
+      uidNext: row.uidnext,
+      highestModseq: row.highest_modseq,
+      messages: counts.messages,
+      unseen: counts.unseen,
+      recent: counts.recent,
+      size: counts.size,
+    };
+    if (counts.firstUnseenUid !== undefined) status.firstUnseenUid = counts.firstUnseenUid;
+    return status;
+  }
+
+  uids(): number[] {
+    return this.ctx.index.uids(this.id);
+  }
+
+  messages(fromUid?: number, toUid?: number): MessageInfo[] {
+    return this.ctx.index.messages(this.id, fromUid, toUid).map(toInfo);
+  }
+
+  message(uid: number): MessageInfo | undefined {
+    const row = this.ctx.index.message(this.id, uid);
+    return row ? toInfo(row) : undefined;
+  }
+
+  private row(uid: number): MessageRow {
+    const row = this.ctx.index.message(this.id, uid);
+    if (!row) throw new StoreError("EXPUNGED", `No message with UID ${uid}`);
+    return row;
+  }
+
+  async append(
+    data: AsyncIterable<Uint8Array> | Uint8Array,
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    const keywords = options.keywords ?? [];
+    checkKeywords(keywords);
+    const room = this.ctx.quotaRoom();
+    // The uidlist must exist (and carry the UIDVALIDITY) before the first save.
+    if (this.ctx.index.ensureMailbox(this.key).uidvalidity === 0) await this.sync();
+    const saved = await this.format.append({
+      data,
+      flags: flagsToBits(options.flags ?? []),
+      keywords,
+      ...(options.internalDate ? { internalDate: options.internalDate } : {}),
+      ...(room !== undefined ? { maxSize: room } : {}),
+    });
+    const row = this.ctx.index.ensureMailbox(this.key);
+    this.announce(this.ctx.index.addMessages(row.id, [saved]));
+    return { uid: saved.uid, uidValidity: row.uidvalidity };
+  }
+
+  async read(uid: number, options: ReadOptions = {}): Promise<Readable> {
+    const row = this.row(uid);
+    if (options.crlf === false) return this.format.openRead(row.ref, options.start, options.end);
+    return toCrlfRange(await this.format.openRead(row.ref), options.start, options.end);
+  }
+
+  async storeFlags(
+    uids: readonly number[],
+    operation: FlagOperation,
+    flags: readonly SystemFlag[],
+    keywords: readonly string[],
+    options: StoreFlagsOptions = {},
+  ): Promise<StoreFlagsResult> {
+    checkKeywords(keywords);
+    const bits = flagsToBits(flags);
+    const lower = new Set(keywords.map((k) => k.toLowerCase()));
+    const id = this.id;
+    const failed: number[] = [];
+    const updates: { uid: number; ref: string; flags: number; keywords: string[] }[] = [];
+    for (const uid of uids) {
+      const row = this.ctx.index.message(id, uid);
+      if (!row) continue;
+      if (options.unchangedSince !== undefined && row.modseq > options.unchangedSince) {
+        failed.push(uid);
+        continue;
+      }
+      const current = splitKeywords(row.keywords);
+      let nextFlags: number;
+      let nextKeywords: string[];
+      if (operation === "replace") {
+        nextFlags = bits;
+        nextKeywords = [...new Set(keywords)];
+      } else if (operation === "add") {
+        nextFlags = row.flags | bits;
+        nextKeywords = [
+          ...current,
+          ...keywords.filter((k) => !current.some((c) => c.toLowerCase() === k.toLowerCase())),
+        ];
+      } else {
+        nextFlags = row.flags & ~bits;
+        nextKeywords = current.filter((k) => !lower.has(k.toLowerCase()));
+      }
+      const sameKeywords =
+        nextKeywords.length === current.length && nextKeywords.every((k, i) => k === current[i]);
+      if (nextFlags === row.flags && sameKeywords) continue;
+      const ref = await this.format.setFlags({ uid, ref: row.ref }, nextFlags, nextKeywords);
+      if (ref === undefined) continue;
+      updates.push({ uid, ref, flags: nextFlags, keywords: nextKeywords });
+    }
+    if (updates.length === 0) return { updated: [], failed };
+    this.announce(this.ctx.index.updateFlags(id, updates));
+    const updated = updates.map((u) => this.message(u.uid)).filter((m): m is MessageInfo => m !== undefined);
+    return { updated, failed };
+  }
+
+  async copy(uids: readonly number[], destination: string): Promise<CopyResult> {
+    const target = await this.ctx.openMailbox(destination);
+    const pairs: [number, number][] = [];
+    try {
+      for (const uid of uids) {
+        const row = this.ctx.index.message(this.id, uid);
+        if (!row) continue;
+        let source: Readable;
+        try {
+          source = await this.format.openRead(row.ref);
+        } catch (err) {
+          if (isStoreError(err, "EXPUNGED")) continue;
+          throw err;
+        }
+        const result = await target.append(source, {
+          flags: bitsToFlags(row.flags),
+          keywords: splitKeywords(row.keywords),
+          internalDate: new Date(row.internal_date),
+        });
+        pairs.push([uid, result.uid]);
+      }
+    } catch (err) {
+      // COPY is all or nothing (RFC 3501 §6.4.7): take back what was already copied.
+      await target.remove(pairs.map(([, copied]) => copied)).catch(() => {});
+      throw err;
+    }
+    return { uidValidity: target.uidValidity, uids: pairs };
+  }
+
+  async move(uids: readonly number[], destination: string): Promise<CopyResult> {
+    const result = await this.copy(uids, destination);
+    await this.remove(result.uids.map(([source]) => source));
+    return result;
+  }
+
+  async expunge(uids?: readonly number[]): Promise<number[]> {
+    const id = this.id;
+    const rows = uids
+      ? uids.map((uid) => this.ctx.index.message(id, uid)).filter((r): r is MessageRow => r !== undefined)
+      : this.ctx.index.messages(id);
+    const deleted = rows.filter((r) => (r.flags & FLAG_BITS["\\Deleted"]) !== 0).map((r) => r.uid);
+    await this.remove(deleted);
+    return deleted;
+  }
+
+  /** Removes messages whatever their flags (MOVE, COPY rollback). */
+  async remove(uids: readonly number[]): Promise<void> {
+    if (uids.length === 0) return;
+    const id = this.id;
+    const rows = uids
+      .map((uid) => this.ctx.index.message(id, uid))
+      .filter((r): r is MessageRow => r !== undefined);
+    await this.format.expunge(rows.map((r) => ({ uid: r.uid, ref: r.ref })));
+    this.announce(
+      this.ctx.index.removeMessages(
+        id,
+        rows.map((r) => r.uid),
+      ),
+    );
+  }
+
+  async claimRecent(): Promise<number[]> {
+    const uids = this.ctx.index.claimRecent(this.id);
+    try {
+      await this.format.recentClaimed();
+    } catch (err) {
+      // The messages stay where they are; \Recent was still taken by this session.
+      if (errnoCode(err) === undefined) throw err;
+    }
+    return uids;
+  }
+
+  changesSince(modseq: number): { changed: MessageInfo[]; expunged: number[] } {
+    const id = this.id;
+    return {
+      changed: this.ctx.index.changedSince(id, modseq).map(toInfo),
+      expunged: this.ctx.index.expungedSince(id, modseq),
+    };
+  }
+
+  /**
+   * Notifies `listener` of changes from any source: in-process writers directly, other processes
+   * through fs.watch on the mailbox directories (debounced), and a periodic rescan as a fallback.
+   */
+  watch(listener: (change: MailboxChange) => void): () => void {
+    const start = this.status();
+    let cursor = { modseq: start.highestModseq, uidNext: start.uidNext };
+    const deliver = () => {
+      const status = this.status();
+      if (status.highestModseq === cursor.modseq) return;
+      const { changed, expunged } = this.changesSince(cursor.modseq);
+      const change: MailboxChange = {
+        mailbox: this.name,
+        newUids: changed.filter((m) => m.uid >= cursor.uidNext).map((m) => m.uid),
+        flagsChanged: changed.filter((m) => m.uid < cursor.uidNext).map((m) => m.uid),
+        expunged,
+        highestModseq: status.highestModseq,
+      };
+      cursor = { modseq: status.highestModseq, uidNext: Math.max(status.uidNext, cursor.uidNext) };
+      listener(change);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const syncSoon = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        this.sync().then(deliver, () => {});
+      }, FS_DEBOUNCE_MS);
+    };
+    const stops = [
+      subscribeLocalChanges(this.busKey, deliver),
+      ...this.format.watchPaths().map((dir) => watchDirectory(dir, syncSoon)),
+    ];
+    const interval = setInterval(syncSoon, this.ctx.rescanIntervalMs);
+    interval.unref();
+    return () => {
+      clearInterval(interval);
+      if (timer) clearTimeout(timer);
+      for (const stop of stops) stop();
+    };
+  }
+}

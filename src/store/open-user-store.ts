@@ -1,0 +1,79 @@
+import { join, resolve } from "node:path";
+import type { FormatStore } from "./backend.js";
+import { effectiveOwner, type FileOwner } from "./file-owner.js";
+import { MaildirStore } from "./formats/maildir/index.js";
+import { StoreIndex } from "./index/store-index.js";
+import { type MailLocation, parseMailLocation } from "./mail-location.js";
+import type { OpenUserStoreOptions, UserStore } from "./types.js";
+import { LoftUserStore } from "./user-store.js";
+
+const DEFAULT_RESCAN_MS = 5000;
+
+/** One index handle per file per process, shared by every store of that user (sessions, deliveries). */
+const openIndexes = new Map<string, { index: StoreIndex; refs: number }>();
+
+function acquireIndex(path: string, owner: FileOwner | undefined): StoreIndex {
+  if (path === ":memory:") return StoreIndex.open(path, owner);
+  const shared = openIndexes.get(path);
+  if (shared) {
+    shared.refs++;
+    return shared.index;
+  }
+  const index = StoreIndex.open(path, owner);
+  openIndexes.set(path, { index, refs: 1 });
+  return index;
+}
+
+function releaseIndex(path: string, index: StoreIndex): void {
+  const shared = openIndexes.get(path);
+  if (!shared || shared.index !== index) {
+    index.close();
+    return;
+  }
+  if (--shared.refs === 0) {
+    openIndexes.delete(path);
+    index.close();
+  }
+}
+
+function createFormat(location: MailLocation, owner: FileOwner | undefined): FormatStore {
+  switch (location.format) {
+    case "maildir":
+      return new MaildirStore(location, owner);
+  }
+}
+
+/**
+ * Opens a user's mail from explicit parameters (no config here): the userdb's home, uid and gid and
+ * a Dovecot mail_location. Creates the root, INBOX and the auto-created mailboxes when missing.
+ * A new or deleted index is filled from the files before this returns.
+ */
+export async function openUserStore(options: OpenUserStoreOptions): Promise<UserStore> {
+  const location = parseMailLocation(options.mailLocation, { user: options.user, home: options.home });
+  const owner = effectiveOwner(options.uid, options.gid);
+  const indexPath =
+    options.indexPath === ":memory:"
+      ? ":memory:"
+      : resolve(options.indexPath ?? join(options.home, ".loft", "index.sqlite"));
+  const format = createFormat(location, owner);
+  const index = acquireIndex(indexPath, owner);
+  const store = new LoftUserStore({
+    user: options.user,
+    separator: options.separator ?? "/",
+    format,
+    index,
+    indexPath: indexPath === ":memory:" ? `memory:${Math.random()}` : indexPath,
+    autoCreate: options.autoCreate ?? [],
+    quota: options.quota ?? {},
+    rescanIntervalMs: options.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
+    release: () => releaseIndex(indexPath, index),
+  });
+  try {
+    await store.init();
+    if (index.mailboxNames().length === 0) await store.rebuildIndex();
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  return store;
+}

@@ -1,0 +1,188 @@
+import type { Readable } from "node:stream";
+import type { SystemFlag } from "./flags.js";
+
+/** RFC 6154 special-use attributes. */
+export type SpecialUse = "\\All" | "\\Archive" | "\\Drafts" | "\\Flagged" | "\\Junk" | "\\Sent" | "\\Trash";
+
+export interface AutoCreateMailbox {
+  name: string;
+  specialUse?: SpecialUse;
+  /** Subscribe when creating it (Dovecot's `auto = subscribe`). */
+  subscribe?: boolean;
+}
+
+/** Enough of a logger (pino's shape) for the store's warnings. */
+export interface StoreLogger {
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface OpenUserStoreOptions {
+  user: string;
+  /** Home directory from the userdb: `~` and %h in the location, and where the index lives. */
+  home: string;
+  /**
+   * Dovecot `mail_location`, e.g. `maildir:~/Maildir:LAYOUT=fs`. %u %n %d %h are expanded here from
+   * `user` and `home`.
+   */
+  mailLocation: string;
+  /** Owner of created files and directories; applied only when running as root. */
+  uid?: number;
+  gid?: number;
+  /** Hierarchy separator clients see (Dovecot's namespace separator). Default "/". */
+  separator?: string;
+  autoCreate?: readonly AutoCreateMailbox[];
+  /** Index file; default `<home>/.loft/index.sqlite`; ":memory:" for none on disk. */
+  indexPath?: string;
+  /** Quota limits; 0 or absent means unlimited. */
+  quota?: { storage?: number; messages?: number };
+  /** How often watched mailboxes are rescanned in case a file-system event was missed. Default 5 s. */
+  rescanIntervalMs?: number;
+  logger?: StoreLogger;
+}
+
+export interface MailboxInfo {
+  name: string;
+  path: readonly string[];
+  specialUse?: SpecialUse;
+  subscribed: boolean;
+  /** False for a name that exists only as the parent of others (IMAP \Noselect). */
+  selectable: boolean;
+  hasChildren: boolean;
+}
+
+export interface MailboxStatus {
+  name: string;
+  uidValidity: number;
+  uidNext: number;
+  highestModseq: number;
+  messages: number;
+  unseen: number;
+  recent: number;
+  /** Sum of RFC822.SIZE (STATUS SIZE). */
+  size: number;
+  firstUnseenUid?: number;
+  guid?: string;
+}
+
+export interface MessageInfo {
+  uid: number;
+  guid: string;
+  flags: SystemFlag[];
+  keywords: string[];
+  modseq: number;
+  /** Bytes as stored. */
+  size: number;
+  /** RFC822.SIZE: with CRLF line ends. */
+  vsize: number;
+  internalDate: Date;
+  savedDate: Date;
+  /** The cached MIME structure (JSON from src/mime), when parsed. */
+  mime?: unknown;
+}
+
+export interface AppendOptions {
+  flags?: readonly SystemFlag[];
+  keywords?: readonly string[];
+  internalDate?: Date;
+}
+
+export interface AppendResult {
+  uid: number;
+  uidValidity: number;
+}
+
+export interface ReadOptions {
+  /** First byte, inclusive. */
+  start?: number;
+  /** Last byte, inclusive. */
+  end?: number;
+  /** Serve with CRLF line ends (IMAP/POP3); the range then counts CRLF bytes. Default true. */
+  crlf?: boolean;
+}
+
+export type FlagOperation = "add" | "remove" | "replace";
+
+export interface StoreFlagsOptions {
+  /** CONDSTORE UNCHANGEDSINCE: messages with a higher modseq are left alone and reported. */
+  unchangedSince?: number;
+}
+
+export interface StoreFlagsResult {
+  updated: MessageInfo[];
+  /** UIDs refused because of `unchangedSince`. */
+  failed: number[];
+}
+
+export interface CopyResult {
+  uidValidity: number;
+  /** [source UID, destination UID] in source order (UIDPLUS COPYUID). */
+  uids: [number, number][];
+}
+
+/** Changes seen in a mailbox since a listener's last notification. */
+export interface MailboxChange {
+  mailbox: string;
+  newUids: number[];
+  expunged: number[];
+  flagsChanged: number[];
+  highestModseq: number;
+}
+
+export interface Mailbox {
+  readonly name: string;
+  readonly path: readonly string[];
+  readonly uidValidity: number;
+  /** Reads the files again and brings the index up to date. */
+  sync(): Promise<void>;
+  status(): MailboxStatus;
+  uids(): number[];
+  messages(fromUid?: number, toUid?: number): MessageInfo[];
+  message(uid: number): MessageInfo | undefined;
+  append(data: AsyncIterable<Uint8Array> | Uint8Array, options?: AppendOptions): Promise<AppendResult>;
+  read(uid: number, options?: ReadOptions): Promise<Readable>;
+  storeFlags(
+    uids: readonly number[],
+    operation: FlagOperation,
+    flags: readonly SystemFlag[],
+    keywords: readonly string[],
+    options?: StoreFlagsOptions,
+  ): Promise<StoreFlagsResult>;
+  copy(uids: readonly number[], destination: string): Promise<CopyResult>;
+  move(uids: readonly number[], destination: string): Promise<CopyResult>;
+  /** Expunges the \Deleted messages (only those among `uids` when given, as UID EXPUNGE). Returns the UIDs removed. */
+  expunge(uids?: readonly number[]): Promise<number[]>;
+  /** Takes the \Recent messages for this session (SELECT, not EXAMINE). */
+  claimRecent(): Promise<number[]>;
+  changesSince(modseq: number): { changed: MessageInfo[]; expunged: number[] };
+  /** Calls `listener` on changes by this or any other process; returns the function that stops it. */
+  watch(listener: (change: MailboxChange) => void): () => void;
+}
+
+export interface QuotaUsage {
+  storage: number;
+  messages: number;
+  storageLimit?: number;
+  messageLimit?: number;
+}
+
+export interface UserStore {
+  readonly user: string;
+  readonly separator: string;
+  readonly format: string;
+  listMailboxes(): Promise<MailboxInfo[]>;
+  createMailbox(name: string): Promise<void>;
+  deleteMailbox(name: string): Promise<void>;
+  renameMailbox(from: string, to: string): Promise<void>;
+  subscribe(name: string): Promise<void>;
+  unsubscribe(name: string): Promise<void>;
+  subscriptions(): Promise<string[]>;
+  openMailbox(name: string): Promise<Mailbox>;
+  status(name: string): Promise<MailboxStatus>;
+  quota(): Promise<QuotaUsage>;
+  /** Recomputes quota usage by syncing every mailbox (doveadm quota recalc). */
+  recalcQuota(): Promise<QuotaUsage>;
+  /** Forgets the cached index and reads every mailbox again (doveadm force-resync). */
+  rebuildIndex(): Promise<void>;
+  close(): void;
+}

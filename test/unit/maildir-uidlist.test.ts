@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { isStoreError } from "../../src/store/errors.js";
+import {
+  effectiveNextUid,
+  parseUidlist,
+  recordExt,
+  serializeUidlist,
+} from "../../src/store/formats/maildir/uidlist.js";
+
+const OBSERVED = `3 V1795868333 N1 G11adc432adc60a6ba32e000083ecc375
+1 :1795868333.M851729P11939.vm,S=201,W=210
+2 :1795868333.M863539P11940.vm,S=109,W=115
+3 :1700000000.P999Q1.otherhost
+4 :1700000001.P999Q2.otherhost
+`;
+
+describe("dovecot-uidlist", () => {
+  it("reads the v3 file Dovecot wrote, with N lagging behind appends", () => {
+    const list = parseUidlist(OBSERVED);
+    assert.equal(list.uidValidity, 1795868333);
+    assert.equal(list.nextUid, 1);
+    assert.equal(list.guid, "11adc432adc60a6ba32e000083ecc375");
+    assert.equal(list.records.length, 4);
+    assert.equal(list.records[2]!.base, "1700000000.P999Q1.otherhost");
+    assert.equal(effectiveNextUid(list), 5);
+    assert.equal(list.needsRewrite, false);
+  });
+
+  it("rewrites with the effective N, the GUID and other header tokens", () => {
+    const list = parseUidlist("3 V7 N10 Gaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa Pformat\n12 :x\n");
+    assert.equal(serializeUidlist(list), "3 V7 N13 Gaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa Pformat\n12 :x\n");
+  });
+
+  it("round-trips extension tokens and reads the message GUID", () => {
+    const text =
+      "3 V1 N2 G11adc432adc60a6ba32e000083ecc375\n1 Ge6a678051dc70a6b1f3e000083ecc375 S5 :a.b,W=3\n";
+    const list = parseUidlist(text);
+    assert.equal(recordExt(list.records[0]!, "G"), "e6a678051dc70a6b1f3e000083ecc375");
+    assert.equal(recordExt(list.records[0]!, "S"), "5");
+    assert.equal(serializeUidlist(list), text);
+  });
+
+  it("reads v1 (Courier) and asks for a v3 rewrite", () => {
+    const list = parseUidlist("1 1234 7\n5 1700000000.P1Q1.h:2,S\n6 1700000001.P1Q2.h\n");
+    assert.equal(list.uidValidity, 1234);
+    assert.deepEqual(
+      list.records.map((r) => [r.uid, r.base]),
+      [
+        [5, "1700000000.P1Q1.h"],
+        [6, "1700000001.P1Q2.h"],
+      ],
+    );
+    assert.equal(list.needsRewrite, true);
+    assert.match(serializeUidlist(list), /^3 V1234 N7\n5 :1700000000.P1Q1.h\n/);
+  });
+
+  it("treats V0/N0 as broken", () => {
+    assert.throws(
+      () => parseUidlist("3 V0 N1\n"),
+      (err) => isStoreError(err, "CORRUPT"),
+    );
+    assert.throws(
+      () => parseUidlist("3 V5 N0\n"),
+      (err) => isStoreError(err, "CORRUPT"),
+    );
+  });
+
+  it("ignores a partial last line left by an interrupted append", () => {
+    const list = parseUidlist("3 V5 N1 G11adc432adc60a6ba32e000083ecc375\n1 :a\n2 :b");
+    assert.deepEqual(
+      list.records.map((r) => r.uid),
+      [1],
+    );
+  });
+
+  it("drops non-increasing UIDs and keeps the later line of a duplicate name", () => {
+    const list = parseUidlist("3 V5 N1 G11adc432adc60a6ba32e000083ecc375\n3 :a\n2 :b\n4 :a\n");
+    assert.deepEqual(
+      list.records.map((r) => [r.uid, r.base]),
+      [[4, "a"]],
+    );
+    assert.equal(list.needsRewrite, true);
+  });
+
+  it("refuses to write UIDVALIDITY 0", () => {
+    assert.throws(() =>
+      serializeUidlist({ uidValidity: 0, nextUid: 1, headerExt: [], records: [], needsRewrite: false }),
+    );
+  });
+});
