@@ -1,0 +1,528 @@
+import {
+  addEnvelopeField,
+  applyContentField,
+  envelopeSlot,
+  parseContentTypeValue,
+} from "./content-fields.js";
+import { parseMimeParams } from "./rfc2231.js";
+import { type MimePart, PartFlag } from "./types.js";
+
+export interface MimeParserOptions {
+  /** Containers nested this deep are not split further (Dovecot's default: 100). */
+  maxNesting?: number;
+  /** The part that reaches this count takes the rest of the message (Dovecot's default: 10000). */
+  maxParts?: number;
+  /** Header field values kept for parsing are cut here; sizes and offsets stay exact. */
+  maxFieldBytes?: number;
+}
+
+/** RFC 2046 allows 70; Dovecot matches on at most 80 bytes of a boundary parameter. */
+const BOUNDARY_MAX = 80;
+/** Enough of a body line to decide whether it is a boundary line. */
+const BODY_LINE_PEEK = 2 + BOUNDARY_MAX + 2 + 8;
+
+interface Point {
+  off: number;
+  lf: number;
+  bare: number;
+}
+
+interface Node {
+  part: MimePart;
+  parent: Node | null;
+  depth: number;
+  start: Point;
+  bodyStart: Point | null;
+  seenContentType: boolean;
+  boundary: string | null;
+  /** the root or the child of a message/rfc822: its header feeds an envelope */
+  messageRoot: boolean;
+}
+
+interface Boundary {
+  text: string;
+  node: Node;
+}
+
+type Mode = "header" | "afterEoh" | "body" | "bodyToEof";
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Single-pass MIME structure parser with byte offsets, fed in chunks of any size.
+ *
+ * It reproduces Dovecot 2.3's lib-mail message-parser: boundaries are recognised at line
+ * starts by prefix (RFC 2046 §5.1.1), innermost first and longest match winning; the [CR]LF
+ * before a boundary line belongs to the boundary; a part's header may be cut short by an
+ * enclosing boundary; a multipart without a usable boundary has no children; a header
+ * without a blank line runs to the end of the message. Memory stays bounded: only the
+ * current line's first bytes and the header fields it parses are held.
+ */
+export class MimeParser {
+  private readonly maxNesting: number;
+  private readonly maxParts: number;
+  private readonly maxField: number;
+
+  private readonly root: Node;
+  private cur: Node;
+  private mode: Mode = "header";
+  private boundaries: Boundary[] = [];
+  private partCount = 1;
+
+  // absolute position and line-end counters of everything consumed so far
+  private off = 0;
+  private lf = 0;
+  private bare = 0;
+  private lastByte = -1;
+
+  // the line being assembled
+  private lineStart: Point = { off: 0, lf: 0, bare: 0 };
+  private lineLen = 0;
+  private lineBufs: Buffer[] = [];
+  private lineKept = 0;
+  private lineHasNul = false;
+  /** bytes of the previous line's terminator that a boundary line would claim */
+  private pendingNl = 0;
+
+  // the header field being assembled
+  private fieldName: string | null = null;
+  private fieldValue: string | null = null;
+  private headerHasNul = false;
+
+  private finished: MimePart | null = null;
+
+  constructor(options: MimeParserOptions = {}) {
+    this.maxNesting = options.maxNesting ?? 100;
+    this.maxParts = options.maxParts ?? 10000;
+    this.maxField = options.maxFieldBytes ?? 1 << 20;
+    this.root = this.newNode(null, { off: 0, lf: 0, bare: 0 });
+    this.root.messageRoot = true;
+    this.root.part.envelope = {};
+    this.cur = this.root;
+  }
+
+  /** Feeds the next bytes of the message. */
+  push(chunk: Uint8Array): void {
+    if (this.finished) throw new Error("MimeParser: push after end");
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let i = 0;
+    let nul = buf.indexOf(0);
+    while (i < buf.length) {
+      if (this.mode === "bodyToEof" && this.lineLen === 0) {
+        this.countBulk(buf, i);
+        return;
+      }
+      const nl = buf.indexOf(LF, i);
+      const stop = nl < 0 ? buf.length : nl;
+      if (nul >= 0 && nul < i) nul = buf.indexOf(0, i);
+      if (nul >= i && nul < stop) this.lineHasNul = true;
+      this.appendLine(buf, i, stop);
+      if (nl < 0) return;
+      this.completeLine(true);
+      i = nl + 1;
+    }
+  }
+
+  /** Ends the input and returns the part tree. */
+  end(): MimePart {
+    if (this.finished) return this.finished;
+    if (this.lineLen > 0) this.completeLine(false);
+    const eof = this.point();
+    if (this.mode === "header" || this.mode === "afterEoh") this.endHeaders(eof);
+    while (this.cur.parent) this.finishNode(this.cur, eof);
+    this.finishNode(this.root, eof);
+    this.finished = this.root.part;
+    return this.finished;
+  }
+
+  private point(): Point {
+    return { off: this.off, lf: this.lf, bare: this.bare };
+  }
+
+  private newNode(parent: Node | null, at: Point): Node {
+    const part: MimePart = {
+      headerStart: at.off,
+      bodyStart: at.off,
+      bodyEnd: at.off,
+      header: { physical: 0, virtual: 0, lines: 0 },
+      body: { physical: 0, virtual: 0, lines: 0 },
+      flags: 0,
+      data: {},
+      children: [],
+    };
+    return {
+      part,
+      parent,
+      depth: parent ? parent.depth + 1 : 1,
+      start: at,
+      bodyStart: null,
+      seenContentType: false,
+      boundary: null,
+      messageRoot: false,
+    };
+  }
+
+  private countBulk(buf: Buffer, from: number): void {
+    if (buf.indexOf(0, from) >= 0) this.cur.part.flags |= PartFlag.HasNuls;
+    let prev = from > 0 ? buf[from - 1]! : this.lastByte;
+    let i = from;
+    for (;;) {
+      const nl = buf.indexOf(LF, i);
+      if (nl < 0) break;
+      this.lf++;
+      if ((nl > from ? buf[nl - 1]! : prev) !== CR) this.bare++;
+      i = nl + 1;
+    }
+    prev = buf[buf.length - 1]!;
+    this.lastByte = prev;
+    this.off += buf.length - from;
+  }
+
+  private appendLine(buf: Buffer, from: number, to: number): void {
+    if (to <= from) return;
+    if (this.lineLen === 0) this.lineStart = this.point();
+    const cap = this.mode === "header" || this.mode === "afterEoh" ? this.maxField : BODY_LINE_PEEK;
+    if (this.lineKept < cap) {
+      const take = Math.min(to - from, cap - this.lineKept);
+      this.lineBufs.push(buf.subarray(from, from + take));
+      this.lineKept += take;
+    }
+    this.lineLen += to - from;
+    this.lastByte = buf[to - 1]!;
+    this.off += to - from;
+  }
+
+  /** A line is complete: `withLf` unless it is the last one of the message. */
+  private completeLine(withLf: boolean): void {
+    if (this.lineLen === 0) this.lineStart = this.point();
+    let contentLen = this.lineLen;
+    let term = 0;
+    if (withLf) {
+      term = 1;
+      if (this.lineLen > 0 && this.lastByte === CR) {
+        contentLen--;
+        term = 2;
+      }
+      this.off++;
+      this.lf++;
+      if (term === 1) this.bare++;
+      this.lastByte = LF;
+    }
+    // body lines matter only when they might be boundary lines
+    let head = "";
+    const first = this.lineBufs[0];
+    if (this.mode !== "body" || (first !== undefined && first[0] === 0x2d)) {
+      head =
+        this.lineBufs.length === 1
+          ? first!.toString("latin1")
+          : Buffer.concat(this.lineBufs).toString("latin1");
+      if (head.length > contentLen) head = head.slice(0, contentLen);
+    }
+    const hasNul = this.lineHasNul;
+    this.lineBufs = [];
+    this.lineKept = 0;
+    this.lineLen = 0;
+    this.lineHasNul = false;
+    this.onLine(this.lineStart, head, contentLen, term, hasNul);
+  }
+
+  private onLine(start: Point, head: string, contentLen: number, term: number, hasNul: boolean): void {
+    if (this.mode === "header" || this.mode === "afterEoh") {
+      const b = this.findBoundary(head, contentLen, term);
+      if (b && b.node !== this.cur) {
+        // The header ends before the previous line's newline; Dovecot counts that newline
+        // in the enclosing part's body.
+        const cut = this.cur;
+        const at = this.before(start, this.pendingNl);
+        this.endHeaders(at);
+        this.boundaryLine(b, at, head, term, cut, start);
+        return;
+      }
+      if (this.mode === "afterEoh") {
+        this.endHeaders(start);
+        // the blank line was the header's; the first body line starts fresh
+        if ((this.mode as Mode) === "header") {
+          this.onLine(start, head, contentLen, term, hasNul);
+          return;
+        }
+      } else {
+        this.headerLine(head, contentLen, term, hasNul);
+        return;
+      }
+    }
+    if (hasNul) this.cur.part.flags |= PartFlag.HasNuls;
+    if (this.mode === "body") {
+      const b = this.findBoundary(head, contentLen, term);
+      if (b) {
+        this.boundaryLine(b, this.before(start, this.pendingNl), head, term);
+        return;
+      }
+    }
+    this.pendingNl = term;
+  }
+
+  /** The point `nl` bytes before `p`, where a line terminator (LF or CRLF) ends. */
+  private before(p: Point, nl: number): Point {
+    if (nl === 0) return p;
+    return { off: p.off - nl, lf: p.lf - 1, bare: p.bare - (nl === 1 ? 1 : 0) };
+  }
+
+  private headerLine(head: string, contentLen: number, term: number, hasNul: boolean): void {
+    if (hasNul) this.headerHasNul = true;
+    if (contentLen === 0 && term > 0) {
+      // the blank line ending the header
+      this.finishField();
+      this.atEoh();
+      this.pendingNl = term;
+      this.mode = "afterEoh";
+      return;
+    }
+    const first = head.charCodeAt(0);
+    if ((first === 0x20 || first === 0x09) && this.fieldName !== null) {
+      if (this.fieldValue !== null && this.fieldValue.length < this.maxField) {
+        this.fieldValue += `\n${head}`;
+      }
+    } else {
+      this.finishField();
+      this.startField(head);
+    }
+    this.pendingNl = term;
+  }
+
+  private startField(line: string): void {
+    const colon = line.indexOf(":");
+    if (colon < 0) {
+      // no colon: Dovecot takes the whole line as a name with an empty value
+      this.fieldName = line;
+      this.fieldValue = null;
+      return;
+    }
+    let nameEnd = colon;
+    while (nameEnd > 0 && (line.charCodeAt(nameEnd - 1) === 0x20 || line.charCodeAt(nameEnd - 1) === 0x09))
+      nameEnd--;
+    const name = line.slice(0, nameEnd);
+    this.fieldName = name;
+    if (!this.wantsField(name)) {
+      this.fieldValue = null;
+      return;
+    }
+    let v = colon + 1;
+    while (v < line.length && (line.charCodeAt(v) === 0x20 || line.charCodeAt(v) === 0x09)) v++;
+    // a value of only whitespace loses just the first blank (Dovecot's header parser)
+    if (v === line.length && line.length > colon + 1) v = colon + 2;
+    this.fieldValue = line.slice(v);
+  }
+
+  private wantsField(name: string): boolean {
+    const n = name.toLowerCase();
+    if (n.startsWith("content-") || n === "mime-version") return true;
+    return this.cur.messageRoot && envelopeSlot(n) !== undefined;
+  }
+
+  private finishField(): void {
+    const name = this.fieldName;
+    const value = this.fieldValue;
+    this.fieldName = null;
+    this.fieldValue = null;
+    if (name === null || value === null) return;
+    const node = this.cur;
+    const part = node.part;
+    const lower = cName(name).toLowerCase();
+    if (lower === "mime-version") {
+      part.flags |= PartFlag.IsMime;
+    } else if (lower === "content-type" && !node.seenContentType) {
+      part.flags |= PartFlag.IsMime;
+      node.seenContentType = true;
+      this.contentTypeFlags(node, value);
+    }
+    if (lower.startsWith("content-")) applyContentField(part.data, lower.slice(8), value);
+    if (node.messageRoot) {
+      const slot = envelopeSlot(lower);
+      if (slot && part.envelope) addEnvelopeField(part.envelope, slot, value);
+    }
+  }
+
+  private contentTypeFlags(node: Node, value: string): void {
+    const ct = parseContentTypeValue(value);
+    const full = (ct.subtype === undefined ? ct.type : `${ct.type}/${ct.subtype}`).toLowerCase();
+    const part = node.part;
+    if (full === "message/rfc822") part.flags |= PartFlag.MessageRfc822;
+    else if (full.startsWith("text") && (full.length === 4 || full[4] === "/")) part.flags |= PartFlag.Text;
+    else if (full.startsWith("multipart/")) {
+      part.flags |= PartFlag.Multipart;
+      if (full.slice(10) === "digest") part.flags |= PartFlag.MultipartDigest;
+    }
+    if (!ct.reader || (part.flags & PartFlag.Multipart) === 0) return;
+    for (const [k, v] of parseMimeParams(ct.reader)) {
+      if (k.toLowerCase() === "boundary") {
+        node.boundary = v.slice(0, BOUNDARY_MAX);
+        break;
+      }
+    }
+  }
+
+  /** At the blank line: a multipart with a boundary starts recognising it from here. */
+  private atEoh(): void {
+    const node = this.cur;
+    const part = node.part;
+    if (node.boundary === null || (part.flags & (PartFlag.IsMime | PartFlag.Overflow)) !== PartFlag.IsMime)
+      return;
+    if (node.depth >= this.maxNesting) {
+      part.flags = (part.flags | PartFlag.Overflow) & ~PartFlag.Multipart;
+      return;
+    }
+    this.boundaries.push({ text: node.boundary, node });
+  }
+
+  private endHeaders(at: Point): void {
+    this.finishField();
+    const node = this.cur;
+    const part = node.part;
+    node.bodyStart = at;
+    if ((part.flags & PartFlag.IsMime) === 0) {
+      // not MIME: Content-* fields mean nothing (RFC 2045 §4)
+      part.flags &= PartFlag.Overflow;
+      part.data = {};
+    }
+    if (!node.seenContentType || (part.flags & PartFlag.IsMime) === 0) {
+      const digest = node.parent && (node.parent.part.flags & PartFlag.MultipartDigest) !== 0;
+      part.flags |= digest ? PartFlag.MessageRfc822 : PartFlag.Text;
+    }
+    if (this.headerHasNul) part.flags |= PartFlag.HasNuls;
+    this.headerHasNul = false;
+    const pushed = this.boundaries.length > 0 && this.boundaries[this.boundaries.length - 1]!.node === node;
+    if ((part.flags & PartFlag.Overflow) !== 0) this.overflowed(part);
+    this.pendingNl = 0;
+    if (pushed) {
+      this.mode = "body";
+    } else if ((part.flags & PartFlag.MessageRfc822) !== 0) {
+      if (node.depth >= this.maxNesting) {
+        part.flags |= PartFlag.Overflow;
+        this.overflowed(part);
+        this.mode = this.boundaries.length > 0 ? "body" : "bodyToEof";
+        return;
+      }
+      const child = this.startChild(node, at);
+      child.messageRoot = true;
+      child.part.envelope = {};
+    } else {
+      this.mode = this.boundaries.length > 0 ? "body" : "bodyToEof";
+    }
+  }
+
+  /** A container past a limit is left unparsed, and shown as opaque data (as Dovecot does). */
+  private overflowed(part: MimePart): void {
+    part.flags &= ~(PartFlag.Multipart | PartFlag.MessageRfc822);
+    const type = part.data.type?.toLowerCase();
+    if (type === "multipart" || (type === "message" && part.data.subtype?.toLowerCase() === "rfc822")) {
+      part.data.type = "application";
+      part.data.subtype = "octet-stream";
+    }
+  }
+
+  private startChild(parent: Node, at: Point): Node {
+    const child = this.newNode(parent, at);
+    parent.part.children.push(child.part);
+    this.cur = child;
+    this.mode = "header";
+    this.pendingNl = 0;
+    if (++this.partCount >= this.maxParts) {
+      // the limit: this part takes the rest of the message unparsed
+      child.part.flags |= PartFlag.Overflow;
+      this.boundaries = [];
+    }
+    return child;
+  }
+
+  private finishNode(node: Node, at: Point): void {
+    const part = node.part;
+    const bodyStart = node.bodyStart ?? at;
+    part.bodyStart = bodyStart.off;
+    part.bodyEnd = at.off;
+    part.header = {
+      physical: bodyStart.off - node.start.off,
+      virtual: bodyStart.off - node.start.off + bodyStart.bare - node.start.bare,
+      lines: bodyStart.lf - node.start.lf,
+    };
+    part.body = {
+      physical: at.off - bodyStart.off,
+      virtual: at.off - bodyStart.off + at.bare - bodyStart.bare,
+      lines: at.lf - bodyStart.lf,
+    };
+    if (node.parent) this.cur = node.parent;
+  }
+
+  /**
+   * The innermost, longest boundary this line starts with. As in Dovecot, a trailing "--"
+   * and CR are ignored when measuring a complete line; a last line without LF is compared
+   * as it is.
+   */
+  private findBoundary(head: string, contentLen: number, term: number): Boundary | null {
+    if (this.boundaries.length === 0 || head.charCodeAt(0) !== 0x2d || head.charCodeAt(1) !== 0x2d)
+      return null;
+    let size = contentLen - 2;
+    if (term > 0) {
+      if (size > 2 && head.charCodeAt(size + 1) === 0x2d && head.charCodeAt(size) === 0x2d) size -= 2;
+    } else if (size > BOUNDARY_MAX + 4) {
+      size = BOUNDARY_MAX + 4;
+    }
+    let best: Boundary | null = null;
+    for (let i = this.boundaries.length - 1; i >= 0; i--) {
+      const b = this.boundaries[i]!;
+      if (
+        b.text.length <= size &&
+        head.startsWith(b.text, 2) &&
+        (!best || best.text.length < b.text.length)
+      ) {
+        best = b;
+        if (b.text.length === size) break;
+      }
+    }
+    return best;
+  }
+
+  private boundaryLine(
+    b: Boundary,
+    at: Point,
+    head: string,
+    term: number,
+    cut?: Node,
+    lineStart?: Point,
+  ): void {
+    let end = at;
+    while (this.cur !== b.node) {
+      const node = this.cur;
+      this.finishNode(node, end);
+      if (node === cut && lineStart) end = lineStart;
+    }
+    const idx = this.boundaries.indexOf(b);
+    const closing = head.startsWith("--", 2 + b.text.length);
+    this.boundaries.length = closing ? idx : idx + 1;
+    if (term === 0) {
+      this.mode = "body";
+      return;
+    }
+    if (!closing) {
+      this.startChild(b.node, this.point()).part.flags |= PartFlag.IsMime;
+      return;
+    }
+    this.pendingNl = 0;
+    this.mode = this.boundaries.length > 0 ? "body" : "bodyToEof";
+  }
+}
+
+/** Header names are C strings in Dovecot: a NUL ends them. */
+function cName(name: string): string {
+  const nul = name.indexOf("\0");
+  return nul < 0 ? name : name.slice(0, nul);
+}
+
+/** Parses a whole message held in memory. */
+export function parseMime(message: Uint8Array, options?: MimeParserOptions): MimePart {
+  const parser = new MimeParser(options);
+  parser.push(message);
+  return parser.end();
+}

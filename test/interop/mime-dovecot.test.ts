@@ -1,0 +1,188 @@
+// Differential test: ENVELOPE, BODYSTRUCTURE, BODY and RFC822.SIZE computed by Loft for every
+// message of test/fixtures/mime/ must equal what Dovecot's own imap process answers for the
+// same Maildir, byte for byte (including its choice of quoted string or literal).
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { bodystructure, envelope, parseMime } from "../../src/mime/index.js";
+
+const IMAP_BIN = "/usr/lib/dovecot/imap";
+const FIXTURES = new URL("../fixtures/mime/", import.meta.url).pathname;
+const MAIL_UID = 8; // Debian's "mail" account: Dovecot refuses to run as root
+
+interface FetchItems {
+  [item: string]: string;
+}
+
+/** Reads one IMAP value (atom, quoted, literal or parenthesised list) and returns its end. */
+function skipValue(buf: Buffer, pos: number): number {
+  const c = buf[pos];
+  if (c === 0x22) {
+    pos++;
+    while (buf[pos] !== 0x22) pos += buf[pos] === 0x5c ? 2 : 1;
+    return pos + 1;
+  }
+  if (c === 0x7b) {
+    const close = buf.indexOf("}", pos);
+    const n = Number(buf.toString("latin1", pos + 1, close));
+    return close + 3 + n;
+  }
+  if (c === 0x28) {
+    pos++;
+    while (buf[pos] !== 0x29) {
+      if (buf[pos] === 0x20) pos++;
+      else pos = skipValue(buf, pos);
+    }
+    return pos + 1;
+  }
+  while (pos < buf.length && ![0x20, 0x28, 0x29, 0x0d].includes(buf[pos]!)) pos++;
+  return pos;
+}
+
+/** The items of every untagged FETCH response, as raw latin1 text. */
+function parseFetches(out: Buffer): FetchItems[] {
+  const result: FetchItems[] = [];
+  let pos = 0;
+  for (;;) {
+    const m = /\* \d+ FETCH \(/.exec(out.toString("latin1", pos));
+    if (!m) break;
+    pos += m.index + m[0].length;
+    const items: FetchItems = {};
+    while (out[pos] !== 0x29) {
+      if (out[pos] === 0x20) {
+        pos++;
+        continue;
+      }
+      const nameEnd = out.indexOf(" ", pos);
+      const name = out.toString("latin1", pos, nameEnd);
+      const valueEnd = skipValue(out, nameEnd + 1);
+      items[name] = out.toString("latin1", nameEnd + 1, valueEnd);
+      pos = valueEnd;
+    }
+    result.push(items);
+  }
+  return result;
+}
+
+function runDovecot(home: string, conf: string): Promise<Buffer> {
+  const asRoot = process.getuid?.() === 0;
+  const env = { ...process.env, USER: asRoot ? "mail" : (process.env.USER ?? "loft"), HOME: home };
+  const cmd = asRoot ? "setpriv" : IMAP_BIN;
+  const args = asRoot
+    ? ["--reuid=mail", "--regid=mail", "--clear-groups", IMAP_BIN, "-c", conf]
+    : ["-c", conf];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const out = Buffer.concat(chunks);
+      if (!out.includes("a OK"))
+        reject(new Error(`dovecot imap exited ${code}: ${stderr}\n${out.toString()}`));
+      else resolve(out);
+    });
+    child.stdin.end(
+      "x EXAMINE INBOX\r\na UID FETCH 1:* (UID ENVELOPE BODYSTRUCTURE BODY RFC822.SIZE)\r\nb LOGOUT\r\n",
+    );
+  });
+}
+
+function chownTree(path: string): void {
+  chownSync(path, MAIL_UID, MAIL_UID);
+  for (const e of readdirSync(path, { withFileTypes: true })) {
+    const p = join(path, e.name);
+    if (e.isDirectory()) chownTree(p);
+    else chownSync(p, MAIL_UID, MAIL_UID);
+  }
+}
+
+/** Where the two answers first differ, with some context. */
+function firstDifference(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  const from = Math.max(0, i - 40);
+  return `at byte ${i}:\n  loft:    ${JSON.stringify(a.slice(from, i + 60))}\n  dovecot: ${JSON.stringify(b.slice(from, i + 60))}`;
+}
+
+test("ENVELOPE, BODYSTRUCTURE and BODY equal Dovecot's for every fixture", {
+  skip: !existsSync(IMAP_BIN),
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "loft-mime-dovecot-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const home = join(dir, "home");
+  const maildir = join(home, "Maildir");
+  for (const sub of ["cur", "new", "tmp"]) mkdirSync(join(maildir, sub), { recursive: true });
+  const fixtures = readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(".eml"))
+    .sort();
+  assert.ok(fixtures.length >= 40, "the corpus has at least 40 messages");
+  const byBase = new Map<string, string>();
+  fixtures.forEach((f, i) => {
+    const base = `${1_000_000_000 + i}.M${i}P1.loft`;
+    byBase.set(base, f);
+    writeFileSync(join(maildir, "cur", `${base}:2,`), readFileSync(join(FIXTURES, f)));
+  });
+  const conf = join(dir, "dovecot.conf");
+  writeFileSync(
+    conf,
+    [
+      `base_dir = ${dir}/run`,
+      `state_dir = ${dir}/state`,
+      "log_path = /dev/stderr",
+      `mail_location = maildir:${maildir}`,
+      "protocols = imap",
+      "ssl = no",
+      "",
+    ].join("\n"),
+  );
+  if (process.getuid?.() === 0) chownTree(dir);
+
+  const out = await runDovecot(home, conf);
+  const fetches = parseFetches(out);
+  assert.equal(fetches.length, fixtures.length, "Dovecot answered for every message");
+
+  // UIDs were assigned by Dovecot: map them back to files through its uidlist
+  const uidToBase = new Map<string, string>();
+  for (const line of readFileSync(join(maildir, "dovecot-uidlist"), "latin1").split("\n").slice(1)) {
+    const m = /^(\d+) .*?:(.+)$/.exec(line);
+    if (m) uidToBase.set(m[1]!, m[2]!);
+  }
+
+  for (const items of fetches) {
+    const file = byBase.get(uidToBase.get(items.UID!)!);
+    assert.ok(file, `UID ${items.UID} maps to a fixture`);
+    await t.test(file, () => {
+      const raw = readFileSync(join(FIXTURES, file));
+      const root = parseMime(raw);
+      const mine: FetchItems = {
+        ENVELOPE: envelope(root),
+        BODYSTRUCTURE: bodystructure(root, true),
+        BODY: bodystructure(root, false),
+        "RFC822.SIZE": String(root.header.virtual + root.body.virtual),
+      };
+      for (const item of ["RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE", "BODY"]) {
+        const theirs = items[item]!;
+        assert.ok(mine[item] === theirs, `${item} differs ${firstDifference(mine[item]!, theirs)}`);
+      }
+    });
+  }
+});
