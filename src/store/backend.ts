@@ -40,6 +40,8 @@ export interface AppendInput {
   flags: number;
   keywords: readonly string[];
   internalDate?: Date;
+  /** Receives the bytes exactly as stored (e.g. for the MIME parser, whose offsets are into them). */
+  onStoredBytes?: (chunk: Uint8Array) => void;
   /** Refuse (OVERQUOTA) and leave nothing behind when the stored message would be larger. */
   maxSize?: number;
 }

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { MimeParser, type MimePart } from "../mime/index.js";
 import type { FormatMailbox, MessageDetails } from "./backend.js";
 import { toCrlfRange } from "./crlf-stream.js";
 import { errnoCode, isStoreError, StoreError } from "./errors.js";
@@ -46,7 +47,7 @@ function toInfo(row: MessageRow): MessageInfo {
     internalDate: new Date(row.internal_date),
     savedDate: new Date(row.saved_date),
   };
-  if (row.mime !== null) info.mime = JSON.parse(row.mime) as unknown;
+  if (row.mime !== null) info.mime = JSON.parse(row.mime) as MimePart;
   return info;
 }
 
@@ -175,15 +176,17 @@ export class MailboxView implements Mailbox {
     const room = this.ctx.quotaRoom();
     // The uidlist must exist (and carry the UIDVALIDITY) before the first save.
     if (this.ctx.index.ensureMailbox(this.key).uidvalidity === 0) await this.sync();
+    const parser = new MimeParser();
     const saved = await this.format.append({
       data,
+      onStoredBytes: (chunk) => parser.push(chunk),
       flags: flagsToBits(options.flags ?? []),
       keywords,
       ...(options.internalDate ? { internalDate: options.internalDate } : {}),
       ...(room !== undefined ? { maxSize: room } : {}),
     });
     const row = this.ctx.index.ensureMailbox(this.key);
-    this.announce(this.ctx.index.addMessages(row.id, [saved]));
+    this.announce(this.ctx.index.addMessages(row.id, [{ ...saved, mime: JSON.stringify(parser.end()) }]));
     return { uid: saved.uid, uidValidity: row.uidvalidity };
   }
 
@@ -191,6 +194,20 @@ export class MailboxView implements Mailbox {
     const row = this.row(uid);
     if (options.crlf === false) return this.format.openRead(row.ref, options.start, options.end);
     return toCrlfRange(await this.format.openRead(row.ref), options.start, options.end);
+  }
+
+  /**
+   * The MIME structure (offsets into the stored bytes), cached in the index: parsed at save time
+   * for messages saved here, on first use for messages others delivered.
+   */
+  async structure(uid: number): Promise<MimePart> {
+    const row = this.row(uid);
+    if (row.mime !== null) return JSON.parse(row.mime) as MimePart;
+    const parser = new MimeParser();
+    for await (const chunk of await this.format.openRead(row.ref)) parser.push(chunk as Buffer);
+    const part = parser.end();
+    this.ctx.index.setMime(this.id, uid, JSON.stringify(part));
+    return part;
   }
 
   async storeFlags(

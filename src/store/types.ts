@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { MimePart } from "../mime/index.js";
 import type { SystemFlag } from "./flags.js";
 
 /** RFC 6154 special-use attributes. */
@@ -77,8 +78,8 @@ export interface MessageInfo {
   vsize: number;
   internalDate: Date;
   savedDate: Date;
-  /** The cached MIME structure (JSON from src/mime), when parsed. */
-  mime?: unknown;
+  /** The cached MIME structure, when already parsed (see Mailbox.structure). */
+  mime?: MimePart;
 }
 
 export interface AppendOptions {
@@ -141,6 +142,8 @@ export interface Mailbox {
   message(uid: number): MessageInfo | undefined;
   append(data: AsyncIterable<Uint8Array> | Uint8Array, options?: AppendOptions): Promise<AppendResult>;
   read(uid: number, options?: ReadOptions): Promise<Readable>;
+  /** The MIME tree with byte offsets into the stored message (cached in the index). */
+  structure(uid: number): Promise<MimePart>;
   storeFlags(
     uids: readonly number[],
     operation: FlagOperation,

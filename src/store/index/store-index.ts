@@ -1,8 +1,8 @@
-import { chownSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { MessageDetails, ScanResult } from "../backend.js";
-import { DIR_MODE, type FileOwner } from "../file-owner.js";
+import { DIR_MODE, FILE_MODE, type FileOwner } from "../file-owner.js";
 import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
 
 export interface MailboxRow {
@@ -96,6 +96,10 @@ export class StoreIndex {
         mkdirSync(dir, { recursive: true, mode: DIR_MODE });
         if (owner) chownSync(dir, owner.uid, owner.gid);
       }
+      // Created here with 0600 and the user as owner: SQLite gives its -wal and -shm files the same.
+      if (!existsSync(path)) closeSync(openSync(path, "a", FILE_MODE));
+      chmodSync(path, FILE_MODE);
+      if (owner) chownSync(path, owner.uid, owner.gid);
     }
     const db = new Database(path, { timeout: 30_000 });
     db.pragma("journal_mode = WAL");
@@ -110,9 +114,11 @@ export class StoreIndex {
     if (version === undefined) {
       db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
     }
-    if (path !== ":memory:" && owner) {
-      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-        if (existsSync(file)) chownSync(file, owner.uid, owner.gid);
+    if (path !== ":memory:") {
+      for (const file of [`${path}-wal`, `${path}-shm`]) {
+        if (!existsSync(file)) continue;
+        chmodSync(file, FILE_MODE);
+        if (owner) chownSync(file, owner.uid, owner.gid);
       }
     }
     return new StoreIndex(db);

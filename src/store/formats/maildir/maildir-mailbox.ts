@@ -309,7 +309,13 @@ export class MaildirMailbox implements FormatMailbox {
    * scanning the directory; other new files get theirs at the next full scan.
    */
   async append(input: AppendInput): Promise<AppendedMessage> {
-    const tmp = await writeTmpFile(join(this.dir, "tmp"), input.data, input.internalDate, this.owner);
+    const tmp = await writeTmpFile(
+      join(this.dir, "tmp"),
+      input.data,
+      input.internalDate,
+      this.owner,
+      input.onStoredBytes,
+    );
     const base = withSizes(tmp.name, tmp.size, tmp.vsize);
     let lock: Dotlock | undefined;
     try {
@@ -407,7 +413,7 @@ export class MaildirMailbox implements FormatMailbox {
       try {
         // Open first: once we hold the descriptor, a rename or unlink by another process cannot hurt.
         const handle = await open(join(this.dir, current), "r");
-        return createReadStream("", { fd: handle.fd, start, end, autoClose: true });
+        return createReadStream("", { fd: handle, start, end, autoClose: true });
       } catch (err) {
         if (errnoCode(err) !== "ENOENT") throw err;
         current = await this.resolve(current);

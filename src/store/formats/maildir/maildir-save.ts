@@ -54,6 +54,7 @@ export async function writeTmpFile(
   data: AsyncIterable<Uint8Array> | Uint8Array,
   internalDate: Date | undefined,
   owner: FileOwner | undefined,
+  onStoredBytes?: (chunk: Uint8Array) => void,
 ): Promise<TmpFile> {
   let parts = nextBaseNameParts();
   let name = buildBaseName(parts);
@@ -76,6 +77,7 @@ export async function writeTmpFile(
     let used = 0;
     const flush = async () => {
       if (used > 0) {
+        onStoredBytes?.(Buffer.from(out.subarray(0, used)));
         await handle.write(out, 0, used);
         size += used;
         used = 0;
@@ -86,6 +88,7 @@ export async function writeTmpFile(
         // Fast path: nothing to convert.
         for (let at = chunk.indexOf(LF); at >= 0; at = chunk.indexOf(LF, at + 1)) lfs++;
         await flush();
+        onStoredBytes?.(chunk);
         await handle.write(chunk);
         size += chunk.length;
         continue;

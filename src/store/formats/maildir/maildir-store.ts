@@ -89,15 +89,17 @@ export class MaildirStore implements FormatStore {
   async rename(from: MailboxPath, to: MailboxPath): Promise<void> {
     this.validateName(to);
     const all = await this.list();
-    if (!all.some((m) => pathKey(m.path) === pathKey(from))) {
+    const sourceExists = all.some((m) => pathKey(m.path) === pathKey(from));
+    // A Maildir++ parent may exist only through its children (`.a.b` without `.a`).
+    if (!sourceExists && !all.some((m) => isDescendant(m.path, from))) {
       throw new StoreError("NONEXISTENT", "Mailbox doesn't exist");
     }
     if (all.some((m) => pathKey(m.path) === pathKey(to))) {
       throw new StoreError("ALREADYEXISTS", "Target mailbox already exists");
     }
     if (isDescendant(to, from)) throw new StoreError("CANNOT", "Can't rename mailbox under itself");
-    const moves: [MailboxPath, MailboxPath][] = [[from, to]];
-    if (this.layout.kind === "maildir++") {
+    const moves: [MailboxPath, MailboxPath][] = sourceExists ? [[from, to]] : [];
+    if (this.layout.kind === "maildir++" || !sourceExists) {
       for (const m of all) {
         if (isDescendant(m.path, from)) moves.push([m.path, [...to, ...m.path.slice(from.length)]]);
       }
