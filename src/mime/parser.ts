@@ -110,15 +110,23 @@ export class MimeParser {
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let i = 0;
     let nul = buf.indexOf(0);
+    const nulIn = (from: number, to: number): boolean => {
+      if (nul >= 0 && nul < from) nul = buf.indexOf(0, from);
+      return nul >= from && nul < to;
+    };
     while (i < buf.length) {
-      if (this.mode === "bodyToEof" && this.lineLen === 0) {
-        this.countBulk(buf, i);
-        return;
+      if (this.lineLen === 0 && (this.mode === "body" || this.mode === "bodyToEof")) {
+        const stop = this.plainBodyEnd(buf, i);
+        if (stop > i) {
+          if (nulIn(i, stop)) this.cur.part.flags |= PartFlag.HasNuls;
+          this.consumePlain(buf, i, stop);
+          i = stop;
+          continue;
+        }
       }
       const nl = buf.indexOf(LF, i);
       const stop = nl < 0 ? buf.length : nl;
-      if (nul >= 0 && nul < i) nul = buf.indexOf(0, i);
-      if (nul >= i && nul < stop) this.lineHasNul = true;
+      if (nulIn(i, stop)) this.lineHasNul = true;
       this.appendLine(buf, i, stop);
       if (nl < 0) return;
       this.completeLine(true);
@@ -165,20 +173,38 @@ export class MimeParser {
     };
   }
 
-  private countBulk(buf: Buffer, from: number): void {
-    if (buf.indexOf(0, from) >= 0) this.cur.part.flags |= PartFlag.HasNuls;
-    let prev = from > 0 ? buf[from - 1]! : this.lastByte;
-    let i = from;
-    for (;;) {
-      const nl = buf.indexOf(LF, i);
-      if (nl < 0) break;
-      this.lf++;
-      if ((nl > from ? buf[nl - 1]! : prev) !== CR) this.bare++;
-      i = nl + 1;
+  /**
+   * From a line start in a body: the end of the lines that cannot be boundary lines (all of
+   * them when no boundary is active, else up to the next line starting with "-"); only
+   * complete lines, unless the rest of the message is opaque.
+   */
+  private plainBodyEnd(buf: Buffer, i: number): number {
+    if (this.mode === "bodyToEof") return buf.length;
+    if (buf[i] === 0x2d) return i;
+    const dash = buf.indexOf("\n-", i, "latin1");
+    if (dash >= 0) return dash + 1;
+    const last = buf.lastIndexOf(LF);
+    return last >= i ? last + 1 : i;
+  }
+
+  /** Body bytes that need only counting. */
+  private consumePlain(buf: Buffer, from: number, to: number): void {
+    let lf = 0;
+    let bare = 0;
+    let prev = this.lastByte;
+    for (let j = from; j < to; j++) {
+      const c = buf[j]!;
+      if (c === LF) {
+        lf++;
+        if (prev !== CR) bare++;
+      }
+      prev = c;
     }
-    prev = buf[buf.length - 1]!;
+    if (this.mode === "body") this.pendingNl = to - 2 >= from && buf[to - 2] === CR ? 2 : 1;
+    this.lf += lf;
+    this.bare += bare;
+    this.off += to - from;
     this.lastByte = prev;
-    this.off += buf.length - from;
   }
 
   private appendLine(buf: Buffer, from: number, to: number): void {

@@ -1,0 +1,99 @@
+/**
+ * Header fields of a header block as raw bytes, split with the same rules the structure
+ * parser uses: a line starting with SP or TAB continues the field before it, a line
+ * without a colon is a field whose whole line is the name, the first empty line ends the
+ * header.
+ */
+export interface HeaderField {
+  /** the name as written (binary string), without trailing blanks before the colon */
+  name: string;
+  /** offset of the field's first byte */
+  start: number;
+  /** offset just after the colon (equal to `end` for a line without colon) */
+  valueStart: number;
+  /** offset after the field's last line end */
+  end: number;
+}
+
+export function headerFields(header: Uint8Array, from = 0, to = header.length): HeaderField[] {
+  const buf = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
+  const fields: HeaderField[] = [];
+  let pos = from;
+  while (pos < to) {
+    const lf = buf.indexOf(0x0a, pos);
+    const lineEnd = lf < 0 || lf >= to ? to : lf + 1;
+    const first = buf[pos];
+    if (first === 0x0a || (first === 0x0d && buf[pos + 1] === 0x0a)) break;
+    const last = fields[fields.length - 1];
+    if ((first === 0x20 || first === 0x09) && last) {
+      last.end = lineEnd;
+    } else {
+      let colon = buf.indexOf(0x3a, pos);
+      if (colon < 0 || colon >= lineEnd) colon = -1;
+      let contentEnd = lineEnd;
+      if (buf[contentEnd - 1] === 0x0a) contentEnd--;
+      if (colon < 0 && buf[contentEnd - 1] === 0x0d) contentEnd--;
+      let nameEnd = colon < 0 ? contentEnd : colon;
+      while (nameEnd > pos && (buf[nameEnd - 1] === 0x20 || buf[nameEnd - 1] === 0x09)) nameEnd--;
+      fields.push({
+        name: buf.toString("latin1", pos, nameEnd),
+        start: pos,
+        valueStart: colon < 0 ? lineEnd : colon + 1,
+        end: lineEnd,
+      });
+    }
+    pos = lineEnd;
+  }
+  return fields;
+}
+
+/** The raw values (bytes after the colon, folding kept, final line end dropped) of a field. */
+export function headerValues(header: Uint8Array, name: string, from = 0, to = header.length): Buffer[] {
+  const buf = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
+  const want = name.toLowerCase();
+  return headerFields(buf, from, to)
+    .filter((f) => f.name.toLowerCase() === want)
+    .map((f) => {
+      let end = f.end;
+      if (buf[end - 1] === 0x0a) end--;
+      if (buf[end - 1] === 0x0d) end--;
+      return buf.subarray(f.valueStart, Math.max(f.valueStart, end));
+    });
+}
+
+/**
+ * BODY[HEADER.FIELDS (names)] / HEADER.FIELDS.NOT: the selected fields in order, then the
+ * blank line, with every line end as CRLF (ready to send).
+ */
+export function filterHeaderFields(
+  header: Uint8Array,
+  names: readonly string[],
+  not: boolean,
+  from = 0,
+  to = header.length,
+): Buffer {
+  const buf = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  const out: Buffer[] = [];
+  for (const f of headerFields(buf, from, to)) {
+    if (wanted.has(f.name.toLowerCase()) === not) continue;
+    out.push(toCrlf(buf.subarray(f.start, f.end)));
+  }
+  out.push(Buffer.from("\r\n"));
+  return Buffer.concat(out);
+}
+
+/** Bare LF line ends to CRLF; a last line without line end gets one. */
+export function toCrlf(bytes: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let pos = 0;
+  for (;;) {
+    const lf = bytes.indexOf(0x0a, pos);
+    if (lf < 0) break;
+    const cr = lf > 0 && bytes[lf - 1] === 0x0d;
+    parts.push(bytes.subarray(pos, cr ? lf - 1 : lf), Buffer.from("\r\n"));
+    pos = lf + 1;
+  }
+  if (pos < bytes.length) parts.push(bytes.subarray(pos), Buffer.from("\r\n"));
+  return Buffer.concat(parts);
+}
