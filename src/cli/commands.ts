@@ -3,7 +3,17 @@ import { register as auth } from "./auth.js";
 import { register as config } from "./config.js";
 import { register as pw } from "./pw.js";
 import { register as serve } from "./serve.js";
+import { register as sieveCheck } from "./sieve-check.js";
+import { register as sieveTest } from "./sieve-test.js";
 import { register as user } from "./user.js";
 
 /** Every subcommand module exports one `register(program)`; list it here. */
-export const commands: ((program: Command) => void)[] = [serve, config, user, auth, pw];
+export const commands: ((program: Command) => void)[] = [
+  serve,
+  config,
+  user,
+  auth,
+  pw,
+  sieveTest,
+  sieveCheck,
+];

@@ -22,8 +22,13 @@ export interface SieveAction {
   /** Counted against the redirect limit. */
   readonly isRedirect?: boolean;
   toJSON(): { [key: string]: JsonValue };
-  /** Pigeonhole sieve-test listing: the action line, then side-effect lines. */
-  describe(): { text: string; effects: string[]; extra?: string[] };
+  /** Pigeonhole sieve-test listing: the action line, then further lines as printed. */
+  describe(): { text: string; lines: string[] };
+}
+
+/** A side-effect line of the sieve-test listing. */
+export function effectLine(text: string): string {
+  return `        + ${text}`;
 }
 
 const SYSTEM_FLAGS = ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"];
@@ -82,16 +87,16 @@ export class StoreAction implements SieveAction {
     return { action: "fileinto", mailbox: this.mailbox, flags: this.flags, ...this.options };
   }
 
-  describe(): { text: string; effects: string[] } {
+  describe(): { text: string; lines: string[] } {
     const effects: string[] = [];
+    if (this.options.copy === true) effects.push("preserve implicit keep");
     if (this.flags.length > 0) {
       // sieve-test prints system flags in lower case.
       const shown = this.flags.map((f) => (f.startsWith("\\") ? f.toLowerCase() : f));
       effects.push(`add IMAP flags: ${shown.join(" ")}`);
     }
-    if (this.options.copy === true) effects.push("preserve implicit keep");
     effects.push(...this.effects);
-    return { text: `store message in folder: ${this.mailbox}`, effects };
+    return { text: `store message in folder: ${this.mailbox}`, lines: effects.map(effectLine) };
   }
 }
 
@@ -121,10 +126,10 @@ export class RedirectAction implements SieveAction {
     return { action: "redirect", address: this.address, copy: this.options.copy === true };
   }
 
-  describe(): { text: string; effects: string[] } {
+  describe(): { text: string; lines: string[] } {
     return {
       text: `redirect message to: <${this.address}>`,
-      effects: this.options.copy === true ? ["preserve implicit keep"] : [],
+      lines: this.options.copy === true ? [effectLine("preserve implicit keep")] : [],
     };
   }
 }
@@ -144,7 +149,7 @@ export class DiscardAction implements SieveAction {
     return { action: "discard" };
   }
 
-  describe(): { text: string; effects: string[] } {
-    return { text: "discard", effects: [] };
+  describe(): { text: string; lines: string[] } {
+    return { text: "discard", lines: [] };
   }
 }

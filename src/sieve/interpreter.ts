@@ -91,12 +91,13 @@ export async function runScript(script: CompiledScript, options: RunOptions): Pr
   );
   try {
     await executeScript(script, rt);
-    const implicitKeep = result.finish(config.defaultMailbox, rt.keepFlags());
+    const implicit = result.finish(config.defaultMailbox, rt.keepFlags());
     return {
       status: "ok",
       actions: result.actions,
       error: null,
-      implicitKeep,
+      implicitKeep: implicit.state,
+      implicitKeepAction: implicit.keep,
       editedHeaders: rt.headersEdited ? rt.headers : null,
       tracking: result.tracking,
       trace: rt.traceLines,
@@ -106,11 +107,13 @@ export async function runScript(script: CompiledScript, options: RunOptions): Pr
       err instanceof SieveRuntimeError
         ? { message: err.message, line: err.line }
         : { message: `internal error: ${err instanceof Error ? err.message : String(err)}`, line: 0 };
+    const keep = new StoreAction("keep", "INBOX", 0, true);
     return {
       status: "runtime_error",
-      actions: [new StoreAction("keep", "INBOX", 0, true)],
+      actions: [keep],
       error,
       implicitKeep: "kept",
+      implicitKeepAction: keep,
       editedHeaders: null,
       tracking: [],
       trace: rt.traceLines,

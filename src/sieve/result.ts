@@ -30,6 +30,8 @@ export interface SieveRunResult {
   error: { message: string; line: number } | null;
   /** Whether the implicit keep was cancelled, and whether an equal store already exists. */
   implicitKeep: "kept" | "cancelled" | "done-earlier";
+  /** The implicit keep as it applies (with its flags), or null when cancelled. */
+  implicitKeepAction: StoreAction | null;
   /** The header as edited by editheader, when it was changed. */
   editedHeaders: HeaderField[] | null;
   tracking: TrackingRecord[];
@@ -79,17 +81,20 @@ export class ResultBuilder {
    * Appends the implicit keep unless it was cancelled; returns how it was resolved. An explicit
    * store into the same mailbox takes the keep's flags instead of storing twice.
    */
-  finish(defaultMailbox: string, keepFlags: string[]): SieveRunResult["implicitKeep"] {
-    if (this.keepCancelled) return "cancelled";
+  finish(
+    defaultMailbox: string,
+    keepFlags: string[],
+  ): { state: SieveRunResult["implicitKeep"]; keep: StoreAction | null } {
+    if (this.keepCancelled) return { state: "cancelled", keep: null };
     const keep = new StoreAction("keep", defaultMailbox, 0, true);
     keep.flags = normalizeFlags(keepFlags);
     const existing = this.actions.find((a) => a.duplicateKey() === keep.duplicateKey());
     if (existing !== undefined) {
       existing.mergeFrom?.(keep);
-      return "done-earlier";
+      return { state: "done-earlier", keep };
     }
     this.actions.push(keep);
-    return "kept";
+    return { state: "kept", keep };
   }
 }
 

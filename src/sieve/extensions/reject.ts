@@ -34,8 +34,8 @@ class RejectAction implements SieveAction {
     return { action: this.type, reason: this.reason };
   }
 
-  describe(): { text: string; effects: string[] } {
-    return { text: `reject message with reason: ${this.reason}`, effects: [] };
+  describe(): { text: string; lines: string[] } {
+    return { text: `reject message with reason: ${this.reason}`, lines: [] };
   }
 }
 

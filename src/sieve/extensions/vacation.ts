@@ -56,18 +56,18 @@ export class VacationAction implements SieveAction {
     };
   }
 
-  describe(): { text: string; effects: string[]; extra: string[] } {
-    const effects = [
-      `=> seconds : ${this.seconds}`,
-      ...(this.subject === null ? [] : [`=> subject : ${this.subject}`]),
-      ...(this.from === null ? [] : [`=> from    : ${this.from}`]),
-      `=> handle  : ${this.handle}`,
+  describe(): { text: string; lines: string[] } {
+    const lines = [
+      `    => seconds : ${this.seconds}`,
+      ...(this.subject === null ? [] : [`    => subject : ${this.subject}`]),
+      ...(this.from === null ? [] : [`    => from    : ${this.from}`]),
+      `    => handle  : ${this.handle}`,
+      "",
+      "START MESSAGE",
+      this.reason.replace(/\r?\n$/, ""),
+      "END MESSAGE",
     ];
-    return {
-      text: "send vacation message:",
-      effects,
-      extra: ["", "START MESSAGE", this.reason, "END MESSAGE"],
-    };
+    return { text: "send vacation message:", lines };
   }
 }
 

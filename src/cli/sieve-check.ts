@@ -1,0 +1,38 @@
+// `loft sieve check SCRIPT…`: compile scripts like Pigeonhole's sievec and print every error.
+// Exit 0 when all compile, 1 otherwise (66 EX_NOINPUT when a file cannot be read).
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { SieveEngine } from "../sieve/index.js";
+import { scriptLabel } from "./sieve-test.js";
+import { EX_NOINPUT, ExitError } from "./sysexits.js";
+
+export function checkScripts(paths: string[]): number {
+  const engine = new SieveEngine({ extensions: new Set(new SieveEngine().registry.names()) });
+  let failed = false;
+  for (const path of paths) {
+    let source: string;
+    try {
+      source = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new ExitError(`cannot read ${path}: ${(err as Error).message}`, EX_NOINPUT);
+    }
+    const result = engine.compile(source, scriptLabel(path));
+    if (result.ok) continue;
+    failed = true;
+    for (const e of result.errors)
+      process.stdout.write(`${path}:${e.pos.line}:${e.pos.column}: error: ${e.message}\n`);
+  }
+  return failed ? 1 : 0;
+}
+
+export function register(program: Command): void {
+  const sieve = program.command("sieve").description("Sieve script tools");
+  sieve
+    .command("check")
+    .description("compile Sieve scripts and report every error (like sievec)")
+    .argument("<scripts...>", "script files")
+    .action((paths: string[]) => {
+      const code = checkScripts(paths);
+      if (code !== 0) process.exitCode = code;
+    });
+}

@@ -1,0 +1,21 @@
+// The result as Pigeonhole's sieve-test prints it (sieve.md §3.1), for `loft sieve-test`.
+import type { SieveAction } from "./actions.js";
+import type { SieveRunResult } from "./result.js";
+
+function actionLines(action: SieveAction): string[] {
+  const { text, lines } = action.describe();
+  return [` * ${text}`, ...lines];
+}
+
+/** The "Performed actions" / "Implicit keep" listing written to stdout. */
+export function formatListing(result: SieveRunResult): string {
+  const out: string[] = ["", "Performed actions:", ""];
+  const performed = result.actions.filter((a) => a !== result.implicitKeepAction);
+  if (performed.length === 0) out.push("  (none)");
+  for (const action of performed) out.push(...actionLines(action));
+  out.push("", "Implicit keep:", "");
+  if (result.implicitKeepAction === null) out.push("  (none)");
+  else out.push(...actionLines(result.implicitKeepAction));
+  out.push("");
+  return `${out.join("\n")}\n`;
+}
