@@ -13,8 +13,6 @@ export interface SeqRange {
 /** A sequence set, or `$`: the result saved by SEARCH RETURN (SAVE) (RFC 5182 §2.1). */
 export type SequenceSet = { kind: "ranges"; ranges: SeqRange[] } | { kind: "saved" };
 
-const MAX = 0xffffffff;
-
 function seqNumber(c: ArgCursor, reason: string): SeqNumber {
   if (c.tryChar(0x2a)) return "*";
   return c.nzNumber(reason, false);
@@ -125,5 +123,3 @@ export function sequenceSetText(set: SequenceSet): string {
   if (set.kind === "saved") return "$";
   return set.ranges.map(({ from, to }) => (from === to ? String(from) : `${from}:${to}`)).join(",");
 }
-
-export const MAX_SEQ_NUMBER = MAX;
