@@ -128,6 +128,22 @@ function toNumber(token: moo.Token): number {
 
 type TestPart = { tests: TestNode[]; testList: boolean };
 
+interface Cons<T> {
+  prev: Cons<T> | null;
+  item: T;
+}
+
+function toArray<T>(list: Cons<T> | null): T[] {
+  const out: T[] = [];
+  for (let cell = list; cell !== null; cell = cell.prev) out.push(cell.item);
+  return out.reverse();
+}
+
+/** The script from the parser's one result. */
+export function scriptOf(result: unknown): CommandNode[] {
+  return toArray(result as Cons<CommandNode> | null);
+}
+
 function depthOf(tests: TestNode[]): number {
   let depth = 0;
   for (const t of tests) depth = Math.max(depth, (t as TestNode & { depth?: number }).depth ?? 1);
@@ -163,27 +179,39 @@ function strings(first: moo.Token, values: string[], bracketed: boolean): String
 
 @lexer sieveLexer
 
-start -> command:* {% ([commands]) => commands %}
+# Lists are built as cons cells and turned into arrays once: nearley's own EBNF operators
+# copy the array at every element, which makes long scripts quadratic.
+# The start symbol completes at every top-level `;`, so it stays cheap: scriptOf() converts.
+start -> commands {% id %}
+
+commands -> null {% () => null %} | commands command {% ([prev, item]) => ({ prev, item }) %}
+
+arguments -> null {% () => null %} | arguments argument {% ([prev, item]) => ({ prev, item }) %}
 
 command ->
-    %identifier argument:* testpart:? %semicolon {% ([name, args, part]) => makeCommand(name, args, part, null) %}
-  | %identifier argument:* testpart:? block {% ([name, args, part, block]) => makeCommand(name, args, part, block) %}
+    %identifier arguments testpart:? %semicolon
+      {% ([name, args, part]) => makeCommand(name, toArray<Argument>(args), part, null) %}
+  | %identifier arguments testpart:? block
+      {% ([name, args, part, block]) => makeCommand(name, toArray<Argument>(args), part, block) %}
 
-block -> %lbrace command:* %rbrace {% ([, commands]) => commands %}
+block -> %lbrace commands %rbrace {% ([, list]) => toArray<CommandNode>(list) %}
 
 testpart ->
     test {% ([test]) => ({ tests: [test], testList: false }) %}
-  | %lparen test (%comma test):* %rparen
-      {% ([, first, rest]) => ({ tests: [first, ...rest.map((r: [moo.Token, TestNode]) => r[1])], testList: true }) %}
+  | %lparen tests %rparen {% ([, list]) => ({ tests: toArray<TestNode>(list), testList: true }) %}
 
-test -> %identifier argument:* testpart:? {% ([name, args, part]) => makeTest(name, args, part) %}
+tests -> test {% ([item]) => ({ prev: null, item }) %} | tests %comma test {% ([prev, , item]) => ({ prev, item }) %}
+
+test -> %identifier arguments testpart:? {% ([name, args, part]) => makeTest(name, toArray<Argument>(args), part) %}
 
 argument ->
     string {% ([s]) => strings(s, [s.value], false) %}
-  | %lbracket string (%comma string):* %rbracket
-      {% ([open, first, rest]) =>
-           strings(open, [first.value, ...rest.map((r: [moo.Token, moo.Token]) => r[1].value)], true) %}
+  | %lbracket stringlist %rbracket
+      {% ([open, list]) => strings(open, toArray<moo.Token>(list).map((t) => t.value), true) %}
   | %number {% ([n]) => ({ kind: "number", value: toNumber(n), pos: at(n) }) %}
   | %tag {% ([t]) => ({ kind: "tag", name: t.text.toLowerCase(), pos: at(t) }) %}
+
+stringlist -> string {% ([item]) => ({ prev: null, item }) %}
+  | stringlist %comma string {% ([prev, , item]) => ({ prev, item }) %}
 
 string -> %string {% id %} | %multiline {% id %}

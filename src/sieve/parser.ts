@@ -1,6 +1,6 @@
 // Script text → syntax tree, with line:column errors. The grammar lives in grammar/sieve.ne.
 import nearley from "nearley";
-import grammar, { sieveLexer } from "../generated/sieve-grammar.js";
+import grammar, { scriptOf, sieveLexer } from "../generated/sieve-grammar.js";
 import type { Position, Script } from "./ast.js";
 import { type Diagnostic, SieveSyntaxError } from "./syntax-error.js";
 
@@ -96,5 +96,5 @@ export function parse(source: string): ParseResult {
   if (parser.results.length !== 1) {
     throw new Error(`sieve grammar is ambiguous: ${parser.results.length} parses`);
   }
-  return { ok: true, script: parser.results[0] as Script };
+  return { ok: true, script: scriptOf(parser.results[0]) as Script };
 }

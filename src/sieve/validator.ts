@@ -36,6 +36,8 @@ class Validator implements Validation {
   readonly ancestors: CompiledNode[] = [];
   private readonly required = new Set<string>();
   private active: Extension[];
+  /** Lookups that depend only on the active extensions, rebuilt when those change. */
+  private lookups = new Map<string, unknown>();
   private readonly reportedUnknown = new Set<string>();
 
   constructor(
@@ -61,6 +63,20 @@ class Validator implements Validation {
     return this.active.slice(1);
   }
 
+  private setActive(active: Extension[]): void {
+    this.active = active;
+    this.lookups = new Map();
+  }
+
+  private lookup<T>(key: string, make: () => T): T {
+    let value = this.lookups.get(key) as T | undefined;
+    if (value === undefined) {
+      value = make();
+      this.lookups.set(key, value);
+    }
+    return value;
+  }
+
   private available(name: string): boolean {
     return this.config.extensions.has(name) && this.registry.extension(name) !== undefined;
   }
@@ -73,7 +89,7 @@ class Validator implements Validation {
       }
       this.required.add(name);
     }
-    this.active = this.registry.active(this.required);
+    this.setActive(this.registry.active(this.required));
   }
 
   private checkNeeds(pos: Position): void {
@@ -91,13 +107,13 @@ class Validator implements Validation {
     const saved = new Set(this.required);
     const savedActive = this.active;
     for (const n of names) this.required.add(n);
-    this.active = this.registry.active(this.required);
+    this.setActive(this.registry.active(this.required));
     try {
       return fn();
     } finally {
       this.required.clear();
       for (const n of saved) this.required.add(n);
-      this.active = savedActive;
+      this.setActive(savedActive);
     }
   }
 
@@ -205,14 +221,16 @@ class Validator implements Validation {
 
   private transform(arg: Argument): Argument {
     if (arg.kind !== "strings") return arg;
-    const transforms = this.active.flatMap((e) => (e.transformConstant ? [e.transformConstant] : []));
+    const transforms = this.lookup("transforms", () =>
+      this.active.flatMap((e) => (e.transformConstant ? [e.transformConstant] : [])),
+    );
     if (transforms.length === 0) return arg;
     return { ...arg, values: arg.values.map((v) => transforms.reduce((s, f) => f(s), v)) };
   }
 
   private compileArguments(node: CompiledNode, args: Argument[]): void {
     const spec = node.spec;
-    const tags = tagsFor(this.active, spec);
+    const tags = this.lookup(`tags:${spec.type}:${spec.name}`, () => tagsFor(this.active, spec));
     const groups = new Set(spec.groups ?? []);
     const groupSeen = new Map<string, string>();
     const what = `${node.name} ${spec.type}`;
