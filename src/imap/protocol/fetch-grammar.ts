@@ -106,7 +106,8 @@ function bodySection(c: ArgCursor): { section: BodySection; text: string } {
   const fields: string[] = [];
   const labels: string[] = [];
   if (text === "HEADER.FIELDS" || text === "HEADER.FIELDS.NOT") {
-    c.sp(BAD_SECTION);
+    if (c.peek() !== 0x20) c.fail(BAD_SECTION);
+    c.sp();
     c.openList(BAD_SECTION);
     if (c.listEmpty()) c.fail(BAD_SECTION);
     do {
