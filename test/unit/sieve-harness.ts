@@ -37,7 +37,9 @@ export interface RunInput {
 }
 
 export async function runFull(script: string, input: RunInput = {}): Promise<SieveRunResult> {
-  const e = input.config ? new SieveEngine({ extensions: engine.config.extensions, ...input.config }) : engine;
+  const e = input.config
+    ? new SieveEngine({ extensions: engine.config.extensions, ...input.config })
+    : engine;
   const compiled = e.compile(script, "test");
   if (!compiled.ok) throw new Error(`compile failed: ${JSON.stringify(compiled.errors)}`);
   return e.run(compiled.script, {

@@ -16,14 +16,18 @@ test("comments, tags, numbers with quantifiers and string lists", () => {
   );
   assert.equal(script[0]!.name, "if");
   assert.equal(script[0]!.tests[0]!.name, "size");
-  assert.deepEqual(script[0]!.tests[0]!.args[0], { kind: "tag", name: ":over", pos: { line: 3, column: 18 } });
+  assert.deepEqual(script[0]!.tests[0]!.args[0], {
+    kind: "tag",
+    name: ":over",
+    pos: { line: 3, column: 18 },
+  });
   assert.equal((script[0]!.tests[0]!.args[1] as { value: number }).value, 10 * 1024);
   assert.deepEqual((script[1]!.args[1] as { values: string[] }).values, ["x", "y"]);
   assert.equal((script[2]!.args[0] as { value: number }).value, 1024 ** 2);
   assert.equal((script[2]!.args[1] as { value: number }).value, 2 * 1024 ** 3);
 });
 
-test("quoted strings: only \\\" and \\\\ escape, other backslashes vanish, raw newlines stay", () => {
+test('quoted strings: only \\" and \\\\ escape, other backslashes vanish, raw newlines stay', () => {
   const script = ok('x "a\\"b\\\\c\\d\r\ne";');
   assert.deepEqual((script[0]!.args[0] as { values: string[] }).values, ['a"b\\cd\r\ne']);
 });
@@ -79,10 +83,51 @@ test("a script just under 1 MiB compiles in bounded time (linear parse)", () => 
 });
 
 const fragments = [
-  "if", "elsif", "else", "require", "keep", "discard", "stop", "fileinto", "redirect", "header", "address",
-  "allof", "anyof", "not", "true", "false", "exists", "size", ":is", ":contains", ":matches", ":over",
-  ":comparator", '"i;octet"', '"subject"', '"x"', "[", "]", "(", ")", "{", "}", ",", ";", "10K", "0",
-  "text:\n.\n", "# c\n", "/* c */", '"a\\"b"', "set", '"${x}"', ":copy", "\n", " ",
+  "if",
+  "elsif",
+  "else",
+  "require",
+  "keep",
+  "discard",
+  "stop",
+  "fileinto",
+  "redirect",
+  "header",
+  "address",
+  "allof",
+  "anyof",
+  "not",
+  "true",
+  "false",
+  "exists",
+  "size",
+  ":is",
+  ":contains",
+  ":matches",
+  ":over",
+  ":comparator",
+  '"i;octet"',
+  '"subject"',
+  '"x"',
+  "[",
+  "]",
+  "(",
+  ")",
+  "{",
+  "}",
+  ",",
+  ";",
+  "10K",
+  "0",
+  "text:\n.\n",
+  "# c\n",
+  "/* c */",
+  '"a\\"b"',
+  "set",
+  '"${x}"',
+  ":copy",
+  "\n",
+  " ",
 ];
 
 test("property: random token soup never throws and never parses ambiguously", () => {
@@ -113,7 +158,15 @@ test("property: mutated valid scripts never throw (the parser asserts a single p
           const i = at % (source.length + 1);
           if (kind === 0) source = source.slice(0, i) + source.slice(i + 1);
           else if (kind === 1) source = source.slice(0, i) + text + source.slice(i);
-          else source = source.slice(0, i) + source.slice(i, i + 5).split("").reverse().join("") + source.slice(i + 5);
+          else
+            source =
+              source.slice(0, i) +
+              source
+                .slice(i, i + 5)
+                .split("")
+                .reverse()
+                .join("") +
+              source.slice(i + 5);
         }
         const result = engine.compile(source);
         if (!result.ok) assert.ok(result.errors.every((e) => e.pos.line >= 1 && e.pos.column >= 1));
