@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Sieve variables are written ${name}
 // fileinto, reject/ereject, envelope, encoded-character, i;ascii-numeric, copy, subaddress,
 // relational, environment, mailbox.
 import assert from "node:assert/strict";

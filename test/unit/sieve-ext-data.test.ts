@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Sieve variables are written ${name}
 // variables, imap4flags, regex, body, date/currentdate, index.
 import assert from "node:assert/strict";
 import { test } from "node:test";

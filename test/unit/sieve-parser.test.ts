@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Sieve variables are written ${name}
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
