@@ -1,6 +1,6 @@
 // ARGON2I and ARGON2ID, which Dovecot computes with libsodium's crypto_pwhash_*_str().
-import { Algorithm, hash, verify } from "@node-rs/argon2";
-import type { PasswordScheme, SchemeParams } from "./types.js";
+import { Algorithm, hash, parseOptions, verify } from "@node-rs/argon2";
+import { MalformedHashError, type PasswordScheme, type SchemeParams } from "./types.js";
 
 interface SodiumLimits {
   ops: { interactive: number; moderate: number; sensitive: number };
@@ -34,6 +34,9 @@ export function argon2Parameters(name: "ARGON2I" | "ARGON2ID", rounds: number | 
   return { timeCost, memoryCost: memoryBytes / 1024, parallelism: 1 };
 }
 
+/** KiB: libsodium's largest preset, MEMLIMIT_SENSITIVE of ARGON2ID. */
+const MEMORY_COST_MAX = LIMITS.ARGON2ID.mem.sensitive / 1024;
+
 function argon2Scheme(name: "ARGON2I" | "ARGON2ID"): PasswordScheme {
   const algorithm = name === "ARGON2I" ? Algorithm.Argon2i : Algorithm.Argon2id;
   return {
@@ -45,7 +48,16 @@ function argon2Scheme(name: "ARGON2I" | "ARGON2ID"): PasswordScheme {
     // libsodium's crypto_pwhash_str_verify() accepts either variant whatever the scheme name says.
     verify: async (password, raw) => {
       const stored = raw.toString("utf8");
-      if (!/^\$argon2id?\$/.test(stored)) return false;
+      if (!/^\$argon2id?\$/.test(stored)) throw new MalformedHashError("Not an Argon2 hash");
+      let memoryCost: number;
+      try {
+        memoryCost = parseOptions(stored).memoryCost;
+      } catch {
+        throw new MalformedHashError("Invalid Argon2 hash");
+      }
+      // The library allocates whatever m= asks for and the process dies when that fails, where
+      // libsodium would just fail the check. Dovecot never writes more than 1 GiB (ARGON2ID -r 4).
+      if (memoryCost > MEMORY_COST_MAX) throw new MalformedHashError("Argon2 memory cost above 1 GiB");
       try {
         return await verify(stored, password);
       } catch {

@@ -1,15 +1,17 @@
 import { MalformedHashError, type PasswordEncoding } from "./types.js";
 
-// Node's base64 decoder skips characters it does not know; Dovecot's rejects them, and so must
-// Loft, or "{SHA}<garbage>" would decode to something.
+// Node's base64 decoder skips characters it does not know and accepts missing padding; Dovecot's
+// base64_decode() skips only whitespace and wants whole, padded quanta. Loft follows Dovecot, or
+// "{SHA}<garbage>" would decode to something.
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
 export function decodeBase64(text: string): Buffer {
-  if (!BASE64.test(text) || text.length % 4 === 1 || (text.includes("=") && text.length % 4 !== 0)) {
+  const compact = text.replace(/[ \t\r\n]/g, "");
+  if (!BASE64.test(compact) || compact.length % 4 !== 0) {
     throw new MalformedHashError("Input isn't valid base64 encoded data");
   }
-  return Buffer.from(text, "base64");
+  return Buffer.from(compact, "base64");
 }
 
 export function decodeHex(text: string): Buffer {

@@ -31,6 +31,8 @@ const plainTrunc: PasswordScheme = {
     if (match === null) throw new MalformedHashError("PLAIN-TRUNC missing length: prefix");
     const truncLength = Number(match[1]);
     const stored = raw.subarray(match[0].length);
+    // Dovecot lets "0-" match every password (an empty prefix always matches); Loft does not.
+    if (stored.length === 0) return false;
     if (stored.length === truncLength && password.length >= truncLength) {
       return equalBytes(stored, password.subarray(0, truncLength));
     }

@@ -99,11 +99,18 @@ function scramScheme(hash: ScramHash): PasswordScheme {
       return Buffer.from(`${fields.join(",")},${serverKey.toString("base64")}`);
     },
     verify: async (password, raw) => {
-      const { iterations, salt, storedKey } = parseScramCredentials(raw.toString("utf8"), hash);
+      const stored = parseScramCredentials(raw.toString("utf8"), hash);
       let matched = false;
       for (const candidate of normalizedCandidates(password)) {
-        const salted = await scramSaltedPassword(candidate, salt, iterations, hash);
-        if (equalBytes(scramKeys(salted, hash).storedKey, storedKey)) matched = true;
+        const keys = scramKeys(
+          await scramSaltedPassword(candidate, stored.salt, stored.iterations, hash),
+          hash,
+        );
+        // Dovecot checks only StoredKey; Loft also wants the ServerKey a SCRAM login will use to
+        // prove itself, so a damaged verifier fails here rather than halfway through a login.
+        const storedOk = equalBytes(keys.storedKey, stored.storedKey);
+        const serverOk = equalBytes(keys.serverKey, stored.serverKey);
+        if (storedOk && serverOk) matched = true;
       }
       return matched;
     },
