@@ -108,7 +108,7 @@ test("ID with a parameter list or NIL", () => {
   });
   assert.deepEqual(ok("a ID NIL"), { name: "ID", params: null });
   assert.deepEqual(ok("a ID ()"), { name: "ID", params: [] });
-  assert.equal(bad('a ID ("name")'), "Invalid arguments");
+  assert.equal(bad('a ID ("name")'), "Unexpected ')'");
   assert.equal(bad('a ID ("name" "x"'), "Missing ')'");
   assert.equal(bad("a ID"), "Missing arguments");
 });
@@ -134,7 +134,7 @@ test("SELECT and EXAMINE, with the CONDSTORE parameter", () => {
     mailbox: "[Gmail]/Sent",
     condstore: false,
   });
-  assert.equal(bad("a SELECT"), "Missing arguments");
+  assert.equal(bad("a SELECT"), "Invalid arguments");
   assert.equal(bad('a SELECT "INBOX'), "Missing '\"'");
   assert.equal(bad("a SELECT INBOX (FOO)"), "Unknown SELECT parameter FOO");
   assert.equal(bad("a SELECT INBOX ()"), "Invalid arguments");
@@ -177,7 +177,7 @@ test("LIST, plain and LIST-EXTENDED with selection and return options, LIST-STAT
     extended: true,
   });
   assert.equal((ok('a LIST () "" % RETURN ()') as { extended: boolean }).extended, true);
-  assert.equal(bad('a LIST ""'), "Missing arguments");
+  assert.equal(bad('a LIST ""'), "Invalid pattern");
   assert.equal(bad('a LIST (FOO) "" *'), "Unknown select options");
   assert.equal(bad('a LIST "" * RETURN (FOO)'), "Unknown return options");
   assert.equal(bad('a LIST "" * RETURN (STATUS (FOO))'), "Invalid status item FOO");

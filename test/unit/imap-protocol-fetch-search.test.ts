@@ -170,7 +170,7 @@ test("FETCH section and partial errors", () => {
   assert.equal(bad("a FETCH 1 FOO"), "Unknown parameter: FOO");
   assert.equal(bad("a FETCH 1 ()"), "FETCH list is empty");
   assert.equal(bad("a FETCH 1 (FLAGS"), "Missing ')'");
-  assert.equal(bad("a FETCH 1 (FLAGS))"), "Invalid arguments");
+  assert.equal(bad("a FETCH 1 (FLAGS))"), "Unexpected ')'");
   assert.equal(bad("a FETCH 0 FLAGS"), "Invalid messageset");
   assert.equal(bad("a FETCH 1"), "Missing arguments");
 });
@@ -322,6 +322,6 @@ test("search errors, with Dovecot's texts", () => {
   assert.equal(bad("a SEARCH MODSEQ x"), "Invalid MODSEQ value");
   assert.equal(bad('a SEARCH MODSEQ "/flags/x" foo 1'), "Invalid MODSEQ entry type");
   assert.equal(bad("a SEARCH 1:0"), "Invalid messageset");
-  assert.equal(bad("a SEARCH ALL)"), "Invalid arguments");
+  assert.equal(bad("a SEARCH ALL)"), "Unexpected ')'");
   assert.equal(bad("a SEARCH KEYWORD \\Foo"), "Invalid system flag \\FOO");
 });

@@ -69,12 +69,15 @@ export class ArgCursor {
 
   /** Requires the end of the command (trailing spaces allowed, as Dovecot does). */
   end(reason = "Invalid arguments"): void {
-    if (!this.atEnd()) this.fail(reason);
+    if (this.atEnd()) return;
+    while (this.peek() === 0x20) this.pos++;
+    this.fail(this.peek() === 0x29 ? "Unexpected ')'" : reason);
   }
 
   /** One or more spaces. */
   sp(reason = "Missing arguments"): void {
-    if (this.peek() !== 0x20) this.fail(this.atEnd() ? reason : "Invalid arguments");
+    if (this.peek() !== 0x20)
+      this.fail(this.atEnd() ? reason : this.peek() === 0x29 ? "Unexpected ')'" : "Invalid arguments");
     while (this.peek() === 0x20) this.pos++;
   }
 

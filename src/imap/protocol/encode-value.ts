@@ -7,7 +7,7 @@ import { isAtomChar } from "./char-classes.js";
  *   (escaping `\` and `"`), a literal `{n}` otherwise;
  * - `{ astring }` is an atom when it can be one (not "NIL"), else a string (mailbox names);
  * - `{ atom }` is written bare when every byte is an ATOM-CHAR (a leading `\` allowed, for
- *   flags), else as a string, so a bad keyword from disk cannot break the framing;
+ *   flags, and `\*`), else as a string, so a bad keyword from disk cannot break the framing;
  * - `{ literal8 }` is `~{n}` (RFC 3516 §4.2), the only form that may carry NULs;
  * - `{ raw }` is trusted, already-formatted text (fetch item names, a date-time);
  * - null is NIL; numbers and bigints are numbers; arrays are parenthesised lists.
@@ -35,6 +35,8 @@ export function canQuote(b: Buffer): boolean {
 }
 
 function isAtom(s: string, allowFlag: boolean): boolean {
+  // flag-perm = flag / "\*" (RFC 3501 §9, PERMANENTFLAGS)
+  if (allowFlag && s === "\\*") return true;
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -13,6 +13,8 @@ function mailboxArg(c: ArgCursor): string {
 
 /** select-params = SP "(" select-param *(SP select-param) ")" (RFC 4466 §2.5). */
 export function parseSelect(c: ArgCursor, name: "SELECT" | "EXAMINE"): Command {
+  // Dovecot's text for a SELECT without a mailbox
+  if (c.atEnd()) c.fail("Invalid arguments");
   const mailbox = mailboxArg(c);
   let condstore = false;
   if (c.moreArgs()) {
@@ -105,6 +107,7 @@ export function parseList(c: ArgCursor): Command {
     c.sp();
   }
   const reference = c.astring();
+  if (c.atEnd()) c.fail("Invalid pattern");
   c.sp();
   const patterns: string[] = [];
   if (c.peek() === 0x28) {
