@@ -35,6 +35,8 @@ class Validator implements Validation {
   readonly state = new Map<string, unknown>();
   readonly ancestors: CompiledNode[] = [];
   private readonly required = new Set<string>();
+  /** Everything required anywhere, including inside ihave blocks (their runtime setup runs). */
+  private readonly everRequired = new Set<string>();
   private active: Extension[];
   /** Lookups that depend only on the active extensions, rebuilt when those change. */
   private lookups = new Map<string, unknown>();
@@ -60,7 +62,7 @@ class Validator implements Validation {
   }
 
   requiredExtensions(): Extension[] {
-    return this.active.slice(1);
+    return this.registry.active(this.everRequired).slice(1);
   }
 
   private setActive(active: Extension[]): void {
@@ -88,6 +90,7 @@ class Validator implements Validation {
         continue;
       }
       this.required.add(name);
+      this.everRequired.add(name);
     }
     this.setActive(this.registry.active(this.required));
   }
@@ -106,7 +109,10 @@ class Validator implements Validation {
   private withCapabilities<T>(names: string[], fn: () => T): T {
     const saved = new Set(this.required);
     const savedActive = this.active;
-    for (const n of names) this.required.add(n);
+    for (const n of names) {
+      this.required.add(n);
+      this.everRequired.add(n);
+    }
     this.setActive(this.registry.active(this.required));
     try {
       return fn();
