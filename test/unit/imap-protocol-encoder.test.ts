@@ -10,6 +10,7 @@ import {
   dateTimeToDate,
   encodeValue,
   errorResponse,
+  esearchResponse,
   expandSequenceSet,
   fetchResponse,
   formatDate,
@@ -21,6 +22,7 @@ import {
   resolveSequenceSet,
   type SequenceSet,
   StreamedBody,
+  searchResponse,
   sequenceSetText,
   taggedResponse,
   untagged,
@@ -284,5 +286,26 @@ test("dates and date-times: formatting, the instant named, round trip through AP
       },
     ),
     { numRuns: 200 },
+  );
+});
+
+test("SEARCH and ESEARCH answers in Dovecot's form", () => {
+  assert.equal(searchResponse([]).toString(), "* SEARCH\r\n");
+  assert.equal(searchResponse([1, 2, 3], 4n).toString(), "* SEARCH 1 2 3 (MODSEQ 4)\r\n");
+  assert.equal(
+    esearchResponse("b", false, { min: 1, max: 3, all: [1, 2, 3], count: 3 }).toString(),
+    '* ESEARCH (TAG "b") MIN 1 MAX 3 ALL 1:3 COUNT 3\r\n',
+  );
+  assert.equal(
+    esearchResponse("c", true, { all: [[1, 3]] }).toString(),
+    '* ESEARCH (TAG "c") UID ALL 1:3\r\n',
+  );
+  assert.equal(
+    esearchResponse("d", false, { count: 0, all: [] }).toString(),
+    '* ESEARCH (TAG "d") COUNT 0\r\n',
+  );
+  assert.equal(
+    esearchResponse("f", false, { min: 1, modseq: 4n }).toString(),
+    '* ESEARCH (TAG "f") MIN 1 MODSEQ 4\r\n',
   );
 });

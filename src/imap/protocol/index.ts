@@ -51,6 +51,7 @@ export {
 } from "./response.js";
 export { BodySizeMismatchError, writeResponse } from "./response-writer.js";
 export type { SearchKey, SearchReturnOption } from "./search-grammar.js";
+export { type EsearchResult, esearchResponse, searchResponse } from "./search-response.js";
 export {
   expandSequenceSet,
   formatSequenceSet,
