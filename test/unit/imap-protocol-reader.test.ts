@@ -279,6 +279,13 @@ test("an over-long line ending in {n+} has its literal drained, not read as comm
   );
 });
 
+test("an untagged over-long line announcing a huge {n+}: both errors untagged, the second fatal", () => {
+  assert.deepEqual(run([`${"x".repeat(200)}{99999999999+}\r\nmore`], limits({ maxLineLength: 100 })), [
+    "error * BAD Error in IMAP tag: Too long argument",
+    "error * BAD [TOOBIG] Error in IMAP tag: Literal size too large FATAL",
+  ]);
+});
+
 test("after an error a later {n+} in the same command is drained", () => {
   assert.deepEqual(run(["a\x01 X {4+}\r\nb NO\r\nc NOOP\r\n"]), [
     "error * BAD Error in IMAP tag: Invalid tag",

@@ -43,8 +43,10 @@ type Mode =
   | { kind: "dead"; reported: boolean };
 
 interface PendingCommand {
-  tag: string;
-  name: string;
+  /** null when the line had no valid tag (answer `* BAD`). */
+  tag: string | null;
+  /** Upper-cased name without UID, null when none was read. */
+  name: string | null;
   uid: boolean;
   parts: CommandPart[];
   size: number;
@@ -243,7 +245,7 @@ export class CommandReader {
     } else {
       if (this.cmd === null) {
         const head = readTruncatedHead(line);
-        this.cmd = { tag: head.tag ?? "", name: head.bareName ?? "", uid: head.uid, parts: [], size: 0 };
+        this.cmd = { tag: head.tag, name: head.bareName, uid: head.uid, parts: [], size: 0 };
         error = commandError(head.tag, head.name, "Too long argument");
       } else {
         error = this.errorFor("Too long argument");
@@ -269,8 +271,8 @@ export class CommandReader {
   }
 
   private errorFor(reason: string, status: "BAD" | "NO" = "BAD", code: string | null = null): ProtocolError {
-    const cmd = this.cmd!;
-    return { ...commandError(cmd.tag, displayName(cmd), reason), status, code };
+    const { tag, name, uid } = this.cmd!;
+    return { ...commandError(tag, name === null ? null : displayName({ name, uid }), reason), status, code };
   }
 
   private fatalError(): ProtocolError {
@@ -296,7 +298,7 @@ export class CommandReader {
     }
     if (this.cmd === null) {
       const head = readCommandHead(text);
-      this.cmd = { tag: head.tag ?? "", name: head.bareName ?? "", uid: head.uid, parts: [], size: 0 };
+      this.cmd = { tag: head.tag, name: head.bareName, uid: head.uid, parts: [], size: 0 };
       if (head.error !== null) {
         this.discarding = true;
         const error = commandError(head.tag, head.name, head.error);
@@ -310,9 +312,9 @@ export class CommandReader {
     this.cmd.size += text.length;
     if (this.cmd.size > this.limits.maxCommandSize) return this.fail("Too long argument", header);
     if (header === null) {
-      const { tag, name, uid, parts } = this.cmd;
+      const command = this.rawCommand();
       this.endCommand();
-      return { type: "command", command: { tag, name, uid, parts } };
+      return { type: "command", command };
     }
     return this.startLiteral(header);
   }
@@ -325,7 +327,7 @@ export class CommandReader {
     if (!header.sync && limits.nonSynchronizing === "LITERAL-" && header.size > LITERAL_MINUS_MAX)
       return this.fail("Literal size too large", header, "BAD", "TOOBIG");
     const cmd = this.cmd!;
-    const prefix: RawCommand = { tag: cmd.tag, name: cmd.name, uid: cmd.uid, parts: [...cmd.parts] };
+    const prefix = this.rawCommand();
     if (this.streamLiteral(prefix, header)) {
       // RFC 7889 §4 answers an APPEND larger than the server takes with NO [TOOBIG].
       if (header.size > limits.maxStreamedLiteralSize)
@@ -336,7 +338,7 @@ export class CommandReader {
     if (header.size > limits.maxLiteralSize || cmd.size + header.size > limits.maxCommandSize)
       return this.fail("Literal size too large", header, "BAD", "TOOBIG");
     this.mode = { kind: "literal", remaining: header.size, pieces: [], header };
-    return header.sync ? { type: "continue", tag: cmd.tag } : null;
+    return header.sync ? { type: "continue", tag: prefix.tag } : null;
   }
 
   private fail(
@@ -367,10 +369,17 @@ export class CommandReader {
     } else if (header.size > this.limits.maxStreamedLiteralSize) {
       this.mode = { kind: "dead", reported: false };
       this.input = [];
+      this.inputOffset = 0;
       this.inputBytes = 0;
     } else {
       this.mode = { kind: "drain", remaining: header.size };
     }
+  }
+
+  /** The command being read, once its head was valid (a copy of its parts so far). */
+  private rawCommand(): RawCommand {
+    const { tag, name, uid, parts } = this.cmd!;
+    return { tag: tag!, name: name!, uid, parts: [...parts] };
   }
 
   private endCommand(): void {
