@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import {
   type Command,
   CommandReader,
@@ -306,4 +307,90 @@ test("lists nested deeper than the limit are refused, not recursed into", () => 
   const nots = `a SEARCH ${"NOT ".repeat(5000)}ALL`;
   assert.equal(bad(nots), "Too deep nesting");
   assert.equal(ok(`a SEARCH ${"(".repeat(60)}ALL${")".repeat(60)}`).name, "SEARCH");
+});
+
+test("fuzz: random arguments after every command name give a result or a BAD, never a throw", () => {
+  const names = [
+    "CAPABILITY",
+    "LOGIN",
+    "AUTHENTICATE",
+    "ID",
+    "ENABLE",
+    "SELECT",
+    "EXAMINE",
+    "CREATE",
+    "RENAME",
+    "LIST",
+    "LSUB",
+    "STATUS",
+    "APPEND",
+    "EXPUNGE",
+    "UID EXPUNGE",
+    "SEARCH",
+    "UID SEARCH",
+    "FETCH",
+    "UID FETCH",
+    "STORE",
+    "COPY",
+    "MOVE",
+  ];
+  const token = fc.constantFrom(
+    " ",
+    "(",
+    ")",
+    "[",
+    "]",
+    "<",
+    ">",
+    ".",
+    ":",
+    ",",
+    "*",
+    "$",
+    "%",
+    '"',
+    "\\",
+    "+",
+    "-",
+    "~",
+    "0",
+    "1",
+    "4294967296",
+    "99999999999999999999",
+    "NIL",
+    "ALL",
+    "BODY",
+    "BODY.PEEK[",
+    "HEADER.FIELDS",
+    "MIME",
+    "BINARY[",
+    "FLAGS",
+    "+FLAGS.SILENT",
+    "\\Seen",
+    "OR",
+    "NOT",
+    "MODSEQ",
+    "CHANGEDSINCE",
+    "RETURN",
+    "CHARSET",
+    "STATUS",
+    "1-Jan-2020",
+    '" 1-Jan-2020 10:00:00 +0000"',
+    "{2}\r\nab",
+    "~{1}\r\n\0",
+    "\0",
+    "\xe9",
+  );
+  fc.assert(
+    fc.property(fc.constantFrom(...names), fc.array(token, { maxLength: 25 }), (name, tokens) => {
+      const reader = new CommandReader({ streamLiteral: () => false });
+      reader.push(Buffer.from(`t ${name}${tokens.join("")}\r\n`, "latin1"));
+      for (let ev = reader.next(); ev !== null; ev = reader.next()) {
+        if (ev.type !== "command") continue;
+        const r = parseCommand(ev.command);
+        if (!r.ok) assert.match(r.error.text, /^Error in IMAP command /);
+      }
+    }),
+    { numRuns: 3000 },
+  );
 });
