@@ -72,10 +72,38 @@ function write(part: MimePart, extended: boolean): string {
 }
 
 /**
- * BODYSTRUCTURE (extended) or BODY (not extended) of a part as an IMAP value "(...)",
- * as Dovecot 2.3 computes it: sizes are CRLF-counted body octets, line counts are the
- * body's line ends. The result is a binary string (latin1) that may contain literals.
+ * Dovecot's shortcut for the commonest message (lib-mail message_part_data_is_plain_7bit):
+ * a top-level text/plain, us-ascii, 7bit part with nothing else is answered with a
+ * canonical structure. Only the first parameter is looked at, so later ones are dropped.
  */
-export function bodystructure(part: MimePart, extended = true): string {
+function isPlain7bit(part: MimePart): boolean {
+  const d = part.data;
+  if ((part.flags & PartFlag.Text) === 0 || part.children.length > 0) return false;
+  if (d.subtype !== undefined && d.subtype.toLowerCase() !== "plain") return false;
+  const first = d.params?.[0];
+  if (first && (first[0].toLowerCase() !== "charset" || first[1].toLowerCase() !== "us-ascii")) return false;
+  if (d.id !== undefined || d.description !== undefined) return false;
+  if (d.encoding !== undefined && d.encoding.toLowerCase() !== "7bit") return false;
+  return (
+    d.md5 === undefined && d.disposition === undefined && d.language === undefined && d.location === undefined
+  );
+}
+
+/**
+ * FETCH BODYSTRUCTURE (extended) or BODY (not extended) of a message, as an IMAP value
+ * "(...)", exactly as Dovecot 2.3.19 answers: sizes are CRLF-counted body octets, line
+ * counts the body's line ends. The result is a binary string (latin1: one char per byte)
+ * that may contain literals.
+ */
+export function bodystructure(root: MimePart, extended = true): string {
+  if (isPlain7bit(root)) {
+    const base = `"text" "plain" (${DEFAULT_CHARSET}) NIL NIL "7bit" ${root.body.virtual} ${root.body.lines}`;
+    return extended ? `(${base} NIL NIL NIL NIL)` : `(${base})`;
+  }
+  return `(${write(root, extended)})`;
+}
+
+/** The structure of any part as Dovecot writes it inside a larger one (no shortcut). */
+export function partBodystructure(part: MimePart, extended = true): string {
   return `(${write(part, extended)})`;
 }

@@ -15,8 +15,10 @@ export function headerString(s: string): string {
 
 /** "type/subtype" as far as it parses, for the part flags and the boundary. */
 export function parseContentTypeValue(value: string): {
+  /** what was read, "type/subtype" or less, as Dovecot's parser matches it */
+  full: string;
   type: string;
-  subtype: string | undefined;
+  subtype: string;
   reader: Rfc822Reader | null;
 } {
   const r = new Rfc822Reader(value);
@@ -25,8 +27,9 @@ export function parseContentTypeValue(value: string): {
   const ret = r.parseContentType(out);
   const slash = out.v.indexOf("/");
   const type = cString(slash < 0 ? out.v : out.v.slice(0, slash));
-  const subtype = slash < 0 ? undefined : cString(out.v.slice(slash + 1));
-  return { type, subtype, reader: ret < 0 ? null : r };
+  // Dovecot never leaves the subtype unset once a Content-Type was seen
+  const subtype = slash < 0 ? "" : cString(out.v.slice(slash + 1));
+  return { full: cString(out.v), type, subtype, reader: ret < 0 ? null : r };
 }
 
 /**
@@ -47,7 +50,7 @@ export function applyContentField(data: PartData, suffix: string, value: string)
       if (data.type === undefined) {
         const ct = parseContentTypeValue(value);
         data.type = ct.type;
-        if (ct.subtype !== undefined) data.subtype = ct.subtype;
+        data.subtype = ct.subtype;
         if (ct.reader) {
           const params = parseMimeParams(ct.reader);
           if (params.length > 0) data.params = params;

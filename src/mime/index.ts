@@ -1,5 +1,5 @@
 export { type Address, parseAddressList } from "./address.js";
-export { bodystructure } from "./bodystructure.js";
+export { bodystructure, partBodystructure } from "./bodystructure.js";
 export { envelope, parseEnvelope } from "./envelope.js";
 export { filterHeaderFields, type HeaderField, headerFields, headerValues, toCrlf } from "./header-fields.js";
 export { imapNstring, imapNstringNolf, imapString, imapStringForHumans } from "./imap-quote.js";

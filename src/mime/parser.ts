@@ -373,7 +373,7 @@ export class MimeParser {
 
   private contentTypeFlags(node: Node, value: string): void {
     const ct = parseContentTypeValue(value);
-    const full = (ct.subtype === undefined ? ct.type : `${ct.type}/${ct.subtype}`).toLowerCase();
+    const full = ct.full.toLowerCase();
     const part = node.part;
     if (full === "message/rfc822") part.flags |= PartFlag.MessageRfc822;
     else if (full.startsWith("text") && (full.length === 4 || full[4] === "/")) part.flags |= PartFlag.Text;
@@ -482,29 +482,29 @@ export class MimeParser {
   }
 
   /**
-   * The innermost, longest boundary this line starts with. As in Dovecot, a trailing "--"
-   * and CR are ignored when measuring a complete line; a last line without LF is compared
-   * as it is.
+   * The boundary a line starts with, as Dovecot 2.3.19 finds it (RFC 2046 §5.1.1 asks only
+   * for the prefix). From the innermost boundary outwards, a longer match replaces a
+   * shorter one, but the search stops at an exact match: the whole line (without CR), or
+   * the line less a trailing "--". So "--b--" ends "b" if "b" is found before "b-", and
+   * opens a part for "b-" otherwise. A last line without LF is compared as it is.
    */
   private findBoundary(head: string, contentLen: number, term: number): Boundary | null {
     if (this.boundaries.length === 0 || head.charCodeAt(0) !== 0x2d || head.charCodeAt(1) !== 0x2d)
       return null;
     let size = contentLen - 2;
+    let dashes = false;
     if (term > 0) {
-      if (size > 2 && head.charCodeAt(size + 1) === 0x2d && head.charCodeAt(size) === 0x2d) size -= 2;
+      dashes = size > 2 && head.charCodeAt(size + 1) === 0x2d && head.charCodeAt(size) === 0x2d;
     } else if (size > BOUNDARY_MAX + 4) {
       size = BOUNDARY_MAX + 4;
     }
     let best: Boundary | null = null;
     for (let i = this.boundaries.length - 1; i >= 0; i--) {
       const b = this.boundaries[i]!;
-      if (
-        b.text.length <= size &&
-        head.startsWith(b.text, 2) &&
-        (!best || best.text.length < b.text.length)
-      ) {
+      const len = b.text.length;
+      if (len <= size && (!best || best.text.length < len) && head.startsWith(b.text, 2)) {
         best = b;
-        if (b.text.length === size) break;
+        if (len === size || (dashes && len === size - 2)) break;
       }
     }
     return best;
