@@ -167,6 +167,7 @@ export class ArgCursor {
     return false;
   }
 
+  /** quoted; 8-bit bytes are taken, as Dovecot does (clients quote UTF-8 search strings). */
   quoted(): string {
     this.char(0x22, "Invalid arguments");
     const line = this.line();

@@ -1,6 +1,18 @@
 /**
  * The IMAP wire layer: framing commands off a socket, each command's grammar, and the
  * encoding of responses. Knows nothing of sessions or storage.
+ *
+ * A session's loop, in outline:
+ *   socket "data" → reader.push(chunk); then for each reader.next() event:
+ *   - "continue": write continuationRequest() (`+ OK`, Dovecot's text);
+ *   - "command": check isKnownCommand() and the state, then parseCommand(raw,
+ *     reader.limits.maxDepth); on error write errorResponse(error);
+ *   - "literal-start" (APPEND's message): check the mailbox, then write `+ OK` (if
+ *     literal.sync) and take "literal-data" chunks until "literal-end", or call
+ *     reader.refuseLiteral() and answer NO; the stream ends in a "command" or an "error";
+ *   - "error": write errorResponse(error); when error.fatal also `* BYE` and close;
+ *   - after IDLE or AUTHENTICATE, call reader.expectLine() and read a "line" event.
+ * Pause the socket while a command runs or reader.bufferedBytes grows.
  */
 export { CommandReader, type ReaderEvent, type ReaderOptions } from "./command-reader.js";
 export type {
