@@ -18,14 +18,14 @@ import {
 import { formatListing } from "../sieve/listing.js";
 import { EX_DATAERR, EX_NOINPUT, ExitError } from "./sysexits.js";
 
-interface SieveTestOptions {
+export interface SieveTestOptions {
   json?: boolean;
   trace?: boolean;
   from?: string;
   to?: string;
   origTo?: string;
   auth?: string;
-  mailbox: string[];
+  mailbox?: string[];
   personalDir?: string;
   globalDir?: string;
 }
@@ -64,10 +64,22 @@ export function formatDiagnostic(label: string, d: Diagnostic): string {
   return `${label}: line ${d.pos.line}: error: ${d.message}.`;
 }
 
+/** Where the command writes (the process streams, or a capture in tests). */
+export interface Output {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processOutput: Output = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
 export async function sieveTest(
   scriptPath: string,
   messagePath: string,
   opts: SieveTestOptions,
+  io: Output = processOutput,
 ): Promise<number> {
   const engine = new SieveEngine({ extensions: new Set(new SieveEngine().registry.names()) });
   const source = readInput(scriptPath).toString("utf8");
@@ -78,12 +90,10 @@ export async function sieveTest(
       const message = compiled.errors
         .map((e) => `line ${e.pos.line}, column ${e.pos.column}: ${e.message}`)
         .join("; ");
-      process.stdout.write(`${JSON.stringify({ status: "compile_error", message })}\n`);
+      io.stdout(`${JSON.stringify({ status: "compile_error", message })}\n`);
     } else {
-      for (const e of compiled.errors) process.stderr.write(`${formatDiagnostic(label, e)}\n`);
-      process.stderr.write(
-        `${label}: error: validation failed.\nsieve-test: Fatal: failed to compile sieve script\n`,
-      );
+      for (const e of compiled.errors) io.stderr(`${formatDiagnostic(label, e)}\n`);
+      io.stderr(`${label}: error: validation failed.\nsieve-test: Fatal: failed to compile sieve script\n`);
     }
     return EX_DATAERR;
   }
@@ -91,7 +101,7 @@ export async function sieveTest(
   const personal = scriptDir(opts.personalDir);
   const global = scriptDir(opts.globalDir);
   const env = new MemoryEnvironment({
-    mailboxes: opts.mailbox,
+    mailboxes: opts.mailbox ?? [],
     loadScript: (name, location) => (location === "global" ? global(name) : personal(name)),
   });
   const envelope = {
@@ -108,13 +118,12 @@ export async function sieveTest(
   });
   if (opts.json) {
     const json = resultToJSON(result);
-    process.stdout.write(`${JSON.stringify(opts.trace ? { ...json, trace: result.trace } : json)}\n`);
+    io.stdout(`${JSON.stringify(opts.trace ? { ...json, trace: result.trace } : json)}\n`);
   } else {
-    if (opts.trace) process.stdout.write(`\n${result.trace.join("\n")}\n`);
-    if (result.status === "ok") process.stdout.write(formatListing(result));
-    else
-      process.stderr.write(`${label}: line ${result.error?.line ?? 0}: error: ${result.error?.message}.\n`);
-    process.stderr.write(
+    if (opts.trace) io.stdout(`\n${result.trace.join("\n")}\n`);
+    if (result.status === "ok") io.stdout(formatListing(result));
+    else io.stderr(`${label}: line ${result.error?.line ?? 0}: error: ${result.error?.message}.\n`);
+    io.stderr(
       `sieve-test: Info: final result: ${result.status === "ok" ? "success" : "failed; resolved with successful implicit keep"}\n`,
     );
   }

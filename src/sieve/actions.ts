@@ -91,8 +91,9 @@ export class StoreAction implements SieveAction {
     const effects: string[] = [];
     if (this.options.copy === true) effects.push("preserve implicit keep");
     if (this.flags.length > 0) {
-      // sieve-test prints system flags in lower case.
-      const shown = this.flags.map((f) => (f.startsWith("\\") ? f.toLowerCase() : f));
+      // sieve-test prints system flags first and in lower case, then keywords.
+      const system = this.flags.filter((f) => f.startsWith("\\")).map((f) => f.toLowerCase());
+      const shown = [...system, ...this.flags.filter((f) => !f.startsWith("\\"))];
       effects.push(`add IMAP flags: ${shown.join(" ")}`);
     }
     effects.push(...this.effects);

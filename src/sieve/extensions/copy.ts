@@ -1,4 +1,5 @@
 // RFC 3894: :copy on fileinto and redirect keeps the implicit keep.
+import { RedirectAction, StoreAction } from "../actions.js";
 import type { Extension } from "../extension.js";
 
 export const copy: Extension = {
@@ -9,8 +10,9 @@ export const copy: Extension = {
       tag: {
         name: ":copy",
         modifyAction(action) {
+          if (!(action instanceof StoreAction || action instanceof RedirectAction)) return;
           action.cancelsImplicitKeep = false;
-          (action as { options?: Record<string, unknown> }).options!.copy = true;
+          action.options.copy = true;
         },
       },
     },

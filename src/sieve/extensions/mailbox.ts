@@ -1,4 +1,5 @@
 // RFC 5490 §3: mailboxexists and :create on fileinto.
+import { StoreAction } from "../actions.js";
 import type { Extension } from "../extension.js";
 
 export const mailbox: Extension = {
@@ -20,7 +21,9 @@ export const mailbox: Extension = {
       tag: {
         name: ":create",
         modifyAction(action) {
-          (action as { options?: Record<string, unknown> }).options!.create = true;
+          if (!(action instanceof StoreAction)) return;
+          action.options.create = true;
+          action.effects.push("create mailbox if it does not exist");
         },
       },
     },
