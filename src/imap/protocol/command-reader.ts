@@ -206,7 +206,7 @@ export class CommandReader {
       const piece = first.subarray(this.inputOffset, end);
       this.consume(end - this.inputOffset + (lf === -1 ? 0 : 1));
       if (this.skipping !== null) {
-        this.skipping = Buffer.concat([this.skipping, piece]).subarray(-TAIL_KEEP);
+        this.skipping = Buffer.concat([this.skipping, piece.subarray(-TAIL_KEEP)]).subarray(-TAIL_KEEP);
         if (lf === -1) continue;
         this.endSkippedLine();
         return SKIPPED;
