@@ -1,7 +1,7 @@
-import type { FileHandle } from "node:fs/promises";
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fsyncDir } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
@@ -71,31 +71,40 @@ async function isStale(path: string, options: DotlockOptions): Promise<{ stale: 
 }
 
 /**
- * Takes a dotlock by creating `path` exclusively (O_EXCL, Dovecot's dotlock_use_excl=yes) with the
- * content `<pid>:<host>`; waits 0.1–0.2 s between tries until the timeout; overrides stale locks.
+ * Creates the lock with its content already in it: write a temp file, then link() it to the lock
+ * name (Dovecot's NFS-safe method). A process killed at any moment never leaves an empty lock,
+ * which nobody could tell from a live one for 120 s. Returns the lock's inode, or undefined if held.
+ */
+async function tryCreate(path: string, owner: FileOwner | undefined): Promise<number | undefined> {
+  const temp = join(dirname(path), `.temp.${hostname()}.${process.pid}.${randomBytes(6).toString("hex")}`);
+  const handle = await open(temp, "wx", FILE_MODE);
+  try {
+    await chownHandle(handle, owner);
+    await handle.writeFile(`${process.pid}:${hostname()}`);
+    const st = await handle.stat();
+    await handle.close();
+    try {
+      await link(temp, path);
+    } catch (err) {
+      if (errnoCode(err) === "EEXIST") return undefined;
+      throw err;
+    }
+    return Number(st.ino);
+  } finally {
+    await handle.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+  }
+}
+
+/**
+ * Takes a dotlock `path` with the content `<pid>:<host>`; waits 0.1–0.2 s between tries until the
+ * timeout; overrides stale locks.
  */
 export async function acquireDotlock(path: string, options: DotlockOptions = {}): Promise<Dotlock> {
   const deadline = Date.now() + (options.timeoutMs ?? UIDLIST_LOCK_TIMEOUT_MS);
   for (;;) {
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(path, "wx", FILE_MODE);
-    } catch (err) {
-      if (errnoCode(err) !== "EEXIST") throw err;
-    }
-    if (handle) {
-      try {
-        await chownHandle(handle, options.owner);
-        await handle.writeFile(`${process.pid}:${hostname()}`);
-        const st = await handle.stat();
-        await handle.close();
-        return makeLock(path, Number(st.ino));
-      } catch (err) {
-        await handle.close().catch(() => {});
-        await unlink(path).catch(() => {});
-        throw err;
-      }
-    }
+    const created = await tryCreate(path, options.owner);
+    if (created !== undefined) return makeLock(path, created);
     const { stale, ino } = await isStale(path, options);
     if (stale) {
       // Unlink only the lock we judged, not one somebody created in the meantime.
