@@ -154,6 +154,26 @@ const CASES: Case[] = [
     name: "ihave guards unknown extensions",
     script: 'require "ihave"; if ihave "x-bogus" { bogus; } else { discard; }',
   },
+  {
+    name: "foreverypart walks the message and its parts",
+    script:
+      'require ["foreverypart", "mime", "variables", "fileinto"]; set "n" ""; foreverypart { if header :mime :contenttype :matches "content-type" "*" { set "n" "${n}|${0}"; } } fileinto "x${n}";',
+  },
+  {
+    name: "extracttext :first",
+    script:
+      'require ["foreverypart", "extracttext", "variables", "fileinto"]; foreverypart { extracttext :first 5 "t"; fileinto "p-${t}"; }',
+  },
+  {
+    name: "foreverypart break :name",
+    script:
+      'require ["foreverypart", "variables", "fileinto"]; set "n" ""; foreverypart :name "a" { set "n" "${n}-"; break :name "a"; } fileinto "x${n}";',
+  },
+  {
+    name: "mime :anychild, :type and :param",
+    script:
+      'require ["mime", "fileinto"]; if header :mime :anychild :contenttype "content-type" "text/html" { fileinto "any"; } if header :mime :type "content-type" "multipart" { fileinto "top"; } if header :mime :param "boundary" "content-type" "b1" { fileinto "param"; }',
+  },
 ];
 
 /** Scripts both must refuse to compile. */

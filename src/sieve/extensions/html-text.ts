@@ -13,5 +13,6 @@ export function htmlToText(html: string): string {
         return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : whole;
       }
       return ENTITIES[e.toLowerCase()] ?? whole;
-    });
+    })
+    .replace(/^\s+/, "");
 }

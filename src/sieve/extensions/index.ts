@@ -15,6 +15,9 @@ import { imap4flags } from "./imap4flags.js";
 import { include } from "./include.js";
 import { index } from "./index-ext.js";
 import { mailbox } from "./mailbox.js";
+import { extracttext } from "./mime/extracttext.js";
+import { foreverypart } from "./mime/foreverypart.js";
+import { mime } from "./mime/mime-tags.js";
 import { regex } from "./regex/index.js";
 import { ereject, reject } from "./reject.js";
 import { relational } from "./relational.js";
@@ -46,4 +49,7 @@ export const allExtensions: Extension[] = [
   editheader,
   vacation,
   vacationSeconds,
+  mime,
+  foreverypart,
+  extracttext,
 ];

@@ -112,7 +112,8 @@ const modifier = (name: string, precedence: number, apply: (s: string) => string
   setModifier: { precedence, apply },
 });
 
-const MODIFIERS: TagSpec[] = [
+/** The modifiers of `set` (RFC 5229 §4.1), also taken by extracttext (RFC 5703 §7). */
+export const setModifiers: TagSpec[] = [
   modifier(":lower", 40, (s) => s.toLowerCase()),
   modifier(":upper", 40, (s) => s.toUpperCase()),
   modifier(":lowerfirst", 30, lowerFirst),
@@ -134,7 +135,7 @@ export const variables: Extension = {
       name: "set",
       type: "command",
       positional: ["string", "string"],
-      tags: MODIFIERS,
+      tags: setModifiers,
       validate(node, v) {
         checkVariableName(stringsOf(node.positional[0])[0] ?? "", node.positional[0]!.pos, v);
         const seen = new Map<number, string>();
