@@ -4,6 +4,7 @@ import { register as config } from "./config.js";
 import { register as pw } from "./pw.js";
 import { register as serve } from "./serve.js";
 import { register as sieveCheck } from "./sieve-check.js";
+import { register as sieveScripts } from "./sieve-scripts.js";
 import { register as sieveTest } from "./sieve-test.js";
 import { register as user } from "./user.js";
 
@@ -16,4 +17,5 @@ export const commands: ((program: Command) => void)[] = [
   pw,
   sieveTest,
   sieveCheck,
+  sieveScripts,
 ];

@@ -35,18 +35,55 @@ const seconds = (what: string) =>
     .nonnegative()
     .max(86_400);
 
-function protocol(name: string) {
+/** Bytes, as a number or with a K/M/G suffix ("1M"), as Dovecot writes sizes. */
+const size = (what: string) =>
+  z
+    .union([
+      z.number().int().nonnegative(),
+      z.string().regex(/^\d+\s*[KMG]?$/i, `expected a size for ${what}, e.g. 1M`),
+    ])
+    .transform((v) => {
+      if (typeof v === "number") return v;
+      const m = /^(\d+)\s*([KMG]?)$/i.exec(v)!;
+      return Number(m[1]) * 1024 ** " KMG".indexOf((m[2] || " ").toUpperCase());
+    });
+
+interface ProtocolDefaults {
+  listen: string[];
+  idleTimeout: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+}
+
+function protocol(name: string, defaults: ProtocolDefaults) {
   return z
     .strictObject({
       listen: z
         .array(listenAddress)
-        .default([])
+        .default(defaults.listen)
         .describe(
           `Where ${name} listens: "host:port" or "unix:/path" entries; an empty list turns ${name} off.`,
         ),
+      idle_timeout: seconds(`${name} idle_timeout`)
+        .default(defaults.idleTimeout)
+        .describe(`Seconds of silence after which a ${name} client is disconnected.`),
+      max_connections: z
+        .number()
+        .int()
+        .positive()
+        .default(defaults.maxConnections)
+        .describe(`Most ${name} connections open at once.`),
+      max_connections_per_ip: z
+        .number()
+        .int()
+        .positive()
+        .default(defaults.maxConnectionsPerIp)
+        .describe(`Most ${name} connections open at once from one address.`),
     })
     .prefault({});
 }
+
+const OFF = { listen: [] as string[], idleTimeout: 1800, maxConnections: 1000, maxConnectionsPerIp: 20 };
 
 export const configSchema = z.strictObject({
   mail_location: z
@@ -116,10 +153,60 @@ export const configSchema = z.strictObject({
         ),
     })
     .prefault({}),
-  imap: protocol("IMAP"),
-  pop3: protocol("POP3"),
-  lmtp: protocol("LMTP"),
-  managesieve: protocol("ManageSieve"),
+  tls: z
+    .strictObject({
+      cert: z.string().default("").describe("PEM certificate chain for TLS and STARTTLS; empty: no TLS."),
+      key: z.string().default("").describe("PEM private key for `tls.cert`."),
+      min_protocol: z
+        .enum(["TLSv1.2", "TLSv1.3"])
+        .default("TLSv1.2")
+        .describe("Oldest TLS version accepted."),
+    })
+    .refine((t) => (t.cert === "") === (t.key === ""), {
+      message: "tls.cert and tls.key go together: set both or neither",
+    })
+    .prefault({}),
+  sieve: z
+    .strictObject({
+      location: z
+        .string()
+        .default("file:~/sieve;active=~/.dovecot.sieve")
+        .describe("Users' scripts and the active one, in Pigeonhole's syntax (its `sieve` setting)."),
+      max_script_size: size("sieve.max_script_size")
+        .prefault("1M")
+        .describe("Largest script a user may store, in bytes or with K/M/G (sieve_max_script_size)."),
+      quota_max_scripts: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(0)
+        .describe("Most scripts a user may store; 0: no limit (sieve_quota_max_scripts)."),
+      quota_max_storage: size("sieve.quota_max_storage")
+        .prefault(0)
+        .describe("Most bytes of scripts a user may store; 0: no limit (sieve_quota_max_storage)."),
+      max_actions: z
+        .number()
+        .int()
+        .positive()
+        .default(32)
+        .describe("Most actions one script run may perform."),
+      max_redirects: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(4)
+        .describe("Most redirect actions one script run may perform."),
+    })
+    .prefault({}),
+  imap: protocol("IMAP", OFF),
+  pop3: protocol("POP3", OFF),
+  lmtp: protocol("LMTP", OFF),
+  managesieve: protocol("ManageSieve", {
+    listen: ["127.0.0.1:4190"],
+    idleTimeout: 1800,
+    maxConnections: 1000,
+    maxConnectionsPerIp: 20,
+  }),
 });
 
 export type Config = z.output<typeof configSchema>;

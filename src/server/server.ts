@@ -84,11 +84,17 @@ export class Server {
     const addresses = this.config[protocol].listen.map((a) => parseListenAddress(a)!);
     const service = SERVICES[protocol];
     if (addresses.length === 0 || !service) return;
+    const { tls } = this.config;
     const ctx = {
       config: this.config,
       log: this.log,
       auth: this.auth,
       stateDir: configPath(this.loaded, this.config.state_dir),
+      tls: {
+        cert: tls.cert && configPath(this.loaded, tls.cert),
+        key: tls.key && configPath(this.loaded, tls.key),
+        minVersion: tls.min_protocol,
+      },
     };
     this.running.set(protocol, await service(addresses, ctx));
     this.log.info({ protocol, listen: this.config[protocol].listen }, "listening");

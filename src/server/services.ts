@@ -1,6 +1,8 @@
 import type { Authenticator } from "../auth/index.js";
 import type { Config, ListenAddress } from "../config/index.js";
 import type { Logger } from "../log/index.js";
+import { manageSieveService } from "../managesieve/index.js";
+import type { TlsSettings } from "../net/index.js";
 
 export type ProtocolName = "imap" | "pop3" | "lmtp" | "managesieve";
 export const PROTOCOLS: readonly ProtocolName[] = ["imap", "pop3", "lmtp", "managesieve"];
@@ -11,6 +13,8 @@ export interface ServiceContext {
   log: Logger;
   auth: Authenticator;
   stateDir: string;
+  /** [tls] with its paths resolved against the config file's directory. */
+  tls: TlsSettings;
 }
 
 /** A protocol server bound to its addresses. */
@@ -27,4 +31,6 @@ export interface RunningService {
 export type ProtocolService = (addresses: ListenAddress[], ctx: ServiceContext) => Promise<RunningService>;
 
 /** The protocols this build can serve; each protocol's module adds itself as it lands. */
-export const SERVICES: Partial<Record<ProtocolName, ProtocolService>> = {};
+export const SERVICES: Partial<Record<ProtocolName, ProtocolService>> = {
+  managesieve: manageSieveService,
+};

@@ -1,48 +1,22 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { LOFT, loft, tempDir } from "../helpers/cli.js";
-
-/** Starts `loft serve` in `cwd` and collects its output. */
-function startServer(cwd: string, args: string[] = []) {
-  const child = spawn(process.execPath, [LOFT, "serve", ...args], {
-    cwd,
-    env: { ...process.env, LOFT_CONFIG: "" },
-  });
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-  });
-  child.stderr.on("data", (d) => {
-    out += d;
-  });
-  const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
-    let from = 0;
-    child.on("spawn", () => {
-      from = Date.now();
-    });
-    child.on("exit", (code) => resolve({ code, ms: Date.now() - from }));
-  });
-  const waitFor = async (re: RegExp, ms = 15_000) => {
-    const deadline = Date.now() + ms;
-    while (!re.test(out)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return re.exec(out)!;
-  };
-  return { child, exited, waitFor, output: () => out };
-}
+import { loft, tempDir } from "../helpers/cli.js";
+import { LineClient } from "../helpers/line-client.js";
+import { startLoft } from "../helpers/server.js";
 
 test("npm start's server in an empty directory: demo user printed once, stored hashed, exit 0 on SIGTERM", async () => {
   const tmp = tempDir();
   try {
-    const server = startServer(tmp.dir);
+    const server = startLoft(tmp.dir);
     const m = await server.waitFor(/created user "demo" with password "([^"]+)"/);
     const password = m[1]!;
     await server.waitFor(/loft started/);
+    // The embedded default serves ManageSieve on 127.0.0.1:4190.
+    const sieve = await LineClient.open(4190);
+    assert.match(await sieve.readUntil(/^OK /), /"IMPLEMENTATION" "Loft"[\s\S]*"SASL" "PLAIN LOGIN"/);
+    sieve.close();
     const users = readFileSync(join(tmp.dir, "var", "users"), "utf8");
     assert.match(users, /^demo:\{ARGON2ID\}\$argon2id\$/);
     assert.ok(!users.includes(password), "the password is stored hashed");
@@ -60,7 +34,7 @@ test("npm start's server in an empty directory: demo user printed once, stored h
     assert.match(auth.stdout, /passdb: demo auth succeeded/);
 
     // A second start keeps the user and prints no new password.
-    const again = startServer(tmp.dir);
+    const again = startLoft(tmp.dir);
     await again.waitFor(/loft started/);
     again.child.kill("SIGINT");
     assert.equal((await again.exited).code, 0);
@@ -75,12 +49,18 @@ test("SIGHUP reloads the config; a bad new config is logged and the old one kept
   const tmp = tempDir();
   try {
     const config = join(tmp.dir, "loft.toml");
-    writeFileSync(config, '[auth]\npasswd_file = "users"\n[log]\nformat = "json"\n');
-    const server = startServer(tmp.dir, ["-c", config]);
+    writeFileSync(
+      config,
+      '[auth]\npasswd_file = "users"\n[log]\nformat = "json"\n[managesieve]\nlisten = []\n',
+    );
+    const server = startLoft(tmp.dir, ["-c", config]);
     await server.waitFor(/loft started/);
     assert.ok(!existsSync(join(tmp.dir, "var", "users")), "no demo user with a config file");
 
-    writeFileSync(config, '[auth]\npasswd_file = "users"\n[log]\nformat = "json"\nlevel = "debug"\n');
+    writeFileSync(
+      config,
+      '[auth]\npasswd_file = "users"\n[managesieve]\nlisten = []\n[log]\nformat = "json"\nlevel = "debug"\n',
+    );
     server.child.kill("SIGHUP");
     await server.waitFor(/config reloaded/);
 

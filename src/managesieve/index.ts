@@ -1,0 +1,1 @@
+export { manageSieveService } from "./service.js";

@@ -1,0 +1,121 @@
+import type { Logger } from "../log/index.js";
+import type { Diagnostic, SieveEngine } from "../sieve/index.js";
+import { ScriptError, type SieveScriptStore } from "../sieve-scripts/index.js";
+import type { Argument } from "./reader.js";
+import { encodeString, response } from "./responses.js";
+
+export const SCRIPT_COMMANDS = [
+  "HAVESPACE",
+  "PUTSCRIPT",
+  "CHECKSCRIPT",
+  "LISTSCRIPTS",
+  "SETACTIVE",
+  "GETSCRIPT",
+  "DELETESCRIPT",
+  "RENAMESCRIPT",
+];
+
+interface ScriptContext {
+  scripts: SieveScriptStore;
+  engine: SieveEngine;
+  log: Logger;
+}
+
+type Signature = ("string" | "number")[];
+
+const SIGNATURES: Record<string, Signature> = {
+  HAVESPACE: ["string", "number"],
+  PUTSCRIPT: ["string", "string"],
+  CHECKSCRIPT: ["string"],
+  LISTSCRIPTS: [],
+  SETACTIVE: ["string"],
+  GETSCRIPT: ["string"],
+  DELETESCRIPT: ["string"],
+  RENAMESCRIPT: ["string", "string"],
+};
+
+/** Runs a command on the logged-in user's scripts and returns the complete response. */
+export function runScriptCommand(name: string, args: Argument[], ctx: ScriptContext): Buffer {
+  const signature = SIGNATURES[name]!;
+  if (args.length !== signature.length || args.some((a, i) => a.kind !== signature[i]))
+    return response("NO", `Error in MANAGESIEVE command ${name}: Invalid arguments.`);
+  const str = (i: number) => (args[i] as { value: Buffer }).value;
+  const text = (i: number) => str(i).toString("utf8");
+  try {
+    switch (name) {
+      case "HAVESPACE":
+        ctx.scripts.checkSpace(text(0), (args[1] as { value: number }).value);
+        return response("OK", "Putscript would succeed.");
+      case "PUTSCRIPT":
+        return putScript(text(0), str(1), ctx);
+      case "CHECKSCRIPT": {
+        const compiled = ctx.engine.compile(str(0).toString("utf8"));
+        if (!compiled.ok) return errorsResponse(compiled.errors, null);
+        return compiled.warnings.length > 0
+          ? response("OK", formatDiagnostics(compiled.warnings, null, "warning"), "WARNINGS")
+          : response("OK", "Script is valid.");
+      }
+      case "LISTSCRIPTS":
+        return Buffer.concat([
+          ...ctx.scripts
+            .list()
+            .map((s) =>
+              Buffer.concat([encodeString(s.name), Buffer.from(s.active ? " ACTIVE\r\n" : "\r\n")]),
+            ),
+          response("OK", "Listscripts completed."),
+        ]);
+      case "SETACTIVE": {
+        const target = text(0);
+        if (target === "") {
+          const was = ctx.scripts.activate(null);
+          return response("OK", was ? "Active script is now deactivated." : "No scripts currently active.");
+        }
+        ctx.scripts.activate(target);
+        return response("OK", "Setactive completed.");
+      }
+      case "GETSCRIPT": {
+        const content = ctx.scripts.read(text(0));
+        return Buffer.concat([
+          Buffer.from(`{${content.length}}\r\n`),
+          content,
+          Buffer.from("\r\n"),
+          response("OK", "Getscript completed."),
+        ]);
+      }
+      case "DELETESCRIPT":
+        ctx.scripts.delete(text(0));
+        return response("OK", "Deletescript completed.");
+      case "RENAMESCRIPT":
+        ctx.scripts.rename(text(0), text(1));
+        return response("OK", "Renamescript completed.");
+    }
+  } catch (err) {
+    if (err instanceof ScriptError)
+      return response("NO", err.message, err.code === "BADNAME" ? undefined : err.code);
+    ctx.log.error({ err, command: name }, "script storage failed");
+    return response("NO", "Internal error occurred. Refer to server log for more information.", "TRYLATER");
+  }
+  return response("NO", `Error in MANAGESIEVE command ${name}: Unknown command.`);
+}
+
+function putScript(name: string, content: Buffer, ctx: ScriptContext): Buffer {
+  ctx.scripts.checkSpace(name, content.length);
+  const compiled = ctx.engine.compile(content.toString("utf8"), name);
+  if (!compiled.ok) return errorsResponse(compiled.errors, name);
+  ctx.scripts.put(name, content);
+  ctx.log.info({ script: name, bytes: content.length }, "script stored");
+  return compiled.warnings.length > 0
+    ? response("OK", formatDiagnostics(compiled.warnings, name, "warning"), "WARNINGS")
+    : response("OK", "PUTSCRIPT completed.");
+}
+
+/** Compile errors as Pigeonhole words them: one line each with its line number, then a summary. */
+function errorsResponse(errors: Diagnostic[], name: string | null): Buffer {
+  const prefix = name === null ? "" : `${name}: `;
+  return response("NO", `${formatDiagnostics(errors, name, "error")}${prefix}error: validation failed.\r\n`);
+}
+
+function formatDiagnostics(list: Diagnostic[], name: string | null, kind: "error" | "warning"): string {
+  const prefix = name === null ? "" : `${name}: `;
+  return list.map((d) => `${prefix}line ${d.pos.line}: ${kind}: ${d.message}\r\n`).join("");
+}

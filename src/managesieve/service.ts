@@ -1,0 +1,65 @@
+import { ConfigError, type ListenAddress } from "../config/index.js";
+import { sessionLogger } from "../log/index.js";
+import { Listeners, loadTlsContext } from "../net/index.js";
+import type { RunningService, ServiceContext } from "../server/index.js";
+import { SieveEngine } from "../sieve/index.js";
+import { parseScriptLocation } from "../sieve-scripts/index.js";
+import { response } from "./responses.js";
+import { ManageSieveSession } from "./session.js";
+
+const IMPLEMENTATION = "Loft";
+
+/** ManageSieve (RFC 5804) on the configured addresses. */
+export async function manageSieveService(
+  addresses: ListenAddress[],
+  ctx: ServiceContext,
+): Promise<RunningService> {
+  const { config } = ctx;
+  const engine = new SieveEngine({
+    maxScriptSize: config.sieve.max_script_size,
+    maxActions: config.sieve.max_actions,
+    maxRedirects: config.sieve.max_redirects,
+  });
+  try {
+    parseScriptLocation(config.sieve.location, "/");
+  } catch (err) {
+    throw new ConfigError(`sieve.location: ${(err as Error).message}`);
+  }
+  const tls = loadTlsContext(ctx.tls);
+  const settings = {
+    implementation: IMPLEMENTATION,
+    plaintextWithoutTls: !config.auth.disable_plaintext_auth,
+    failureDelayMs: config.auth.failure_delay * 1000,
+    scriptLocation: config.sieve.location,
+    quota: {
+      maxScripts: config.sieve.quota_max_scripts,
+      maxStorage: config.sieve.quota_max_storage,
+      maxScriptSize: config.sieve.max_script_size,
+    },
+    maxRedirects: config.sieve.max_redirects,
+    maxLineLength: 65536,
+  };
+  const listeners = await Listeners.open(
+    addresses,
+    {
+      maxConnections: config.managesieve.max_connections,
+      maxConnectionsPerIp: config.managesieve.max_connections_per_ip,
+      idleTimeout: config.managesieve.idle_timeout,
+    },
+    {
+      onConnection(socket, info) {
+        const log = sessionLogger(ctx.log, "managesieve", info.peer);
+        log.debug("connected");
+        socket.once("close", () => log.debug("disconnected"));
+        new ManageSieveSession(socket, info.ip, log, { log, auth: ctx.auth, engine, tls, settings }).greet();
+      },
+      onRefused(socket, reason) {
+        socket.write(response("BYE", `${reason}.`));
+      },
+      onIdle(socket) {
+        socket.write(response("BYE", "Disconnected for inactivity.", "TRYLATER"));
+      },
+    },
+  );
+  return listeners;
+}
