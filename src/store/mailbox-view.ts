@@ -18,6 +18,7 @@ import type {
   ReadOptions,
   StoreFlagsOptions,
   StoreFlagsResult,
+  StoreLogger,
 } from "./types.js";
 import { publishLocalChange, subscribeLocalChanges, watchDirectory } from "./watch/index.js";
 
@@ -30,6 +31,7 @@ export interface MailboxContext {
   openMailbox(name: string): Promise<MailboxView>;
   /** Bytes a new message may still take, or undefined when unlimited; throws OVERQUOTA when none. */
   quotaRoom(): number | undefined;
+  logger: StoreLogger | undefined;
 }
 
 const DETAIL_CONCURRENCY = 32;
@@ -327,6 +329,7 @@ export class MailboxView implements Mailbox {
     } catch (err) {
       // The messages stay where they are; \Recent was still taken by this session.
       if (errnoCode(err) === undefined) throw err;
+      this.ctx.logger?.warn({ err, mailbox: this.name }, "could not move new/ messages to cur/");
     }
     return uids;
   }
@@ -361,10 +364,18 @@ export class MailboxView implements Mailbox {
       listener(change);
     };
     let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
     const syncSoon = () => {
       timer ??= setTimeout(() => {
         timer = undefined;
-        this.sync().then(deliver, () => {});
+        this.sync()
+          .then(() => {
+            if (!stopped) deliver();
+          })
+          .catch((err: unknown) => {
+            if (!stopped)
+              this.ctx.logger?.warn({ err, mailbox: this.name }, "mailbox sync after a change failed");
+          });
       }, FS_DEBOUNCE_MS);
     };
     const stops = [
@@ -374,6 +385,7 @@ export class MailboxView implements Mailbox {
     const interval = setInterval(syncSoon, this.ctx.rescanIntervalMs);
     interval.unref();
     return () => {
+      stopped = true;
       clearInterval(interval);
       if (timer) clearTimeout(timer);
       for (const stop of stops) stop();

@@ -66,6 +66,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     autoCreate: options.autoCreate ?? [],
     quota: options.quota ?? {},
     rescanIntervalMs: options.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
+    logger: options.logger,
     release: () => releaseIndex(indexPath, index),
   });
   try {

@@ -18,6 +18,7 @@ import type {
   MailboxStatus,
   QuotaUsage,
   SpecialUse,
+  StoreLogger,
   UserStore,
 } from "./types.js";
 
@@ -30,6 +31,7 @@ export interface UserStoreParts {
   autoCreate: readonly AutoCreateMailbox[];
   quota: { storage?: number; messages?: number };
   rescanIntervalMs: number;
+  logger: StoreLogger | undefined;
   release(): void;
 }
 
@@ -55,6 +57,7 @@ export class LoftUserStore implements UserStore {
       rescanIntervalMs: parts.rescanIntervalMs,
       openMailbox: (name) => this.openView(name),
       quotaRoom: () => this.quotaRoom(),
+      logger: parts.logger,
     };
   }
 
