@@ -74,8 +74,10 @@ export function defaultConfig(overrides: Partial<SieveConfig> = {}): SieveConfig
     maxIncludes: 255,
     maxRunMillis: 30_000,
     vacation: { defaultPeriod: 7 * 86400, minPeriod: 86400, maxPeriod: 0 },
-    spamtest: null,
-    virustest: null,
+    // Pigeonhole needs sieve_spamtest_* settings; these are the common SpamAssassin-style
+    // score headers, replaced by the server's configuration.
+    spamtest: { header: "X-Spam-Score", pattern: "(-?[0-9]+(?:\\.[0-9]+)?)", max: 10 },
+    virustest: { header: "X-Virus-Score", pattern: "([0-9]+(?:\\.[0-9]+)?)", max: 5 },
     protectedHeaders: [],
     maxHeaderSize: 2048,
     implementationName: "Loft Sieve",

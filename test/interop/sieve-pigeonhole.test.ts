@@ -174,6 +174,19 @@ const CASES: Case[] = [
     script:
       'require ["mime", "fileinto"]; if header :mime :anychild :contenttype "content-type" "text/html" { fileinto "any"; } if header :mime :type "content-type" "multipart" { fileinto "top"; } if header :mime :param "boundary" "content-type" "b1" { fileinto "param"; }',
   },
+  {
+    name: "enotify mailto",
+    script:
+      'require "enotify"; notify :message "hi" :importance "1" "mailto:x@example.com?to=y@example.com&subject=s";',
+  },
+  {
+    name: "enotify without message",
+    script: 'require "enotify"; notify "mailto:x@example.com?cc=z@example.com";',
+  },
+  {
+    name: "notify does not conflict with reject",
+    script: 'require ["enotify", "reject"]; notify "mailto:x@example.com"; reject "x";',
+  },
 ];
 
 /** Scripts both must refuse to compile. */

@@ -7,6 +7,7 @@ import { date } from "./date.js";
 import { duplicate } from "./duplicate.js";
 import { editheader } from "./editheader.js";
 import { encodedCharacter } from "./encoded-character.js";
+import { enotify } from "./enotify.js";
 import { envelope } from "./envelope.js";
 import { environment } from "./environment.js";
 import { fileinto } from "./fileinto.js";
@@ -21,6 +22,7 @@ import { mime } from "./mime/mime-tags.js";
 import { regex } from "./regex/index.js";
 import { ereject, reject } from "./reject.js";
 import { relational } from "./relational.js";
+import { spamtest, spamtestplus, virustest } from "./spamtest.js";
 import { subaddress } from "./subaddress.js";
 import { vacation, vacationSeconds } from "./vacation.js";
 import { variables } from "./variables.js";
@@ -52,4 +54,8 @@ export const allExtensions: Extension[] = [
   mime,
   foreverypart,
   extracttext,
+  enotify,
+  spamtest,
+  spamtestplus,
+  virustest,
 ];

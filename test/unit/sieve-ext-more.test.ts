@@ -1,0 +1,173 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Sieve variables are written ${name}
+// mime/foreverypart/extracttext, enotify, spamtest/spamtestplus/virustest.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { actions, compileErrors, holds, KEEP, run } from "./sieve-harness.js";
+
+const NESTED = [
+  "From: a@example.org",
+  "Subject: nested",
+  'Content-Type: multipart/mixed; boundary="x"',
+  "",
+  "--x",
+  'Content-Type: multipart/alternative; boundary="y"',
+  "",
+  "--y",
+  "Content-Type: text/plain",
+  "",
+  "Plain text here",
+  "--y",
+  "Content-Type: text/html",
+  "",
+  "<div>Html &lt;here&gt;</div>",
+  "--y--",
+  "--x",
+  'Content-Type: application/pdf; name="report.pdf"',
+  'Content-Disposition: attachment; filename="report.pdf"',
+  "Content-Transfer-Encoding: base64",
+  "",
+  "JVBERi0xLjQK",
+  "--x--",
+  "",
+].join("\r\n");
+
+const folders = async (script: string, message = NESTED) =>
+  (await actions(script, { message })).map(
+    (a) => (a as { mailbox?: string }).mailbox ?? (a as { action: string }).action,
+  );
+
+test("foreverypart visits the message and every part depth-first; nested loops visit sub-parts", async () => {
+  const req = 'require ["foreverypart", "mime", "variables", "fileinto"]; set "n" "";';
+  assert.deepEqual(
+    await folders(
+      `${req} foreverypart { if header :mime :contenttype :matches "content-type" "*" { set "n" "\${n}|\${0}"; } } fileinto "x\${n}";`,
+    ),
+    ["x|multipart/mixed|multipart/alternative|text/plain|text/html|application/pdf"],
+  );
+  assert.deepEqual(
+    await folders(
+      `${req} foreverypart { if header :mime :subtype "content-type" "alternative" { foreverypart { if header :mime :type :matches "content-type" "*" { set "n" "\${n}.\${0}"; } } } } fileinto "x\${n}";`,
+    ),
+    ["x.text.text"],
+  );
+  assert.deepEqual(
+    await folders(
+      `${req} foreverypart :name "outer" { foreverypart { set "n" "\${n}-"; break :name "outer"; } } fileinto "x\${n}";`,
+    ),
+    ["x-"],
+  );
+  assert.match(
+    compileErrors('require "foreverypart"; break;')[0]!.message,
+    /only allowed inside a foreverypart loop/,
+  );
+  assert.match(
+    compileErrors('require "foreverypart"; foreverypart { break :name "nope"; }')[0]!.message,
+    /names no enclosing foreverypart loop/,
+  );
+});
+
+test("mime: :anychild, :param, attachment detection, options need :mime", async () => {
+  const req = ["mime"];
+  const input = { message: NESTED };
+  assert.equal(
+    await holds('header :mime :anychild :param "filename" "content-disposition" "report.pdf"', req, input),
+    true,
+  );
+  assert.equal(await holds('header :mime :param "boundary" "content-type" "x"', req, input), true);
+  assert.equal(await holds('header :mime :type "content-type" "multipart"', req, input), true);
+  assert.equal(await holds('header :mime :subtype "content-type" "pdf"', req, input), false);
+  assert.equal(await holds('exists :mime :anychild "content-disposition"', req, input), true);
+  assert.equal(await holds('exists :mime "content-disposition"', req, input), false);
+  assert.match(
+    compileErrors('require "mime"; if header :type "content-type" "text" {}')[0]!.message,
+    /require :mime/,
+  );
+  assert.match(
+    compileErrors('require "mime"; if exists :mime :type "content-type" {}')[0]!.message,
+    /unknown tagged argument/,
+  );
+});
+
+test("extracttext takes the current part's text, :first limits it; only inside foreverypart", async () => {
+  const script =
+    'require ["foreverypart", "extracttext", "variables", "fileinto", "mime"]; foreverypart { if header :mime :type "content-type" "text" { extracttext :first 10 :upper "t"; fileinto "${t}"; } }';
+  assert.deepEqual(await folders(script), ["PLAIN TEXT", "HTML <HERE"]);
+  assert.match(
+    compileErrors('require ["foreverypart", "extracttext", "variables"]; extracttext "t";')[0]!.message,
+    /only allowed inside a foreverypart loop/,
+  );
+  assert.match(
+    compileErrors('require ["extracttext", "foreverypart"];')[0]!.message,
+    /cannot be used without the variables/,
+  );
+});
+
+test("enotify: mailto notifications, their JSON, duplicates merged, validation", async () => {
+  const acts = await actions(
+    'require "enotify"; notify :importance "1" :message "New mail" :from "me@example.net" "mailto:a@example.net?cc=b@example.net&body=see%20inbox"; notify "mailto:a@example.net?cc=b@example.net";',
+  );
+  assert.deepEqual(acts, [
+    {
+      action: "notify",
+      method: "mailto",
+      importance: 1,
+      subject: "New mail",
+      from: "me@example.net",
+      recipients: [
+        { field: "To", address: "a@example.net" },
+        { field: "Cc", address: "b@example.net" },
+      ],
+      body: "see inbox",
+    },
+    KEEP,
+  ]);
+  assert.match(
+    compileErrors('require "enotify"; notify "xmpp:a@b.c";')[0]!.message,
+    /unsupported notification method/,
+  );
+  assert.match(compileErrors('require "enotify"; notify "mailto:";')[0]!.message, /invalid mailto URI/);
+  assert.match(
+    compileErrors('require "enotify"; notify :importance "4" "mailto:a@b.c";')[0]!.message,
+    /invalid :importance/,
+  );
+  const bad = await run('require ["enotify", "variables"]; set "m" "tel:1"; notify "${m}";');
+  assert.equal(bad.status, "runtime_error");
+  assert.equal(await holds('valid_notify_method "mailto:a@b.c"', ["enotify"]), true);
+  assert.equal(await holds('valid_notify_method ["mailto:a@b.c", "foo:x"]', ["enotify"]), false);
+  assert.equal(await holds('notify_method_capability "mailto:a@b.c" "online" "maybe"', ["enotify"]), true);
+  const enc = await folders(
+    'require ["enotify", "variables", "fileinto"]; set :encodeurl "e" "a b&c/d"; fileinto "${e}";',
+  );
+  assert.deepEqual(enc, ["a%20b%26c%2Fd"]);
+});
+
+test("spamtest/spamtestplus/virustest read the configured score headers", async () => {
+  const req = ["spamtest", "relational", "comparator-i;ascii-numeric"];
+  const num = ':comparator "i;ascii-numeric"';
+  const spam = (score: string) => ({ message: `From: a@b.c\r\nX-Spam-Score: ${score}\r\n\r\nx\r\n` });
+  assert.equal(await holds(`spamtest :value "eq" ${num} "8"`, req, spam("7.5")), true);
+  assert.equal(await holds(`spamtest :value "eq" ${num} "10"`, req, spam("25")), true);
+  assert.equal(await holds(`spamtest :value "eq" ${num} "1"`, req, spam("-3")), true);
+  assert.equal(
+    await holds(`spamtest :value "eq" ${num} "0"`, req, { message: "From: a@b.c\r\n\r\nx\r\n" }),
+    true,
+  );
+  const plus = ["spamtestplus", "relational", "comparator-i;ascii-numeric"];
+  assert.equal(await holds(`spamtest :percent :value "eq" ${num} "75"`, plus, spam("7.5")), true);
+  assert.match(
+    compileErrors('require "spamtest"; if spamtest :percent "5" {}')[0]!.message,
+    /requires the spamtestplus/,
+  );
+  const virus = { message: "From: a@b.c\r\nX-Virus-Score: 5\r\n\r\nx\r\n" };
+  assert.equal(
+    await holds(
+      `virustest :value "eq" ${num} "5"`,
+      ["virustest", "relational", "comparator-i;ascii-numeric"],
+      virus,
+    ),
+    true,
+  );
+  const custom = { config: { spamtest: { header: "X-Other", pattern: "score=([0-9]+)", max: 100 } } };
+  const msg = { message: "From: a@b.c\r\nX-Other: yes score=50\r\n\r\nx\r\n", ...custom };
+  assert.equal(await holds(`spamtest :value "eq" ${num} "6"`, req, msg), true);
+});
