@@ -111,6 +111,50 @@ export const configSchema = z.strictObject({
   shutdown_timeout: seconds("shutdown_timeout")
     .default(10)
     .describe("Seconds that open sessions get to finish after SIGTERM/SIGINT before they are closed."),
+  namespace: z
+    .strictObject({
+      separator: z
+        .string()
+        .length(1, "expected one character")
+        .default("/")
+        .describe("Hierarchy separator clients see in mailbox names (Dovecot's namespace separator)."),
+    })
+    .prefault({}),
+  mailboxes: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        special_use: z
+          .enum(["\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"])
+          .optional(),
+        auto: z.enum(["no", "create", "subscribe"]).default("no"),
+      }),
+    )
+    .default([
+      { name: "Drafts", special_use: "\\Drafts", auto: "subscribe" },
+      { name: "Sent", special_use: "\\Sent", auto: "subscribe" },
+      { name: "Trash", special_use: "\\Trash", auto: "subscribe" },
+      { name: "Junk", special_use: "\\Junk", auto: "subscribe" },
+      { name: "Archive", special_use: "\\Archive", auto: "subscribe" },
+    ])
+    .describe(
+      "Mailboxes with RFC 6154 special-use attributes ([[mailboxes]] tables: name, special_use, auto = no/create/subscribe), as Dovecot's mailbox blocks.",
+    ),
+  quota: z
+    .strictObject({
+      storage: size("quota.storage")
+        .prefault(0)
+        .describe(
+          "Default storage quota per user in bytes (K/M/G allowed); 0: none. userdb quota_rule overrides it.",
+        ),
+      messages: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(0)
+        .describe("Default message-count quota per user; 0: none. userdb quota_rule overrides it."),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z
