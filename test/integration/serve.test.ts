@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { loft, tempDir } from "../helpers/cli.js";
 import { LineClient } from "../helpers/line-client.js";
-import { startLoft } from "../helpers/server.js";
+import { freePort, startLoft } from "../helpers/server.js";
 
 test("npm start's server in an empty directory: demo user printed once, stored hashed, exit 0 on SIGTERM", async () => {
   const tmp = tempDir();
@@ -71,6 +71,36 @@ test("SIGHUP reloads the config; a bad new config is logged and the old one kept
 
     server.child.kill("SIGTERM");
     assert.equal((await server.exited).code, 0);
+  } finally {
+    tmp.remove();
+  }
+});
+
+test("a root server becomes the configured user after binding its ports", {
+  skip: process.getuid?.() !== 0 && "needs root",
+}, async () => {
+  const tmp = tempDir();
+  try {
+    const { chmodSync } = await import("node:fs");
+    chmodSync(tmp.dir, 0o755);
+    const port = await freePort();
+    const config = join(tmp.dir, "loft.toml");
+    // Port 410 needs root to bind; the process then runs as `mail`.
+    writeFileSync(
+      config,
+      `user = "mail"\n[auth]\npasswd_file = "users"\n[managesieve]\nlisten = ["127.0.0.1:${port}", "127.0.0.1:410"]\n`,
+    );
+    writeFileSync(join(tmp.dir, "users"), "");
+    chmodSync(join(tmp.dir, "users"), 0o644);
+    const server = startLoft(tmp.dir, ["-c", config]);
+    await server.waitFor(/loft started/);
+    const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
+    assert.match(status, /^Uid:\s+8\s+8\s+8\s+8$/m);
+    assert.match(status, /^Gid:\s+8\s+8\s+8\s+8$/m);
+    const c = await LineClient.open(410);
+    assert.match(await c.readUntil(/^OK /), /ready/);
+    c.close();
+    assert.equal(await server.stop(), 0);
   } finally {
     tmp.remove();
   }
