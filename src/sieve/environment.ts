@@ -20,6 +20,8 @@ export interface SieveEnvironment {
   mailboxExists(name: string): boolean | Promise<boolean>;
   /** Whether a mailbox (or, with null, any mailbox) carries all these special-use flags. */
   specialUseExists(mailbox: string | null, flags: string[]): boolean | Promise<boolean>;
+  /** Whether a mailbox with this unique id (RFC 8474 MAILBOXID) exists. */
+  mailboxIdExists(id: string): boolean | Promise<boolean>;
   /** Whether a duplicate-tracking id was recorded and is younger than `seconds` (RFC 7352). */
   duplicateSeen(id: string, seconds: number): boolean | Promise<boolean>;
   /** Whether a vacation reply to `sender` under `handle` was sent less than `seconds` ago. */

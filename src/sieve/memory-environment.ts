@@ -4,6 +4,8 @@ import type { ScriptLocation, SieveEnvironment } from "./environment.js";
 export interface MemoryEnvironmentOptions {
   /** Mailboxes that exist besides INBOX. */
   mailboxes?: string[];
+  /** Mailbox ids (RFC 8474) that exist. */
+  mailboxIds?: string[];
   /** Special-use flags per mailbox (`Junk` → [`\\Junk`]). */
   specialUse?: Record<string, string[]>;
   /** Scripts for include, by location and name. */
@@ -35,6 +37,10 @@ export class MemoryEnvironment implements SieveEnvironment {
     return mailbox === null
       ? flags.every((f) => Object.keys(table).some((m) => has(m) && f !== ""))
       : has(mailbox);
+  }
+
+  mailboxIdExists(id: string): boolean {
+    return (this.options.mailboxIds ?? []).includes(id);
   }
 
   duplicateSeen(id: string): boolean {

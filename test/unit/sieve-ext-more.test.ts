@@ -171,3 +171,52 @@ test("spamtest/spamtestplus/virustest read the configured score headers", async 
   const msg = { message: "From: a@b.c\r\nX-Other: yes score=50\r\n\r\nx\r\n", ...custom };
   assert.equal(await holds(`spamtest :value "eq" ${num} "6"`, req, msg), true);
 });
+
+test("special-use: specialuse_exists asks the environment; :specialuse is recorded on fileinto", async () => {
+  const env = { env: { specialUse: { Junk: ["\\Junk"], Sent: ["\\Sent"] } } };
+  assert.equal(await holds('specialuse_exists "\\\\Junk"', ["special-use"], env), true);
+  assert.equal(await holds('specialuse_exists "Junk" "\\\\Junk"', ["special-use"], env), true);
+  assert.equal(await holds('specialuse_exists "Sent" "\\\\Junk"', ["special-use"], env), false);
+  assert.equal(await holds('specialuse_exists "\\\\Trash"', ["special-use"], env), false);
+  assert.deepEqual(
+    await actions('require ["special-use", "fileinto"]; fileinto :specialuse "\\\\Junk" "Spam";'),
+    [{ action: "fileinto", mailbox: "Spam", flags: [], specialuse: "\\Junk" }],
+  );
+  assert.match(
+    compileErrors('require ["special-use", "fileinto"]; fileinto :specialuse "Junk" "x";')[0]!.message,
+    /invalid special-use flag/,
+  );
+});
+
+test("fcc: a copy of the vacation reply or notification is filed", async () => {
+  const acts = await actions(
+    'require ["vacation", "fcc", "enotify"]; vacation :fcc "Sent" "away"; notify :fcc "Sent" "mailto:a@b.c";',
+  );
+  assert.equal((acts[0] as { fcc: string }).fcc, "Sent");
+  assert.equal((acts[1] as { fcc: string }).fcc, "Sent");
+  assert.match(
+    compileErrors('require ["fcc", "fileinto"]; fileinto :fcc "x" "y";')[0]!.message,
+    /unknown tagged argument ':fcc'/,
+  );
+});
+
+test("mailboxid: mailboxidexists and :mailboxid", async () => {
+  const env = { env: { mailboxIds: ["F2212ea87-6097-4256-9d51-71338625"] } };
+  assert.equal(await holds('mailboxidexists "F2212ea87-6097-4256-9d51-71338625"', ["mailboxid"], env), true);
+  assert.equal(
+    await holds('mailboxidexists ["F2212ea87-6097-4256-9d51-71338625", "nope"]', ["mailboxid"], env),
+    false,
+  );
+  assert.deepEqual(await actions('require ["mailboxid", "fileinto"]; fileinto :mailboxid "Fabc" "Work";'), [
+    { action: "fileinto", mailbox: "Work", flags: [], mailboxid: "Fabc" },
+  ]);
+});
+
+test("extlists: :list matches values against local lists; valid_ext_list", async () => {
+  const env = { env: { lists: { ":addrbook:personal": ["Alice@Example.org", "x@y.z"] } } };
+  assert.equal(await holds('address :list "from" ":addrbook:personal"', ["extlists"], env), true);
+  assert.equal(await holds('address :list "to" ":addrbook:personal"', ["extlists"], env), false);
+  assert.equal(await holds('address :list "from" ":addrbook:unknown"', ["extlists"], env), false);
+  assert.equal(await holds('valid_ext_list ":addrbook:personal"', ["extlists"], env), true);
+  assert.equal(await holds('valid_ext_list [":addrbook:personal", ":other"]', ["extlists"], env), false);
+});

@@ -3,6 +3,7 @@
 import type { JsonValue, SieveAction } from "../actions.js";
 import { isValidAddress } from "../address.js";
 import { matchValues } from "../core/header-access.js";
+import { applyActionTags } from "../core/modifiers.js";
 import type { CompiledNode, Extension, Validation } from "../extension.js";
 import { SieveRuntimeError } from "../result.js";
 import { stringsOf } from "../runtime.js";
@@ -146,7 +147,7 @@ export const enotify: Extension = {
           v.error(node.pos, `invalid :from address '${from}' for the notify action`);
         }
       },
-      execute(node, rt) {
+      async execute(node, rt) {
         const uri = rt.string(node, 0);
         const mailto = /^mailto:/i.test(uri) ? parseMailto(uri) : null;
         if (mailto === null)
@@ -160,6 +161,7 @@ export const enotify: Extension = {
           rt.tagString(node, ":message"),
           rt.tagString(node, ":from"),
         );
+        await applyActionTags(action, node, rt);
         rt.trace(node.pos.line, "notify action");
         rt.trace(node.pos.line, `send notification with method \`mailto:'`, 1);
         rt.result.add(action);

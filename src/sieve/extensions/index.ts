@@ -10,12 +10,15 @@ import { encodedCharacter } from "./encoded-character.js";
 import { enotify } from "./enotify.js";
 import { envelope } from "./envelope.js";
 import { environment } from "./environment.js";
+import { extlists } from "./extlists.js";
+import { fcc } from "./fcc.js";
 import { fileinto } from "./fileinto.js";
 import { ihave } from "./ihave.js";
 import { imap4flags } from "./imap4flags.js";
 import { include } from "./include.js";
 import { index } from "./index-ext.js";
 import { mailbox } from "./mailbox.js";
+import { mailboxid } from "./mailboxid.js";
 import { extracttext } from "./mime/extracttext.js";
 import { foreverypart } from "./mime/foreverypart.js";
 import { mime } from "./mime/mime-tags.js";
@@ -23,6 +26,7 @@ import { regex } from "./regex/index.js";
 import { ereject, reject } from "./reject.js";
 import { relational } from "./relational.js";
 import { spamtest, spamtestplus, virustest } from "./spamtest.js";
+import { specialUse } from "./special-use.js";
 import { subaddress } from "./subaddress.js";
 import { vacation, vacationSeconds } from "./vacation.js";
 import { variables } from "./variables.js";
@@ -58,4 +62,8 @@ export const allExtensions: Extension[] = [
   spamtest,
   spamtestplus,
   virustest,
+  specialUse,
+  fcc,
+  mailboxid,
+  extlists,
 ];

@@ -3,6 +3,7 @@
 import type { JsonValue, SieveAction } from "../actions.js";
 import { isValidAddress, parseAddressList, parseEnvelopeAddress } from "../address.js";
 import { headerAddresses } from "../core/header-access.js";
+import { applyActionTags } from "../core/modifiers.js";
 import type { CompiledNode, Extension, TagSpec, Validation } from "../extension.js";
 import { decodeHeaderValue, headerValues } from "../message.js";
 import type { Runtime } from "../runtime.js";
@@ -187,7 +188,9 @@ async function execute(node: CompiledNode, rt: Runtime): Promise<undefined> {
     "skipped" in reply ? `no reply: ${reply.skipped}` : `send reply to <${reply.to}>`,
     1,
   );
-  rt.result.add(new VacationAction(node.pos.line, seconds, subject, from, reason, mime, handle, reply));
+  const action = new VacationAction(node.pos.line, seconds, subject, from, reason, mime, handle, reply);
+  await applyActionTags(action, node, rt);
+  rt.result.add(action);
   return undefined;
 }
 
