@@ -18,9 +18,12 @@ const scripts = {
 };
 
 test("include: personal and global scripts share the actions; return leaves only the included script", async () => {
-  const acts = await actions('require ["include", "fileinto"]; include "spam"; include :global "spam"; fileinto "After";', {
-    env: { scripts },
-  });
+  const acts = await actions(
+    'require ["include", "fileinto"]; include "spam"; include :global "spam"; fileinto "After";',
+    {
+      env: { scripts },
+    },
+  );
   assert.deepEqual(
     acts.map((a) => (a as { mailbox: string }).mailbox),
     ["Junk", "GlobalJunk", "After"],
@@ -46,8 +49,14 @@ test("include: cycles, missing scripts and broken scripts are runtime errors wit
   const deep = await run('require "include"; include "self";', { env: { scripts } });
   assert.match(String(deep.message), /circular include/);
   assert.ok(Date.now() - start < 1000);
-  assert.match(compileErrors('require "include"; include "../etc/passwd";')[0]!.message, /invalid script name/);
-  assert.match(compileErrors('require "include"; global "x";')[0]!.message, /requires the variables extension/);
+  assert.match(
+    compileErrors('require "include"; include "../etc/passwd";')[0]!.message,
+    /invalid script name/,
+  );
+  assert.match(
+    compileErrors('require "include"; global "x";')[0]!.message,
+    /requires the variables extension/,
+  );
 });
 
 test("ihave: unknown capabilities in a guarded block are not errors; error aborts the run", async () => {
@@ -57,7 +66,10 @@ test("ihave: unknown capabilities in a guarded block are not errors; error abort
   assert.deepEqual(acts, [{ action: "fileinto", mailbox: "ok", flags: ["a"] }]);
   const err = await run('require "ihave"; keep; error "giving up";');
   assert.deepEqual(err, { status: "runtime_error", message: "giving up" });
-  assert.match(compileErrors('require "ihave"; if ihave "fileinto" { } fileinto "x";')[0]!.message, /unknown command 'fileinto'/);
+  assert.match(
+    compileErrors('require "ihave"; if ihave "fileinto" { } fileinto "x";')[0]!.message,
+    /unknown command 'fileinto'/,
+  );
 });
 
 test("duplicate: asks the environment by handle and id, and reports what to track", async () => {
@@ -71,11 +83,17 @@ test("duplicate: asks the environment by handle and id, and reports what to trac
   const key = first.tracking[0]!.key;
   const seen = await actions('require "duplicate"; if duplicate { discard; }', { env: { seenIds: [key] } });
   assert.deepEqual(seen, [{ action: "discard" }]);
-  const other = await actions('require "duplicate"; if duplicate :handle "h2" { discard; }', { env: { seenIds: [key] } });
+  const other = await actions('require "duplicate"; if duplicate :handle "h2" { discard; }', {
+    env: { seenIds: [key] },
+  });
   assert.deepEqual(other, [KEEP]);
-  const noId = await runFull('require "duplicate"; if duplicate { discard; }', { message: "Subject: x\r\n\r\n" });
+  const noId = await runFull('require "duplicate"; if duplicate { discard; }', {
+    message: "Subject: x\r\n\r\n",
+  });
   assert.equal(noId.tracking.length, 0);
-  const byHeader = await runFull('require "duplicate"; if duplicate :header "subject" :seconds 60 { discard; }');
+  const byHeader = await runFull(
+    'require "duplicate"; if duplicate :header "subject" :seconds 60 { discard; }',
+  );
   assert.equal(byHeader.tracking[0]!.seconds, 60);
   assert.notEqual(byHeader.tracking[0]!.key, key);
 });
@@ -93,15 +111,24 @@ test("editheader: addheader/deleteheader change what later tests see; protected 
   const edited = r.editedHeaders!;
   assert.deepEqual(edited[0], { name: "X-Tag", raw: "tagged" });
   assert.equal(edited.filter((h) => h.name === "X-Tag").length, 1);
-  assert.equal(edited.some((h) => h.name.toLowerCase() === "subject"), false);
+  assert.equal(
+    edited.some((h) => h.name.toLowerCase() === "subject"),
+    false,
+  );
   const enc = await runFull('require "editheader"; addheader "X-Note" "café";', { config });
   assert.match(enc.editedHeaders![0]!.raw, /^=\?UTF-8\?Q\?caf=C3=A9\?=$/i);
   const matching = await runFull('require "editheader"; deleteheader :contains "to" "carol";', { config });
-  assert.equal(matching.editedHeaders!.some((h) => h.name === "To"), false);
+  assert.equal(
+    matching.editedHeaders!.some((h) => h.name === "To"),
+    false,
+  );
   const nomatch = await runFull('require "editheader"; deleteheader :is "to" "nobody";', { config });
   assert.equal(nomatch.editedHeaders, null);
   assert.match(compileErrors('require "editheader"; addheader "Received" "x";')[0]!.message, /protected/);
-  assert.match(compileErrors('require "editheader"; deleteheader "Auto-Submitted";')[0]!.message, /protected/);
+  assert.match(
+    compileErrors('require "editheader"; deleteheader "Auto-Submitted";')[0]!.message,
+    /protected/,
+  );
 });
 
 const vacationOf = async (script: string, input = {}) =>
@@ -126,16 +153,31 @@ test("vacation replies to the sender with Auto: subject, and never cancels keep"
   const v = await vacationOf(':days 2 :subject "Away" :from "me@example.net" "x";');
   assert.deepEqual([v.seconds, v.subject, v.from], [172800, "Away", "me@example.net"]);
   assert.equal((await vacationOf(':seconds 60 "x";')).seconds, 86400, "minimum period is enforced");
-  assert.equal((await vacationOf(':seconds 60 "x";', { config: { vacation: { defaultPeriod: 604800, minPeriod: 0, maxPeriod: 0 } } })).seconds, 60);
-  assert.match(compileErrors('require "vacation"; vacation :from "not valid" "x";')[0]!.message, /:from address/);
-  assert.match(compileErrors('require "vacation"; vacation :seconds 5 "x";')[0]!.message, /unknown tagged argument ':seconds'/);
+  assert.equal(
+    (
+      await vacationOf(':seconds 60 "x";', {
+        config: { vacation: { defaultPeriod: 604800, minPeriod: 0, maxPeriod: 0 } },
+      })
+    ).seconds,
+    60,
+  );
+  assert.match(
+    compileErrors('require "vacation"; vacation :from "not valid" "x";')[0]!.message,
+    /:from address/,
+  );
+  assert.match(
+    compileErrors('require "vacation"; vacation :seconds 5 "x";')[0]!.message,
+    /unknown tagged argument ':seconds'/,
+  );
   const twice = await run('require "vacation"; vacation "a"; vacation "b";');
   assert.equal(twice.message, "duplicate vacation action not allowed");
 });
 
 test("vacation sends no reply to lists, bulk, auto-submitted, daemons, or when not addressed to the user", async () => {
   const reply = async (input: object) => (await vacationOf('"away";', input)).reply;
-  const withHeader = (h: string) => ({ message: `From: a@x.org\r\nTo: bob@example.net\r\n${h}\r\nSubject: s\r\n\r\nb\r\n` });
+  const withHeader = (h: string) => ({
+    message: `From: a@x.org\r\nTo: bob@example.net\r\n${h}\r\nSubject: s\r\n\r\nb\r\n`,
+  });
   assert.notEqual(await reply(withHeader("X-Other: 1")), null);
   assert.equal(await reply(withHeader("List-Id: <dev.lists.example.org>")), null);
   assert.equal(await reply(withHeader("Precedence: bulk")), null);
