@@ -309,7 +309,9 @@ export class MimeParser {
     const first = head.charCodeAt(0);
     if ((first === 0x20 || first === 0x09) && this.fieldName !== null) {
       if (this.fieldValue !== null && this.fieldValue.length < this.maxField) {
-        this.fieldValue += `\n${head}`;
+        // Observed in Dovecot 2.3.19: a one-byte continuation line is joined without the
+        // LF (visible in unterminated quoted strings and comments of address headers).
+        this.fieldValue += head.length === 1 ? head : `\n${head}`;
       }
     } else {
       this.finishField();

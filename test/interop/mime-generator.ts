@@ -211,3 +211,89 @@ export function generateMessage(r: Rand): Buffer {
   const nl = () => (style === "lf" ? "\n" : style === "crlf" ? "\r\n" : chance(r, 0.5) ? "\n" : "\r\n");
   return Buffer.from(part({ r, nl, depth: 0 }, [], true, false), "latin1");
 }
+
+const TOKENS = [
+  "a",
+  "user",
+  "example.com",
+  " ",
+  "  ",
+  "\t",
+  "\n ",
+  "<",
+  ">",
+  "@",
+  ",",
+  ":",
+  ";",
+  ".",
+  "..",
+  '"',
+  '"q s"',
+  '"\\"e\\\\"',
+  "(c)",
+  "(n(e)st)",
+  "(",
+  ")",
+  "[1.2.3.4]",
+  "[",
+  "]",
+  "\\",
+  "=",
+  "*",
+  "*0*",
+  "*1",
+  "'",
+  "%41",
+  "/",
+  "?",
+  "-",
+  "=?utf-8?q?x?=",
+  "\xe9",
+  "\0",
+];
+
+function soup(r: Rand, max: number): string {
+  let out = "";
+  const n = int(r, max);
+  for (let i = 0; i < n; i++) out += pick(r, TOKENS);
+  return out;
+}
+
+const SOUP_FIELDS = [
+  "From",
+  "To",
+  "Cc",
+  "Bcc",
+  "Sender",
+  "Reply-To",
+  "Subject",
+  "Date",
+  "Message-ID",
+  "In-Reply-To",
+  "Content-Type",
+  "Content-Disposition",
+  "Content-Language",
+  "Content-Transfer-Encoding",
+  "Content-ID",
+  "Content-Description",
+  "Content-Location",
+  "Content-MD5",
+  "MIME-Version",
+];
+
+/** A one-part message whose header values are random token soup. */
+export function generateHeaderSoup(r: Rand): Buffer {
+  const nl = chance(r, 0.7) ? "\n" : "\r\n";
+  let out = "";
+  const n = 1 + int(r, 8);
+  for (let i = 0; i < n; i++) {
+    const name = pick(r, SOUP_FIELDS);
+    let value = soup(r, 12);
+    if (name === "Content-Type" && chance(r, 0.6))
+      value = `${pick(r, ["text/plain", "application/x", "multipart/mixed", "text", "message/rfc822"])}${value}`;
+    if (name === "Content-Disposition" && chance(r, 0.6)) value = `attachment;${value}`;
+    out += `${name}:${chance(r, 0.8) ? " " : ""}${value.replaceAll("\n", nl)}${nl}`;
+  }
+  return Buffer.from(`${out}${nl}body${nl}`, "latin1");
+}
