@@ -62,8 +62,11 @@ export function headerValues(header: Uint8Array, name: string, from = 0, to = he
 }
 
 /**
- * BODY[HEADER.FIELDS (names)] / HEADER.FIELDS.NOT: the selected fields in order, then the
- * blank line, with every line end as CRLF (ready to send).
+ * BODY[HEADER.FIELDS (names)] and BODY[HEADER.FIELDS.NOT (names)], line ends as CRLF, as
+ * Dovecot answers them: HEADER.FIELDS gives every matching field (a last line without line
+ * end gets one) and then a blank line; HEADER.FIELDS.NOT filters the header as stored, so
+ * it ends with the header's own blank line, or without one when the header had none.
+ * `from`/`to` delimit the header (a part's [headerStart, bodyStart)).
  */
 export function filterHeaderFields(
   header: Uint8Array,
@@ -75,25 +78,38 @@ export function filterHeaderFields(
   const buf = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
   const wanted = new Set(names.map((n) => n.toLowerCase()));
   const out: Buffer[] = [];
-  for (const f of headerFields(buf, from, to)) {
+  const fields = headerFields(buf, from, to);
+  for (const f of fields) {
     if (wanted.has(f.name.toLowerCase()) === not) continue;
-    out.push(toCrlf(buf.subarray(f.start, f.end)));
+    const bytes = toCrlf(buf.subarray(f.start, f.end));
+    out.push(bytes);
+    if (!not && bytes[bytes.length - 1] !== 0x0a) out.push(CRLF);
   }
-  out.push(Buffer.from("\r\n"));
+  if (not) out.push(toCrlf(buf.subarray(fields.length > 0 ? fields[fields.length - 1]!.end : from, to)));
+  else out.push(CRLF);
   return Buffer.concat(out);
 }
 
-/** Bare LF line ends to CRLF; a last line without line end gets one. */
+const CRLF = Buffer.from("\r\n");
+
+/**
+ * Stored bytes as IMAP sends them: every bare LF becomes CRLF (what Dovecot does for
+ * Maildir files written with LF). The result is `size` bytes long for a SectionRange.
+ */
 export function toCrlf(bytes: Buffer): Buffer {
   const parts: Buffer[] = [];
   let pos = 0;
   for (;;) {
     const lf = bytes.indexOf(0x0a, pos);
     if (lf < 0) break;
-    const cr = lf > 0 && bytes[lf - 1] === 0x0d;
-    parts.push(bytes.subarray(pos, cr ? lf - 1 : lf), Buffer.from("\r\n"));
+    if (lf > 0 && bytes[lf - 1] === 0x0d) {
+      parts.push(bytes.subarray(pos, lf + 1));
+    } else {
+      parts.push(bytes.subarray(pos, lf), CRLF);
+    }
     pos = lf + 1;
   }
-  if (pos < bytes.length) parts.push(bytes.subarray(pos), Buffer.from("\r\n"));
+  if (parts.length === 0) return bytes;
+  parts.push(bytes.subarray(pos));
   return Buffer.concat(parts);
 }

@@ -14,21 +14,22 @@ export interface SectionRange {
   size: number;
 }
 
-/** Follows section numbers as Dovecot does: a message/rfc822 part is stepped into. */
+/**
+ * Follows section numbers as Dovecot does: a multipart's children are numbered from 1; any
+ * other part has only part 1, itself, and only a message/rfc822 is entered when more
+ * numbers follow.
+ */
 function findPart(root: MimePart, path: readonly number[]): MimePart | null {
   let part: MimePart | undefined = root;
-  for (const n of path) {
-    if ((part.flags & PartFlag.MessageRfc822) !== 0) {
-      part = part.children[0];
-      if (!part) return null;
-    }
-    if ((part.flags & PartFlag.Multipart) !== 0) {
-      part = part.children[n - 1];
-      if (!part) return null;
-    } else if (n !== 1) {
-      // a non-multipart message has exactly one body part
-      return null;
-    }
+  for (let i = 0; i < path.length; i++) {
+    const n = path[i]!;
+    const more = i + 1 < path.length;
+    const rfc822 = (part.flags & PartFlag.MessageRfc822) !== 0;
+    if ((part.flags & PartFlag.Multipart) !== 0) part = part.children[n - 1];
+    else if (n !== 1 || (more && !rfc822)) return null;
+    if (!part) return null;
+    if (more && (part.flags & PartFlag.MessageRfc822) !== 0) part = part.children[0];
+    if (!part) return null;
   }
   return part;
 }

@@ -94,8 +94,15 @@ test("header fields are found by name with their raw bytes", () => {
     filterHeaderFields(hdr, ["subject"], false).toString(),
     "Subject: one\r\n two\r\nsubject :  again\r\n\r\n",
   );
-  assert.equal(filterHeaderFields(hdr, ["subject", "x-empty"], true).toString(), "no colon line\r\n\r\n");
-  assert.equal(toCrlf(Buffer.from("a\nb\r\nc")).toString(), "a\r\nb\r\nc\r\n");
+  const end = parseMime(hdr).bodyStart;
+  assert.equal(
+    filterHeaderFields(hdr, ["subject", "x-empty"], true, 0, end).toString(),
+    "no colon line\r\n\r\n",
+  );
+  const noEoh = Buffer.from("Subject: s\nTo: t");
+  assert.equal(filterHeaderFields(noEoh, ["to"], false).toString(), "To: t\r\n\r\n");
+  assert.equal(filterHeaderFields(noEoh, ["subject"], true).toString(), "To: t");
+  assert.equal(toCrlf(Buffer.from("a\nb\r\nc")).toString(), "a\r\nb\r\nc");
 });
 
 test("the tree survives serialisation for the index unchanged", () => {
