@@ -69,10 +69,14 @@ test("BODY[section] resolves to the byte ranges IMAP streams from", () => {
   assert.equal(slice(NESTED, [1], "HEADER"), null);
   assert.equal(slice(NESTED, [3], ""), null);
   assert.equal(slice(NESTED, [1, 2], ""), null);
-  // a non-multipart message has one part, its body
+  // a non-multipart message has one part, its body, and nothing below it
   const simple = Buffer.from("Subject: s\n\nbody\n");
   assert.equal(slice(simple, [1], ""), "body\n");
-  assert.equal(slice(simple, [1, 1], ""), "body\n");
+  assert.equal(slice(simple, [1, 1], ""), null);
+  // a top-level message/rfc822: part 1 is the whole enclosed message, 1.1 its body
+  const wrapped = Buffer.from("Content-Type: message/rfc822\n\nSubject: in\n\ninner\n");
+  assert.equal(slice(wrapped, [1], ""), "Subject: in\n\ninner\n");
+  assert.equal(slice(wrapped, [1, 1], ""), "inner\n");
   const r = locateSection(parseMime(simple), [], "")!;
   assert.equal(r.size, 20, "size counts CRLF line ends");
 });
