@@ -1,4 +1,5 @@
 // The state of one script run, as commands, tests and extensions see it.
+import type { ParsedAddress } from "./address.js";
 import type { Argument } from "./ast.js";
 import type { SieveConfig } from "./config.js";
 import type { Envelope, SieveEnvironment } from "./environment.js";
@@ -40,8 +41,11 @@ export interface RuntimeHooks {
 }
 
 export class Runtime {
-  /** The current header (editheader changes it; later tests see the change). */
-  headers: HeaderField[];
+  private currentHeaders: HeaderField[];
+  /** Decoded values of the current header by lower-cased field name (tests read them often). */
+  readonly decodedCache = new Map<string, string[]>();
+  /** Parsed addresses of the current header by lower-cased field name. */
+  readonly addressCache = new Map<string, ParsedAddress[]>();
   headersEdited = false;
   scope: ScriptScope;
   /** State shared across the main script and its includes, keyed by extension name. */
@@ -62,9 +66,20 @@ export class Runtime {
     readonly tracing: boolean,
     readonly hooks: RuntimeHooks,
   ) {
-    this.headers = [...message.root.headers];
+    this.currentHeaders = [...message.root.headers];
     this.deadline = Date.now() + config.maxRunMillis;
     this.scope = { name: "", extensions: new Set(), state: new Map(), expand: null, onMatch: null };
+  }
+
+  /** The current header (editheader changes it; later tests see the change). */
+  get headers(): HeaderField[] {
+    return this.currentHeaders;
+  }
+
+  set headers(headers: HeaderField[]) {
+    this.currentHeaders = headers;
+    this.decodedCache.clear();
+    this.addressCache.clear();
   }
 
   /** A string argument with variables substituted (when the script uses variables). */

@@ -15,7 +15,8 @@ export const octet: Comparator = {
 
 /** Folds only ASCII letters: other characters compare exactly (RFC 4790 §9.2). */
 export function asciiFold(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  // Pure ASCII text can use the native lower-casing; otherwise only A-Z may change.
+  return /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
 export const asciiCasemap: Comparator = {

@@ -25,9 +25,24 @@ export function rawHeaderValues(
   return out;
 }
 
+function plainDecoded(rt: Runtime, name: string): string[] {
+  const key = name.toLowerCase();
+  let values = rt.decodedCache.get(key);
+  if (values === undefined) {
+    values = headerValues(rt.headers, key).map(decodeHeaderValue);
+    rt.decodedCache.set(key, values);
+  }
+  return values;
+}
+
 /** Decoded header values as the header test compares them (RFC 5228 §5.7). */
 export function decodedHeaderValues(node: CompiledNode, rt: Runtime, names: string[]): string[] {
   const out: string[] = [];
+  // Without tags that change the source or the occurrences, the per-run cache answers.
+  if (node.tagSpecs.every((t) => !t.headerSources && !t.selectOccurrences && !t.mapValues)) {
+    for (const name of names) out.push(...plainDecoded(rt, name));
+    return out;
+  }
   for (const name of names) {
     let values = rawHeaderValues(node, rt, [name]).map((v) => decodeHeaderValue(v.raw));
     for (const tag of node.tagSpecs) if (tag.mapValues) values = tag.mapValues(name, values, node, rt);
@@ -36,15 +51,30 @@ export function decodedHeaderValues(node: CompiledNode, rt: Runtime, names: stri
   return out;
 }
 
+function parseRawAddresses(raw: string, out: ParsedAddress[]): void {
+  const text = Buffer.from(unfold(raw), "latin1").toString("utf8");
+  for (const a of parseAddressList(text)) {
+    out.push(a.localpart === null ? { ...a, address: decodeHeaderValue(a.address) } : a);
+  }
+}
+
 /** Addresses in the named header fields. */
 export function headerAddresses(node: CompiledNode, rt: Runtime, names: string[]): ParsedAddress[] {
   const out: ParsedAddress[] = [];
-  for (const { raw } of rawHeaderValues(node, rt, names)) {
-    const text = Buffer.from(unfold(raw), "latin1").toString("utf8");
-    for (const a of parseAddressList(text)) {
-      out.push(a.localpart === null ? { ...a, address: decodeHeaderValue(a.address) } : a);
+  if (node.tagSpecs.every((t) => !t.headerSources && !t.selectOccurrences)) {
+    for (const name of names) {
+      const key = name.toLowerCase();
+      let list = rt.addressCache.get(key);
+      if (list === undefined) {
+        list = [];
+        for (const raw of headerValues(rt.headers, key)) parseRawAddresses(raw, list);
+        rt.addressCache.set(key, list);
+      }
+      out.push(...list);
     }
+    return out;
   }
+  for (const { raw } of rawHeaderValues(node, rt, names)) parseRawAddresses(raw, out);
   return out;
 }
 

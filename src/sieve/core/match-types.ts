@@ -42,16 +42,11 @@ function compilePattern(pattern: string): Piece[] {
   return pieces;
 }
 
-function runMatches(
-  value: string[],
-  at: number,
-  run: (string | null)[],
-  eq: (a: string, b: string) => boolean,
-): boolean {
-  if (at + run.length > value.length) return false;
+function runMatches(folded: string[], at: number, run: (string | null)[]): boolean {
+  if (at + run.length > folded.length) return false;
   for (let i = 0; i < run.length; i++) {
     const want = run[i];
-    if (want !== null && !eq(value[at + i]!, want!)) return false;
+    if (want !== null && folded[at + i] !== want) return false;
   }
   return true;
 }
@@ -62,10 +57,15 @@ function runMatches(
  * placement of the fixed runs finds a match whenever one exists, in O(n·m) time.
  */
 export function globMatch(valueText: string, pattern: string, comparator: Comparator): string[] | null {
-  const value = Array.from(valueText);
   const fold = comparator.fold ?? ((s: string) => s);
-  const eq = (a: string, b: string) => fold(a) === fold(b);
-  const pieces = compilePattern(pattern);
+  const value = Array.from(valueText);
+  // Folding is length-preserving (it changes only ASCII letters), so indexes line up.
+  const folded = Array.from(fold(valueText));
+  const pieces = compilePattern(pattern).map((p) =>
+    p.kind === "text"
+      ? { kind: "text" as const, chars: p.chars.map((c) => (c === null ? null : fold(c))) }
+      : p,
+  );
   const groups: string[] = [];
   let pos = 0;
   const lastStar = pieces.map((p) => p.kind).lastIndexOf("star");
@@ -81,7 +81,7 @@ export function globMatch(valueText: string, pattern: string, comparator: Compar
         if (piece.chars[k] === null) groups.push(value[start + k]!);
     };
     if (!pendingStar) {
-      if (!runMatches(value, pos, piece.chars, eq)) return null;
+      if (!runMatches(folded, pos, piece.chars)) return null;
       captureRun(pos);
       pos += piece.chars.length;
       continue;
@@ -89,7 +89,7 @@ export function globMatch(valueText: string, pattern: string, comparator: Compar
     if (i > lastStar) {
       // The run after the last star is anchored at the end of the value.
       const start = value.length - piece.chars.length;
-      if (start < pos || !runMatches(value, start, piece.chars, eq)) return null;
+      if (start < pos || !runMatches(folded, start, piece.chars)) return null;
       groups.push(value.slice(pos, start).join(""));
       captureRun(start);
       pos = value.length;
@@ -97,7 +97,7 @@ export function globMatch(valueText: string, pattern: string, comparator: Compar
       continue;
     }
     let start = pos;
-    while (start + piece.chars.length <= value.length && !runMatches(value, start, piece.chars, eq)) start++;
+    while (start + piece.chars.length <= value.length && !runMatches(folded, start, piece.chars)) start++;
     if (start + piece.chars.length > value.length) return null;
     groups.push(value.slice(pos, start).join(""));
     captureRun(start);

@@ -276,13 +276,18 @@ export function compileRegex(pattern: string, icase: boolean): Regex {
   const parser = new Parser(chars, icase);
   const tree = parser.parse();
   const groups = parser.groups;
-  // Unanchored search: a lazy `.*` prefix, then group 0 around the pattern.
-  const prog: Inst[] = [
-    { op: "split", x: 3, y: 1 },
-    { op: "char", test: () => true },
-    { op: "jmp", x: 0 },
-    { op: "save", slot: 0 },
-  ];
+  // Unanchored search: a lazy `.*` prefix, then group 0 around the pattern. A pattern that
+  // starts with `^` can only match at the start, so it needs no prefix.
+  const first = tree.t === "cat" ? tree.items[0] : tree;
+  const anchored = first?.t === "assert" && first.kind === "bol";
+  const prog: Inst[] = anchored
+    ? [{ op: "save", slot: 0 }]
+    : [
+        { op: "split", x: 3, y: 1 },
+        { op: "char", test: () => true },
+        { op: "jmp", x: 0 },
+        { op: "save", slot: 0 },
+      ];
   compileNode(tree, prog);
   prog.push({ op: "save", slot: 1 }, { op: "match" });
   const slots = (groups + 1) * 2;
