@@ -4,7 +4,7 @@ export { envelope, parseEnvelope } from "./envelope.js";
 export { filterHeaderFields, type HeaderField, headerFields, headerValues, toCrlf } from "./header-fields.js";
 export { imapNstring, imapNstringNolf, imapString, imapStringForHumans } from "./imap-quote.js";
 export { paramValue } from "./param-value.js";
-export { MimeParser, type MimeParserOptions, parseMime } from "./parser.js";
+export { MimeParser, type MimeParserOptions, parseMime, parseMimeStream } from "./parser.js";
 export type { MimeParam } from "./rfc2231.js";
 export { locateSection, partAt, type SectionRange, type SectionText } from "./section.js";
 export { deserializeMime, serializeMime } from "./serialize.js";

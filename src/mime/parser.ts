@@ -89,6 +89,8 @@ export class MimeParser {
   private fieldName: string | null = null;
   private fieldValue: string | null = null;
   private headerHasNul = false;
+  /** bytes of header values kept for the current part, against maxField * 4 */
+  private keptBytes = 0;
 
   private finished: MimePart | null = null;
 
@@ -356,6 +358,9 @@ export class MimeParser {
     this.fieldName = null;
     this.fieldValue = null;
     if (name === null || value === null) return;
+    // a header of endless repeated fields must not grow memory without bound
+    this.keptBytes += value.length;
+    if (this.keptBytes > this.maxField * 4) return;
     const node = this.cur;
     const part = node.part;
     const lower = cName(name).toLowerCase();
@@ -453,6 +458,7 @@ export class MimeParser {
 
   private startChild(parent: Node, at: Point): Node {
     const child = this.newNode(parent, at);
+    this.keptBytes = 0;
     parent.part.children.push(child.part);
     this.cur = child;
     this.mode = "header";
@@ -546,6 +552,16 @@ export class MimeParser {
 function cName(name: string): string {
   const nul = name.indexOf("\0");
   return nul < 0 ? name : name.slice(0, nul);
+}
+
+/** Parses a message from any byte source (a file or delivery stream), chunk by chunk. */
+export async function parseMimeStream(
+  source: AsyncIterable<Uint8Array>,
+  options?: MimeParserOptions,
+): Promise<MimePart> {
+  const parser = new MimeParser(options);
+  for await (const chunk of source) parser.push(chunk);
+  return parser.end();
 }
 
 /** Parses a whole message held in memory. */

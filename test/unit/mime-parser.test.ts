@@ -223,3 +223,31 @@ test("random input never throws, keeps the offset invariants and chunking does n
     { numRuns: 1500 },
   );
 });
+
+test("big and hostile input stays cheap: a 20 MB line, a million short lines, endless headers", async () => {
+  const oneLine = Buffer.alloc(20_000_000, 0x78);
+  const start = performance.now();
+  const a = parseMime(
+    Buffer.concat([
+      Buffer.from("Content-Type: multipart/mixed; boundary=q\n\n--q\n\n"),
+      oneLine,
+      Buffer.from("\n--q--\n"),
+    ]),
+  );
+  assert.equal(a.children[0]!.body.physical, oneLine.length);
+  const b = parseMime(Buffer.concat([Buffer.from("Subject: s\n\n"), Buffer.alloc(4_000_000, "ab\n")]));
+  assert.equal(b.body.lines, 1_333_333);
+  const many = parseMime(Buffer.from(`${"To: someone@example.com\n".repeat(300_000)}\nbody\n`), {
+    maxFieldBytes: 4096,
+  });
+  assert.ok(many.envelope!.to!.length < 4096, "repeated fields are not all kept");
+  assert.equal(many.header.lines, 300_001);
+  assert.ok(performance.now() - start < 10_000, "well under the time budget");
+  const streamed = await parseMimeStream(
+    (async function* () {
+      yield Buffer.from("Subject: s\r\n\r\nbo");
+      yield Buffer.from("dy\r\n");
+    })(),
+  );
+  assert.deepEqual(streamed, parseMime(Buffer.from("Subject: s\r\n\r\nbody\r\n")));
+});
