@@ -9,6 +9,7 @@ import {
   type MimePart,
   PartFlag,
   parseMime,
+  parseMimeStream,
 } from "../../src/mime/index.js";
 
 const FIXTURES = new URL("../fixtures/mime/", import.meta.url).pathname;
