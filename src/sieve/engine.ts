@@ -6,7 +6,7 @@ import { coreLanguage } from "./core/language.js";
 import type { Envelope, SieveEnvironment } from "./environment.js";
 import type { Extension } from "./extension.js";
 import { allExtensions } from "./extensions/index.js";
-import { runScript } from "./interpreter.js";
+import { runScript, type SieveLogger } from "./interpreter.js";
 import type { SieveMessage } from "./message.js";
 import { Registry } from "./registry.js";
 import type { SieveRunResult } from "./result.js";
@@ -51,7 +51,13 @@ export class SieveEngine {
 
   run(
     script: CompiledScript,
-    input: { message: SieveMessage; envelope: Envelope; env: SieveEnvironment; trace?: boolean },
+    input: {
+      message: SieveMessage;
+      envelope: Envelope;
+      env: SieveEnvironment;
+      trace?: boolean;
+      log?: SieveLogger;
+    },
   ): Promise<SieveRunResult> {
     return runScript(script, {
       ...input,

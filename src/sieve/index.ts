@@ -7,6 +7,7 @@ export { DEFAULT_EXTENSIONS, defaultConfig, type SieveConfig } from "./config.js
 export { SieveEngine } from "./engine.js";
 export type { Envelope, ScriptLocation, SieveEnvironment } from "./environment.js";
 export type { Extension } from "./extension.js";
+export type { SieveLogger } from "./interpreter.js";
 export { MemoryEnvironment, type MemoryEnvironmentOptions } from "./memory-environment.js";
 export { SieveMessage } from "./message.js";
 export { parse } from "./parser.js";

@@ -16,6 +16,12 @@ export interface RunOptions {
   config: SieveConfig;
   compile: (source: string, name: string) => CompileResult;
   trace?: boolean;
+  log?: SieveLogger;
+}
+
+/** Where runtime failures are reported (a pino logger fits). Never given message content. */
+export interface SieveLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 async function executeBlock(nodes: CompiledNode[], rt: Runtime): Promise<Signal> {
@@ -107,6 +113,10 @@ export async function runScript(script: CompiledScript, options: RunOptions): Pr
       err instanceof SieveRuntimeError
         ? { message: err.message, line: err.line }
         : { message: `internal error: ${err instanceof Error ? err.message : String(err)}`, line: 0 };
+    options.log?.warn(
+      { script: script.name, line: error.line, error: error.message },
+      "sieve script failed at run time; actions dropped, message kept in INBOX",
+    );
     const keep = new StoreAction("keep", "INBOX", 0, true);
     return {
       status: "runtime_error",

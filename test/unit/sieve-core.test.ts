@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { SieveEngine } from "../../src/sieve/index.js";
-import { actions, holds, KEEP, MESSAGE, run, runFull } from "./sieve-harness.js";
+import { MemoryEnvironment, SieveEngine, SieveMessage } from "../../src/sieve/index.js";
+import { actions, engine, holds, KEEP, MESSAGE, run, runFull } from "./sieve-harness.js";
 
 test("an empty script keeps the message in INBOX (implicit keep)", async () => {
   assert.deepEqual(await actions(""), [KEEP]);
@@ -163,4 +163,20 @@ test("compileFile caches by path, mtime and size", () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a runtime error is logged (script, line, error) without message content", async () => {
+  const logged: { fields: Record<string, unknown>; message: string }[] = [];
+  const compiled = engine.compile('require "reject";\nkeep;\nreject "no";', "myscript");
+  assert.ok(compiled.ok);
+  await engine.run(compiled.script, {
+    message: new SieveMessage(MESSAGE),
+    envelope: { from: "a@b.c", to: "d@e.f" },
+    env: new MemoryEnvironment(),
+    log: { warn: (fields, message) => logged.push({ fields, message }) },
+  });
+  assert.equal(logged.length, 1);
+  assert.equal(logged[0]!.fields.script, "myscript");
+  assert.equal(logged[0]!.fields.line, 3);
+  assert.match(String(logged[0]!.fields.error), /conflicts with other action/);
 });
