@@ -30,7 +30,9 @@ const FORMATS: readonly string[] = ["maildir"];
 
 /**
  * Expands the variables Dovecot allows in `mail_location`: %u %n %d %h and %% (and their long forms
- * %{user} %{username} %{domain} %{home}). Done here, not by callers, so every protocol expands the same way.
+ * %{user} %{username} %{domain} %{home}); an unknown variable stays as written, as in Dovecot.
+ * openUserStore expands them, so callers may pass the configured template; a location the userdb
+ * already expanded passes through unchanged (unless a value itself contains `%`).
  */
 export function expandVariables(text: string, vars: LocationVariables): string {
   const at = vars.user.indexOf("@");
@@ -47,11 +49,7 @@ export function expandVariables(text: string, vars: LocationVariables): string {
   };
   return text.replace(/%(?:\{([a-z]+)\}|([a-zA-Z%]))/g, (whole, long?: string, short?: string) => {
     const key = long ?? (short === "%" ? "%" : short?.toLowerCase());
-    const value = key === undefined ? undefined : values[key];
-    if (value === undefined) {
-      throw new StoreError("CANNOT", `mail_location: unknown variable ${whole}`);
-    }
-    return value;
+    return (key === undefined ? undefined : values[key]) ?? whole;
   });
 }
 

@@ -322,6 +322,10 @@ export class MailboxView implements Mailbox {
     );
   }
 
+  recentUids(): number[] {
+    return this.ctx.index.recentUids(this.id);
+  }
+
   async claimRecent(): Promise<number[]> {
     const uids = this.ctx.index.claimRecent(this.id);
     try {

@@ -155,6 +155,8 @@ export interface Mailbox {
   move(uids: readonly number[], destination: string): Promise<CopyResult>;
   /** Expunges the \Deleted messages (only those among `uids` when given, as UID EXPUNGE). Returns the UIDs removed. */
   expunge(uids?: readonly number[]): Promise<number[]>;
+  /** UIDs that are \Recent because no session has claimed them yet. */
+  recentUids(): number[];
   /** Takes the \Recent messages for this session (SELECT, not EXAMINE). */
   claimRecent(): Promise<number[]>;
   changesSince(modseq: number): { changed: MessageInfo[]; expunged: number[] };

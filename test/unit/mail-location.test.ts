@@ -35,14 +35,12 @@ describe("mail_location", () => {
     assert.equal(parseMailLocation("maildir:/srv/a::b:LAYOUT=fs", vars).root, "/srv/a:b");
   });
 
-  it("refuses unknown formats, relative roots and unknown variables", () => {
-    for (const bad of [
-      "mbox2:~/mail",
-      "maildir:Maildir",
-      "maildir:~/%z",
-      "Maildir",
-      "maildir:~/M:LAYOUT=index",
-    ]) {
+  it("leaves unknown variables as written, as Dovecot does", () => {
+    assert.equal(parseMailLocation("maildir:~/%z", vars).root, "/home/alice/%z");
+  });
+
+  it("refuses unknown formats, relative roots and unknown layouts", () => {
+    for (const bad of ["mbox2:~/mail", "maildir:Maildir", "Maildir", "maildir:~/M:LAYOUT=index"]) {
       assert.throws(
         () => parseMailLocation(bad, vars),
         (err) => isStoreError(err, "CANNOT"),

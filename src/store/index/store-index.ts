@@ -363,6 +363,16 @@ export class StoreIndex {
       .run(mime, mailboxId, uid);
   }
 
+  /** UIDs still \Recent (not yet claimed by a session), without claiming them. */
+  recentUids(mailboxId: number): number[] {
+    return this.db
+      .prepare(
+        "SELECT uid FROM messages WHERE mailbox_id = ? AND uid >= (SELECT first_recent_uid FROM mailboxes WHERE id = ?) ORDER BY uid",
+      )
+      .pluck()
+      .all(mailboxId, mailboxId) as number[];
+  }
+
   /** The \Recent UIDs for the session that claims them; later sessions will not see them as recent. */
   claimRecent(mailboxId: number): number[] {
     return this.db
