@@ -1,9 +1,12 @@
+import { type Boundary, BoundaryStack } from "./boundary-stack.js";
 import {
   addEnvelopeField,
   applyContentField,
+  cString,
   envelopeSlot,
   parseContentTypeValue,
 } from "./content-fields.js";
+import { LineReader, type LineSink, type Point, pointBefore } from "./line-reader.js";
 import { parseMimeParams } from "./rfc2231.js";
 import { type MimePart, PartFlag } from "./types.js";
 
@@ -14,17 +17,6 @@ export interface MimeParserOptions {
   maxParts?: number;
   /** Header field values kept for parsing are cut here; sizes and offsets stay exact. */
   maxFieldBytes?: number;
-}
-
-/** RFC 2046 allows 70; Dovecot matches on at most 80 bytes of a boundary parameter. */
-const BOUNDARY_MAX = 80;
-/** Enough of a body line to decide whether it is a boundary line. */
-const BODY_LINE_PEEK = 2 + BOUNDARY_MAX + 2 + 8;
-
-interface Point {
-  off: number;
-  lf: number;
-  bare: number;
 }
 
 interface Node {
@@ -39,50 +31,30 @@ interface Node {
   messageRoot: boolean;
 }
 
-interface Boundary {
-  text: string;
-  node: Node;
-}
-
 type Mode = "header" | "afterEoh" | "body" | "bodyToEof";
-
-const LF = 0x0a;
-const CR = 0x0d;
 
 /**
  * Single-pass MIME structure parser with byte offsets, fed in chunks of any size.
  *
- * It reproduces Dovecot 2.3's lib-mail message-parser: boundaries are recognised at line
- * starts by prefix (RFC 2046 §5.1.1), innermost first and longest match winning; the [CR]LF
+ * It reproduces Dovecot 2.3.19's lib-mail message-parser: boundaries are recognised at line
+ * starts by prefix (RFC 2046 §5.1.1, details in BoundaryStack.find); the [CR]LF
  * before a boundary line belongs to the boundary; a part's header may be cut short by an
  * enclosing boundary; a multipart without a usable boundary has no children; a header
  * without a blank line runs to the end of the message. Memory stays bounded: only the
  * current line's first bytes and the header fields it parses are held.
  */
-export class MimeParser {
+export class MimeParser implements LineSink {
   private readonly maxNesting: number;
   private readonly maxParts: number;
   private readonly maxField: number;
+  private readonly reader: LineReader;
 
   private readonly root: Node;
   private cur: Node;
   private mode: Mode = "header";
-  private boundaries: Boundary[] = [];
+  private readonly boundaries = new BoundaryStack<Node>();
   private partCount = 1;
-
-  // absolute position and line-end counters of everything consumed so far
-  private off = 0;
-  private lf = 0;
-  private bare = 0;
-  private lastByte = -1;
-
-  // the line being assembled
-  private lineStart: Point = { off: 0, lf: 0, bare: 0 };
-  private lineLen = 0;
-  private lineBufs: Buffer[] = [];
-  private lineKept = 0;
-  private lineHasNul = false;
-  /** bytes of the previous line's terminator that a boundary line would claim */
+  /** bytes of the previous line's end that a boundary line would claim */
   private pendingNl = 0;
 
   // the header field being assembled
@@ -98,6 +70,7 @@ export class MimeParser {
     this.maxNesting = options.maxNesting ?? 100;
     this.maxParts = options.maxParts ?? 10000;
     this.maxField = options.maxFieldBytes ?? 1 << 20;
+    this.reader = new LineReader(this, this.maxField);
     this.root = this.newNode(null, { off: 0, lf: 0, bare: 0 });
     this.root.messageRoot = true;
     this.root.part.envelope = {};
@@ -107,49 +80,19 @@ export class MimeParser {
   /** Feeds the next bytes of the message. */
   push(chunk: Uint8Array): void {
     if (this.finished) throw new Error("MimeParser: push after end");
-    const buf = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let i = 0;
-    let nul = buf.indexOf(0);
-    const nulIn = (from: number, to: number): boolean => {
-      if (nul >= 0 && nul < from) nul = buf.indexOf(0, from);
-      return nul >= from && nul < to;
-    };
-    while (i < buf.length) {
-      if (this.lineLen === 0 && (this.mode === "body" || this.mode === "bodyToEof")) {
-        const stop = this.plainBodyEnd(buf, i);
-        if (stop > i) {
-          if (nulIn(i, stop)) this.cur.part.flags |= PartFlag.HasNuls;
-          this.consumePlain(buf, i, stop);
-          i = stop;
-          continue;
-        }
-      }
-      const nl = buf.indexOf(LF, i);
-      const stop = nl < 0 ? buf.length : nl;
-      if (nulIn(i, stop)) this.lineHasNul = true;
-      this.appendLine(buf, i, stop);
-      if (nl < 0) return;
-      this.completeLine(true);
-      i = nl + 1;
-    }
+    this.reader.push(chunk);
   }
 
   /** Ends the input and returns the part tree. */
   end(): MimePart {
     if (this.finished) return this.finished;
-    if (this.lineLen > 0) this.completeLine(false);
-    const eof = this.point();
+    this.reader.end();
+    const eof = this.reader.point();
     if (this.mode === "header" || this.mode === "afterEoh") this.endHeaders(eof);
     while (this.cur.parent) this.finishNode(this.cur, eof);
     this.finishNode(this.root, eof);
     this.finished = this.root.part;
     return this.finished;
-  }
-
-  private point(): Point {
-    return { off: this.off, lf: this.lf, bare: this.bare };
   }
 
   private newNode(parent: Node | null, at: Point): Node {
@@ -175,96 +118,23 @@ export class MimeParser {
     };
   }
 
-  /**
-   * From a line start in a body: the end of the lines that cannot be boundary lines (all of
-   * them when no boundary is active, else up to the next line starting with "-"); only
-   * complete lines, unless the rest of the message is opaque.
-   */
-  private plainBodyEnd(buf: Buffer, i: number): number {
-    if (this.mode === "bodyToEof") return buf.length;
-    if (buf[i] === 0x2d) return i;
-    const dash = buf.indexOf("\n-", i, "latin1");
-    if (dash >= 0) return dash + 1;
-    const last = buf.lastIndexOf(LF);
-    return last >= i ? last + 1 : i;
+  get lineMode(): "header" | "body" | "opaque" {
+    return this.mode === "bodyToEof" ? "opaque" : this.mode === "body" ? "body" : "header";
   }
 
-  /** Body bytes that need only counting. */
-  private consumePlain(buf: Buffer, from: number, to: number): void {
-    let lf = 0;
-    let bare = 0;
-    let prev = this.lastByte;
-    for (let j = from; j < to; j++) {
-      const c = buf[j]!;
-      if (c === LF) {
-        lf++;
-        if (prev !== CR) bare++;
-      }
-      prev = c;
-    }
-    if (this.mode === "body") this.pendingNl = to - 2 >= from && buf[to - 2] === CR ? 2 : 1;
-    this.lf += lf;
-    this.bare += bare;
-    this.off += to - from;
-    this.lastByte = prev;
+  plain(hasNul: boolean, lastTerm: number): void {
+    if (hasNul) this.cur.part.flags |= PartFlag.HasNuls;
+    if (this.mode === "body") this.pendingNl = lastTerm;
   }
 
-  private appendLine(buf: Buffer, from: number, to: number): void {
-    if (to <= from) return;
-    if (this.lineLen === 0) this.lineStart = this.point();
-    const cap = this.mode === "header" || this.mode === "afterEoh" ? this.maxField : BODY_LINE_PEEK;
-    if (this.lineKept < cap) {
-      const take = Math.min(to - from, cap - this.lineKept);
-      this.lineBufs.push(buf.subarray(from, from + take));
-      this.lineKept += take;
-    }
-    this.lineLen += to - from;
-    this.lastByte = buf[to - 1]!;
-    this.off += to - from;
-  }
-
-  /** A line is complete: `withLf` unless it is the last one of the message. */
-  private completeLine(withLf: boolean): void {
-    if (this.lineLen === 0) this.lineStart = this.point();
-    let contentLen = this.lineLen;
-    let term = 0;
-    if (withLf) {
-      term = 1;
-      if (this.lineLen > 0 && this.lastByte === CR) {
-        contentLen--;
-        term = 2;
-      }
-      this.off++;
-      this.lf++;
-      if (term === 1) this.bare++;
-      this.lastByte = LF;
-    }
-    // body lines matter only when they might be boundary lines
-    let head = "";
-    const first = this.lineBufs[0];
-    if (this.mode !== "body" || (first !== undefined && first[0] === 0x2d)) {
-      head =
-        this.lineBufs.length === 1
-          ? first!.toString("latin1")
-          : Buffer.concat(this.lineBufs).toString("latin1");
-      if (head.length > contentLen) head = head.slice(0, contentLen);
-    }
-    const hasNul = this.lineHasNul;
-    this.lineBufs = [];
-    this.lineKept = 0;
-    this.lineLen = 0;
-    this.lineHasNul = false;
-    this.onLine(this.lineStart, head, contentLen, term, hasNul);
-  }
-
-  private onLine(start: Point, head: string, contentLen: number, term: number, hasNul: boolean): void {
+  line(start: Point, head: string, contentLen: number, term: number, hasNul: boolean): void {
     if (this.mode === "header" || this.mode === "afterEoh") {
-      const b = this.findBoundary(head, contentLen, term);
-      if (b && b.node !== this.cur) {
+      const b = this.boundaries.find(head, contentLen, term);
+      if (b && b.owner !== this.cur) {
         // The header ends before the previous line's newline; Dovecot counts that newline
         // in the enclosing part's body.
         const cut = this.cur;
-        const at = this.before(start, this.pendingNl);
+        const at = pointBefore(start, this.pendingNl);
         this.endHeaders(at);
         this.boundaryLine(b, at, head, term, cut, start);
         return;
@@ -273,7 +143,7 @@ export class MimeParser {
         this.endHeaders(start);
         // the blank line was the header's; the first body line starts fresh
         if ((this.mode as Mode) === "header") {
-          this.onLine(start, head, contentLen, term, hasNul);
+          this.line(start, head, contentLen, term, hasNul);
           return;
         }
       } else {
@@ -283,19 +153,13 @@ export class MimeParser {
     }
     if (hasNul) this.cur.part.flags |= PartFlag.HasNuls;
     if (this.mode === "body") {
-      const b = this.findBoundary(head, contentLen, term);
+      const b = this.boundaries.find(head, contentLen, term);
       if (b) {
-        this.boundaryLine(b, this.before(start, this.pendingNl), head, term);
+        this.boundaryLine(b, pointBefore(start, this.pendingNl), head, term);
         return;
       }
     }
     this.pendingNl = term;
-  }
-
-  /** The point `nl` bytes before `p`, where a line terminator (LF or CRLF) ends. */
-  private before(p: Point, nl: number): Point {
-    if (nl === 0) return p;
-    return { off: p.off - nl, lf: p.lf - 1, bare: p.bare - (nl === 1 ? 1 : 0) };
   }
 
   private headerLine(head: string, contentLen: number, term: number, hasNul: boolean): void {
@@ -363,7 +227,7 @@ export class MimeParser {
     if (this.keptBytes > this.maxField * 4) return;
     const node = this.cur;
     const part = node.part;
-    const lower = cName(name).toLowerCase();
+    const lower = cString(name).toLowerCase();
     if (lower === "mime-version") {
       part.flags |= PartFlag.IsMime;
     } else if (lower === "content-type" && !node.seenContentType) {
@@ -391,7 +255,7 @@ export class MimeParser {
     if (!ct.reader || (part.flags & PartFlag.Multipart) === 0) return;
     for (const [k, v] of parseMimeParams(ct.reader)) {
       if (k.toLowerCase() === "boundary") {
-        node.boundary = v.slice(0, BOUNDARY_MAX);
+        node.boundary = v;
         break;
       }
     }
@@ -407,7 +271,7 @@ export class MimeParser {
       part.flags = (part.flags | PartFlag.Overflow) & ~PartFlag.Multipart;
       return;
     }
-    this.boundaries.push({ text: node.boundary, node });
+    this.boundaries.push(node.boundary, node);
   }
 
   private endHeaders(at: Point): void {
@@ -426,7 +290,7 @@ export class MimeParser {
     }
     if (this.headerHasNul) part.flags |= PartFlag.HasNuls;
     this.headerHasNul = false;
-    const pushed = this.boundaries.length > 0 && this.boundaries[this.boundaries.length - 1]!.node === node;
+    const pushed = this.boundaries.innermost?.owner === node;
     if ((part.flags & PartFlag.Overflow) !== 0) this.overflowed(part);
     this.pendingNl = 0;
     if (pushed) {
@@ -435,14 +299,14 @@ export class MimeParser {
       if (node.depth >= this.maxNesting) {
         part.flags |= PartFlag.Overflow;
         this.overflowed(part);
-        this.mode = this.boundaries.length > 0 ? "body" : "bodyToEof";
+        this.mode = this.boundaries.size > 0 ? "body" : "bodyToEof";
         return;
       }
       const child = this.startChild(node, at);
       child.messageRoot = true;
       child.part.envelope = {};
     } else {
-      this.mode = this.boundaries.length > 0 ? "body" : "bodyToEof";
+      this.mode = this.boundaries.size > 0 ? "body" : "bodyToEof";
     }
   }
 
@@ -466,7 +330,7 @@ export class MimeParser {
     if (++this.partCount >= this.maxParts) {
       // the limit: this part takes the rest of the message unparsed
       child.part.flags |= PartFlag.Overflow;
-      this.boundaries = [];
+      this.boundaries.clear();
     }
     return child;
   }
@@ -489,37 +353,8 @@ export class MimeParser {
     if (node.parent) this.cur = node.parent;
   }
 
-  /**
-   * The boundary a line starts with, as Dovecot 2.3.19 finds it (RFC 2046 §5.1.1 asks only
-   * for the prefix). From the innermost boundary outwards, a longer match replaces a
-   * shorter one, but the search stops at an exact match: the whole line (without CR), or
-   * the line less a trailing "--". So "--b--" ends "b" if "b" is found before "b-", and
-   * opens a part for "b-" otherwise. A last line without LF is compared as it is.
-   */
-  private findBoundary(head: string, contentLen: number, term: number): Boundary | null {
-    if (this.boundaries.length === 0 || head.charCodeAt(0) !== 0x2d || head.charCodeAt(1) !== 0x2d)
-      return null;
-    let size = contentLen - 2;
-    let dashes = false;
-    if (term > 0) {
-      dashes = size > 2 && head.charCodeAt(size + 1) === 0x2d && head.charCodeAt(size) === 0x2d;
-    } else if (size > BOUNDARY_MAX + 4) {
-      size = BOUNDARY_MAX + 4;
-    }
-    let best: Boundary | null = null;
-    for (let i = this.boundaries.length - 1; i >= 0; i--) {
-      const b = this.boundaries[i]!;
-      const len = b.text.length;
-      if (len <= size && (!best || best.text.length < len) && head.startsWith(b.text, 2)) {
-        best = b;
-        if (len === size || (dashes && len === size - 2)) break;
-      }
-    }
-    return best;
-  }
-
   private boundaryLine(
-    b: Boundary,
+    b: Boundary<Node>,
     at: Point,
     head: string,
     term: number,
@@ -527,31 +362,24 @@ export class MimeParser {
     lineStart?: Point,
   ): void {
     let end = at;
-    while (this.cur !== b.node) {
+    while (this.cur !== b.owner) {
       const node = this.cur;
       this.finishNode(node, end);
       if (node === cut && lineStart) end = lineStart;
     }
-    const idx = this.boundaries.indexOf(b);
-    const closing = head.startsWith("--", 2 + b.text.length);
-    this.boundaries.length = closing ? idx : idx + 1;
+    const closing = BoundaryStack.closes(b, head);
+    this.boundaries.cutAt(b, closing);
     if (term === 0) {
       this.mode = "body";
       return;
     }
     if (!closing) {
-      this.startChild(b.node, this.point()).part.flags |= PartFlag.IsMime;
+      this.startChild(b.owner, this.reader.point()).part.flags |= PartFlag.IsMime;
       return;
     }
     this.pendingNl = 0;
-    this.mode = this.boundaries.length > 0 ? "body" : "bodyToEof";
+    this.mode = this.boundaries.size > 0 ? "body" : "bodyToEof";
   }
-}
-
-/** Header names are C strings in Dovecot: a NUL ends them. */
-function cName(name: string): string {
-  const nul = name.indexOf("\0");
-  return nul < 0 ? name : name.slice(0, nul);
 }
 
 /** Parses a message from any byte source (a file or delivery stream), chunk by chunk. */
