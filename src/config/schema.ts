@@ -242,7 +242,26 @@ export const configSchema = z.strictObject({
         .describe("Most redirect actions one script run may perform."),
     })
     .prefault({}),
-  imap: protocol("IMAP", OFF),
+  imap: protocol("IMAP", {
+    listen: ["127.0.0.1:1143"],
+    // RFC 3501 §5.4: an idle client may be logged out after no less than 30 minutes.
+    idleTimeout: 1800,
+    maxConnections: 1000,
+    maxConnectionsPerIp: 20,
+  })
+    .unwrap()
+    .extend({
+      idle_keepalive: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .default(120)
+        .describe(
+          "Seconds between `* OK Still here` lines to a client in IDLE, below common NAT timeouts (Dovecot's imap_idle_notify_interval).",
+        ),
+    })
+    .prefault({}),
   pop3: protocol("POP3", OFF),
   lmtp: protocol("LMTP", OFF),
   managesieve: protocol("ManageSieve", {

@@ -1,5 +1,6 @@
 import type { Authenticator } from "../auth/index.js";
 import type { Config, ListenAddress } from "../config/index.js";
+import { imapService } from "../imap/index.js";
 import type { Logger } from "../log/index.js";
 import { manageSieveService } from "../managesieve/index.js";
 import type { TlsSettings } from "../net/index.js";
@@ -32,5 +33,6 @@ export type ProtocolService = (addresses: ListenAddress[], ctx: ServiceContext) 
 
 /** The protocols this build can serve; each protocol's module adds itself as it lands. */
 export const SERVICES: Partial<Record<ProtocolName, ProtocolService>> = {
+  imap: imapService,
   managesieve: manageSieveService,
 };

@@ -297,23 +297,3 @@ export function generateHeaderSoup(r: Rand): Buffer {
   }
   return Buffer.from(`${out}${nl}body${nl}`, "latin1");
 }
-
-/** Messages past Dovecot's limits: 10,000 parts, 100 levels of nesting. */
-export function limitMessages(): { name: string; bytes: Buffer }[] {
-  let many = "Content-Type: multipart/mixed; boundary=a\n\n";
-  for (let i = 0; i < 10_005; i++) many += `--a\nContent-Type: text/plain\n\nx${i}\n`;
-  many += "--a--\n";
-  let deep = "";
-  for (let i = 0; i < 110; i++) deep += `Subject: level ${i}\nContent-Type: message/rfc822\n\n`;
-  deep += "Subject: bottom\n\nbody\n";
-  let mixed = "Content-Type: multipart/mixed; boundary=a\n\n";
-  for (let i = 0; i < 60; i++) {
-    mixed += `--a\nContent-Type: message/rfc822\n\nSubject: m${i}\nContent-Type: multipart/mixed; boundary=b${i}\n\n--b${i}\n`;
-  }
-  mixed += "\ndeep\n";
-  return [
-    { name: "10,005 parts", bytes: Buffer.from(many) },
-    { name: "110 nested message/rfc822", bytes: Buffer.from(deep) },
-    { name: "multipart and message/rfc822 nested 120 deep", bytes: Buffer.from(mixed) },
-  ];
-}

@@ -1,0 +1,35 @@
+import { saslMechanisms } from "../auth/index.js";
+
+/** What every connection offers, before and after login (Dovecot's order). */
+const COMMON = ["IMAP4rev1", "SASL-IR", "ID", "ENABLE", "IDLE", "LITERAL+"];
+
+/** Added after login: only what is implemented and tested. */
+const AUTHENTICATED = [
+  "UNSELECT",
+  "CHILDREN",
+  "NAMESPACE",
+  "UIDPLUS",
+  "LIST-EXTENDED",
+  "CONDSTORE",
+  "ESEARCH",
+  "LIST-STATUS",
+  "MOVE",
+  "SPECIAL-USE",
+  "STATUS=SIZE",
+];
+
+export interface CapabilityState {
+  authenticated: boolean;
+  /** STARTTLS can be used on this connection. */
+  startTls: boolean;
+  plaintextAllowed: boolean;
+}
+
+export function capabilityList(state: CapabilityState): string[] {
+  if (state.authenticated) return [...COMMON, ...AUTHENTICATED];
+  const out = [...COMMON];
+  if (state.startTls) out.push("STARTTLS");
+  if (!state.plaintextAllowed) out.push("LOGINDISABLED");
+  for (const m of saslMechanisms(state.plaintextAllowed)) out.push(`AUTH=${m.name}`);
+  return out;
+}

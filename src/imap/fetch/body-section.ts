@@ -1,0 +1,53 @@
+import { filterHeaderFields, locateSection, type MimePart } from "../../mime/index.js";
+import type { Mailbox } from "../../store/index.js";
+import { type BodySection, type FetchPartial, StreamedBody } from "../protocol/index.js";
+import { crlfSlice } from "./crlf-slice.js";
+
+/** The stored bytes [start, end) of a message, as a stream. */
+async function* storedRange(
+  mailbox: Mailbox,
+  uid: number,
+  start: number,
+  end: number,
+): AsyncGenerator<Uint8Array> {
+  if (end <= start) return;
+  yield* await mailbox.read(uid, { crlf: false, start, end: end - 1 });
+}
+
+async function readAll(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** RFC 3501 §6.4.5 partial: `<origin.length>` of what the section holds. */
+function window(size: number, partial: FetchPartial | null): { skip: number; take: number } {
+  if (partial === null) return { skip: 0, take: size };
+  const skip = Math.min(partial.offset, size);
+  return { skip, take: Math.min(partial.length, size - skip) };
+}
+
+/**
+ * BODY[section]<partial>: a body streamed from the file (line ends sent as CRLF), or the
+ * filtered header fields, or an empty string where the section does not exist (as Dovecot).
+ */
+export async function bodySection(
+  mailbox: Mailbox,
+  uid: number,
+  root: MimePart,
+  section: BodySection,
+  partial: FetchPartial | null,
+): Promise<Buffer | StreamedBody> {
+  const text = section.text ?? "";
+  const range = locateSection(root, section.part, text);
+  if (range === null) return Buffer.alloc(0);
+  if (text === "HEADER.FIELDS" || text === "HEADER.FIELDS.NOT") {
+    const header = await readAll(storedRange(mailbox, uid, range.start, range.end));
+    const fields = filterHeaderFields(header, section.fields, text === "HEADER.FIELDS.NOT");
+    const { skip, take } = window(fields.length, partial);
+    return fields.subarray(skip, skip + take);
+  }
+  const { skip, take } = window(range.size, partial);
+  if (take === 0) return Buffer.alloc(0);
+  return new StreamedBody(take, crlfSlice(storedRange(mailbox, uid, range.start, range.end), skip, take));
+}

@@ -1,0 +1,31 @@
+import type { MailboxStatus } from "../store/index.js";
+import { encodeMailboxName } from "./mailbox-name.js";
+import { type ImapValue, type StatusItem, untagged } from "./protocol/index.js";
+
+/** `* STATUS name (ITEM n ...)`, the items in the order asked (RFC 3501 §7.2.4). */
+export function statusResponse(name: string, status: MailboxStatus, items: readonly StatusItem[]): Buffer {
+  const values: ImapValue[] = [];
+  for (const item of items) {
+    values.push({ atom: item }, statusValue(status, item));
+  }
+  return untagged({ atom: "STATUS" }, { astring: encodeMailboxName(name) }, values);
+}
+
+function statusValue(status: MailboxStatus, item: StatusItem): number {
+  switch (item) {
+    case "MESSAGES":
+      return status.messages;
+    case "RECENT":
+      return status.recent;
+    case "UIDNEXT":
+      return status.uidNext;
+    case "UIDVALIDITY":
+      return status.uidValidity;
+    case "UNSEEN":
+      return status.unseen;
+    case "HIGHESTMODSEQ":
+      return status.highestModseq;
+    case "SIZE":
+      return status.size;
+  }
+}
