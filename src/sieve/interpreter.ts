@@ -105,6 +105,7 @@ export async function runScript(script: CompiledScript, options: RunOptions): Pr
       implicitKeep: implicit.state,
       implicitKeepAction: implicit.keep,
       editedHeaders: rt.headersEdited ? rt.headers : null,
+      rewrittenMessage: rt.messageVersion > 0 ? Buffer.from(rt.messageText(), "latin1") : null,
       tracking: result.tracking,
       trace: rt.traceLines,
     };
@@ -125,6 +126,7 @@ export async function runScript(script: CompiledScript, options: RunOptions): Pr
       implicitKeep: "kept",
       implicitKeepAction: keep,
       editedHeaders: null,
+      rewrittenMessage: null,
       tracking: [],
       trace: rt.traceLines,
     };

@@ -31,6 +31,11 @@ export interface MimePart {
   /** For multipart: the text before the first and after the last boundary. */
   prologue: string;
   epilogue: string;
+  /** Where the part (its header) starts and ends in the whole message text. */
+  start: number;
+  end: number;
+  /** Where its body starts in the whole message text. */
+  bodyStart: number;
 }
 
 /** Removes folding (RFC 5322 §2.2.3). */
@@ -75,6 +80,11 @@ function splitHeaderBlock(text: string, start: number): { headers: HeaderField[]
   return { headers, bodyStart: text.length };
 }
 
+/** Header fields as message text (latin1 code units, CRLF line ends). */
+export function headerText(fields: HeaderField[]): string {
+  return fields.map((f) => `${f.name}: ${f.raw}\r\n`).join("");
+}
+
 export function headerValues(headers: HeaderField[], name: string): string[] {
   const lower = name.toLowerCase();
   const out: string[] = [];
@@ -92,7 +102,15 @@ function parseStructured(raw: string | undefined): { value: string; params: Reco
 
 const MAX_DEPTH = 20;
 
-function parsePart(text: string, start: number, end: number, parentType: string, depth: number): MimePart {
+/** `base` is where `text` itself starts in the whole message (for the offsets replace needs). */
+function parsePart(
+  text: string,
+  start: number,
+  end: number,
+  parentType: string,
+  depth: number,
+  base: number,
+): MimePart {
   const slice = text.slice(start, end);
   const { headers, bodyStart } = splitHeaderBlock(slice, 0);
   const rawBody = slice.slice(bodyStart);
@@ -111,12 +129,15 @@ function parsePart(text: string, start: number, end: number, parentType: string,
     children: [],
     prologue: "",
     epilogue: "",
+    start: base + start,
+    end: base + end,
+    bodyStart: base + start + bodyStart,
   };
   if (depth >= MAX_DEPTH) return part;
   if (type === "multipart" && ct.params.boundary) {
     splitMultipart(part, ct.params.boundary, `${type}/${subtype}`, depth);
   } else if (type === "message" && subtype === "rfc822") {
-    part.children.push(parsePart(rawBody, 0, rawBody.length, "", depth + 1));
+    part.children.push(parsePart(rawBody, 0, rawBody.length, "", depth + 1, part.bodyStart));
   }
   return part;
 }
@@ -154,7 +175,7 @@ function splitMultipart(part: MimePart, boundary: string, fullType: string, dept
       from,
       body[lineStart - 1] === "\n" ? lineStart - (body[lineStart - 2] === "\r" ? 2 : 1) : lineStart,
     );
-    part.children.push(parsePart(body, from, to, fullType, depth + 1));
+    part.children.push(parsePart(body, from, to, fullType, depth + 1, part.bodyStart));
   }
   if (closeAt !== -1) {
     const eol = body.indexOf("\n", closeAt);
@@ -203,6 +224,6 @@ export class SieveMessage {
     this.text =
       typeof raw === "string" ? Buffer.from(raw, "utf8").toString("latin1") : raw.toString("latin1");
     this.size = this.text.length;
-    this.root = parsePart(this.text, 0, this.text.length, "", 0);
+    this.root = parsePart(this.text, 0, this.text.length, "", 0, 0);
   }
 }

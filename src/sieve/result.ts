@@ -34,6 +34,8 @@ export interface SieveRunResult {
   implicitKeepAction: StoreAction | null;
   /** The header as edited by editheader, when it was changed. */
   editedHeaders: HeaderField[] | null;
+  /** The whole message as delivery should store it, when replace/enclose rewrote it. */
+  rewrittenMessage: Buffer | null;
   tracking: TrackingRecord[];
   /** The run's trace lines (when tracing was requested). */
   trace: string[];

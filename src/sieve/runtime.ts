@@ -4,7 +4,7 @@ import type { Argument } from "./ast.js";
 import type { SieveConfig } from "./config.js";
 import type { Envelope, SieveEnvironment } from "./environment.js";
 import type { CompiledNode, Extension, Signal } from "./extension.js";
-import type { HeaderField, MimePart, SieveMessage } from "./message.js";
+import { type HeaderField, headerText, type MimePart, SieveMessage } from "./message.js";
 import { type ResultBuilder, SieveRuntimeError } from "./result.js";
 import type { CompileResult } from "./validator.js";
 
@@ -57,8 +57,11 @@ export class Runtime {
   readonly traceLines: string[] = [];
   private readonly deadline: number;
 
+  /** Counts replace/enclose rewrites, so that loops notice the message changed under them. */
+  messageVersion = 0;
+
   constructor(
-    readonly message: SieveMessage,
+    public message: SieveMessage,
     readonly envelope: Envelope,
     readonly env: SieveEnvironment,
     readonly config: SieveConfig,
@@ -80,6 +83,21 @@ export class Runtime {
     this.currentHeaders = headers;
     this.decodedCache.clear();
     this.addressCache.clear();
+  }
+
+  /**
+   * Makes a new message text current (replace, enclose). The text is latin1 code units; the
+   * current (possibly edited) header is kept unless `text` brings its own.
+   */
+  replaceMessage(text: string): void {
+    this.message = new SieveMessage(Buffer.from(text, "latin1"));
+    this.headers = [...this.message.root.headers];
+    this.messageVersion++;
+  }
+
+  /** The current message as octets: the current header over the current body. */
+  messageText(): string {
+    return `${headerText(this.headers)}\r\n${this.message.text.slice(this.message.root.bodyStart)}`;
   }
 
   /** A string argument with variables substituted (when the script uses variables). */

@@ -2,7 +2,7 @@
 // mime/foreverypart/extracttext, enotify, spamtest/spamtestplus/virustest.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { actions, compileErrors, holds, KEEP, run } from "./sieve-harness.js";
+import { actions, compileErrors, holds, KEEP, run, runFull } from "./sieve-harness.js";
 
 const NESTED = [
   "From: a@example.org",
@@ -219,4 +219,92 @@ test("extlists: :list matches values against local lists; valid_ext_list", async
   assert.equal(await holds('address :list "from" ":addrbook:unknown"', ["extlists"], env), false);
   assert.equal(await holds('valid_ext_list ":addrbook:personal"', ["extlists"], env), true);
   assert.equal(await holds('valid_ext_list [":addrbook:personal", ":other"]', ["extlists"], env), false);
+});
+
+const WITH_EXE = [
+  "From: a@example.org",
+  "To: bob@example.net",
+  "Subject: Hi",
+  "X-Keep: me",
+  "Content-Type: multipart/mixed; boundary=x",
+  "",
+  "--x",
+  "Content-Type: text/plain",
+  "",
+  "hello",
+  "--x",
+  "Content-Type: application/x-msdownload",
+  "Content-Disposition: attachment; filename=evil.exe",
+  "",
+  "MZ....",
+  "--x--",
+  "",
+].join("\r\n");
+
+test("replace inside foreverypart swaps one part; later tests see the new message", async () => {
+  const r = await runFull(
+    'require ["foreverypart", "mime", "replace", "fileinto", "body"]; foreverypart { if header :mime :param "filename" :matches "content-disposition" "*.exe" { replace "Attachment removed."; } } if body :text :contains "removed" { fileinto "cleaned"; } if header :mime :anychild :subtype "content-type" "x-msdownload" { fileinto "still-there"; }',
+    { message: WITH_EXE },
+  );
+  assert.deepEqual(
+    r.actions.map((a) => a.toJSON()),
+    [{ action: "fileinto", mailbox: "cleaned", flags: [] }],
+  );
+  const text = r.rewrittenMessage!.toString("latin1");
+  assert.ok(text.startsWith("From: a@example.org\r\n"));
+  assert.match(
+    text,
+    /\r\n--x\r\nContent-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\nAttachment removed\.\r\n--x--/,
+  );
+  assert.ok(!text.includes("evil.exe"));
+  assert.ok(text.includes("hello"));
+});
+
+test("replace outside a loop replaces the body and, with :subject/:from, those fields", async () => {
+  const r = await runFull(
+    'require "replace"; replace :subject "Nouvelle étape" :from "robot@example.net" "New body";',
+    {
+      message: WITH_EXE,
+    },
+  );
+  const text = r.rewrittenMessage!.toString("latin1");
+  assert.match(
+    text,
+    /^To: bob@example.net\r\nX-Keep: me\r\nFrom: robot@example.net\r\nSubject: Nouvelle =\?UTF-8\?Q\?=C3=A9tape\?=\r\nContent-Type: text\/plain; charset=utf-8\r\n/,
+  );
+  assert.ok(text.endsWith("\r\n\r\nNew body"));
+  const mime = await runFull(
+    'require "replace"; replace :mime text:\nContent-Type: text/html\n\n<p>hi</p>\n.\n;',
+    {
+      message: WITH_EXE,
+    },
+  );
+  assert.match(mime.rewrittenMessage!.toString("latin1"), /Content-Type: text\/html\r\n\r\n<p>hi<\/p>\r\n$/);
+  const untouched = await runFull("keep;", { message: WITH_EXE });
+  assert.equal(untouched.rewrittenMessage, null);
+});
+
+test("enclose wraps the message as message/rfc822 under a new text part", async () => {
+  const r = await runFull(
+    'require ["enclose", "body", "fileinto"]; enclose :subject "Suspicious" :headers ["X-Tag: yes"] "This message looked suspicious."; if header :is "subject" "Suspicious" { fileinto "enclosed"; } if body :content "message/rfc822" :contains "Subject: Hi" { fileinto "inner"; }',
+    { message: WITH_EXE },
+  );
+  assert.deepEqual(
+    r.actions.map((a) => (a.toJSON() as { mailbox: string }).mailbox),
+    ["enclosed", "inner"],
+  );
+  const text = r.rewrittenMessage!.toString("latin1");
+  assert.match(
+    text,
+    /^From: a@example.org\r\nTo: bob@example.net\r\nSubject: Suspicious\r\nX-Tag: yes\r\nMIME-Version: 1.0\r\nContent-Type: multipart\/mixed; boundary="/,
+  );
+  assert.match(text, /Content-Type: message\/rfc822\r\n\r\nFrom: a@example.org\r\n/);
+  assert.match(
+    compileErrors('require ["enclose", "foreverypart"]; foreverypart { enclose "x"; }')[0]!.message,
+    /cannot be used inside a foreverypart/,
+  );
+  assert.match(
+    compileErrors('require "enclose"; enclose :headers "bad header" "x";')[0]!.message,
+    /invalid header/,
+  );
 });

@@ -1,7 +1,7 @@
 // RFC 5173: the body test with the :raw, :content and :text transforms.
 import { matchValues } from "../core/header-access.js";
 import type { Extension } from "../extension.js";
-import { decodedText, type MimePart } from "../message.js";
+import { decodedText, headerText, type MimePart } from "../message.js";
 import type { Runtime } from "../runtime.js";
 import { stringsOf } from "../runtime.js";
 import { htmlToText } from "./html-text.js";
@@ -39,7 +39,10 @@ function contentValues(rt: Runtime, types: string[]): string[] {
     if (part.contentType.type === "multipart") {
       // A multipart's own content is its prologue and epilogue (RFC 5173 §5.2).
       out.push(part.prologue + part.epilogue);
-    } else if (part.children.length === 0) out.push(decodedText(part));
+    } else if (part.children.length > 0) {
+      // For message/rfc822 it is the enclosed header; the enclosed parts are matched themselves.
+      out.push(Buffer.from(headerText(part.children[0]!.headers), "latin1").toString("utf8"));
+    } else out.push(decodedText(part));
   }
   return out;
 }

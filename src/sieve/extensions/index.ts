@@ -19,9 +19,11 @@ import { include } from "./include.js";
 import { index } from "./index-ext.js";
 import { mailbox } from "./mailbox.js";
 import { mailboxid } from "./mailboxid.js";
+import { enclose } from "./mime/enclose.js";
 import { extracttext } from "./mime/extracttext.js";
 import { foreverypart } from "./mime/foreverypart.js";
 import { mime } from "./mime/mime-tags.js";
+import { replace } from "./mime/replace.js";
 import { regex } from "./regex/index.js";
 import { ereject, reject } from "./reject.js";
 import { relational } from "./relational.js";
@@ -58,6 +60,8 @@ export const allExtensions: Extension[] = [
   mime,
   foreverypart,
   extracttext,
+  replace,
+  enclose,
   enotify,
   spamtest,
   spamtestplus,

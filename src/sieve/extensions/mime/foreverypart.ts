@@ -1,7 +1,7 @@
 // RFC 5703 §3: foreverypart loops over MIME parts; break leaves the innermost (or named) loop.
 import type { Extension } from "../../extension.js";
 import { stringsOf } from "../../runtime.js";
-import { loopParts } from "./parts.js";
+import { descendants, loopParts } from "./parts.js";
 
 export const foreverypart: Extension = {
   name: "foreverypart",
@@ -13,23 +13,33 @@ export const foreverypart: Extension = {
       tags: [{ name: ":name", param: "string" }],
       async execute(node, rt) {
         const name = stringsOf(node.tags.get(":name"))[0] ?? null;
-        const saved = rt.currentPart;
+        const outer = rt.currentPart;
         try {
-          for (const part of loopParts(rt)) {
+          let parts = loopParts(rt.message, outer);
+          for (let i = 0; i < parts.length; i++) {
             rt.checkDeadline(node.pos.line);
+            const part = parts[i]!;
             rt.currentPart = part;
             rt.trace(
               node.pos.line,
               `foreverypart loop: ${part.contentType.type}/${part.contentType.subtype} part`,
             );
+            const version = rt.messageVersion;
             const signal = await rt.hooks.executeBlock(node.block ?? []);
+            const leave = signal?.kind === "break" && (signal.name === null || signal.name === name);
+            if (rt.messageVersion !== version) {
+              // replace rewrote the message. A top-level loop goes on after the new part, in the
+              // new tree; a nested loop's parts belong to the outer loop's old part, so it ends.
+              if (outer !== null) return leave ? undefined : signal;
+              parts = loopParts(rt.message, null);
+              i += descendants(parts[i] ?? part).length;
+            }
             if (signal === undefined) continue;
-            if (signal.kind === "break" && (signal.name === null || signal.name === name)) return undefined;
-            return signal;
+            return leave ? undefined : signal;
           }
           return undefined;
         } finally {
-          rt.currentPart = saved;
+          rt.currentPart = outer;
         }
       },
     },

@@ -1,6 +1,5 @@
 // The MIME parts foreverypart walks: the message and then every descendant, depth first.
-import type { MimePart } from "../../message.js";
-import type { Runtime } from "../../runtime.js";
+import type { MimePart, SieveMessage } from "../../message.js";
 
 export function descendants(part: MimePart, out: MimePart[] = []): MimePart[] {
   for (const child of part.children) {
@@ -10,9 +9,7 @@ export function descendants(part: MimePart, out: MimePart[] = []): MimePart[] {
   return out;
 }
 
-/** The loop's parts: at the top the message itself and all its parts; nested, the current part's. */
-export function loopParts(rt: Runtime): MimePart[] {
-  return rt.currentPart === null
-    ? [rt.message.root, ...descendants(rt.message.root)]
-    : descendants(rt.currentPart);
+/** A loop's parts: at the top the message itself and all its parts; nested, the current part's. */
+export function loopParts(message: SieveMessage, current: MimePart | null): MimePart[] {
+  return current === null ? [message.root, ...descendants(message.root)] : descendants(current);
 }
