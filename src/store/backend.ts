@@ -12,9 +12,12 @@ export interface ScannedMessage {
   uid: number;
   ref: string;
   guid: string;
-  /** System flag bits (see flags.ts). */
-  flags: number;
-  keywords: string[];
+  /**
+   * System flag bits (see flags.ts) and keywords, as the files say. Undefined for formats whose
+   * files do not hold flags (dbox keeps them in the index, as Dovecot does): the index then keeps its own.
+   */
+  flags?: number;
+  keywords?: string[];
   /** Physical and virtual (CRLF) sizes when the format knows them without reading the message. */
   size?: number;
   vsize?: number;
@@ -46,7 +49,7 @@ export interface AppendInput {
   maxSize?: number;
 }
 
-export type AppendedMessage = ScannedMessage & MessageDetails;
+export type AppendedMessage = ScannedMessage & MessageDetails & { flags: number; keywords: string[] };
 
 export interface FormatMailbox {
   readonly path: MailboxPath;

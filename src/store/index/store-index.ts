@@ -73,8 +73,14 @@ export function splitKeywords(text: string): string[] {
   return text === "" ? [] : text.split(" ");
 }
 
+/** Keywords compare case-insensitively, as Dovecot matches them. */
 function sameKeywords(a: readonly string[], b: string): boolean {
-  return [...a].sort().join(" ") === splitKeywords(b).sort().join(" ");
+  const norm = (list: readonly string[]) =>
+    list
+      .map((k) => k.toLowerCase())
+      .sort()
+      .join(" ");
+  return norm(a) === norm(splitKeywords(b));
 }
 
 /**
@@ -276,12 +282,17 @@ export class StoreIndex {
           if (row === undefined) {
             const detail = details.get(message.uid);
             if (!detail) continue;
-            this.insert(mailboxId, { ...message, ...detail }, next());
+            const flags = { flags: message.flags ?? 0, keywords: message.keywords ?? [] };
+            this.insert(mailboxId, { ...message, ...detail, ...flags }, next());
             changes.added.push(message.uid);
             continue;
           }
           rows.delete(message.uid);
-          if (row.flags !== message.flags || !sameKeywords(message.keywords, row.keywords)) {
+          if (
+            message.flags !== undefined &&
+            message.keywords !== undefined &&
+            (row.flags !== message.flags || !sameKeywords(message.keywords, row.keywords))
+          ) {
             updateFlags.run(
               message.ref,
               message.flags,

@@ -167,6 +167,7 @@ export class MaildirMailbox implements FormatMailbox {
         needsRewrite: false,
       };
     }
+    if (mostlyExpunged(list, files)) rewrite = true;
     const known = new Set(list.records.map((r) => r.base));
     const fresh = [...files.keys()].filter((base) => !known.has(base)).sort(compareNewFiles);
     let next = effectiveNextUid(list);
@@ -199,6 +200,7 @@ export class MaildirMailbox implements FormatMailbox {
       list.needsRewrite ||
       !loaded?.cleanEnd ||
       [...files.keys()].some((base) => !knownBases.has(base)) ||
+      mostlyExpunged(list, files) ||
       unknownLetters(names);
     if (needsLock) {
       const lock = await this.lock();
@@ -449,6 +451,12 @@ export class MaildirMailbox implements FormatMailbox {
   watchPaths(): string[] {
     return [join(this.dir, "new"), join(this.dir, "cur")];
   }
+}
+
+/** Dovecot compresses the uidlist when fewer than 75 % of its records still have a file (§3.1). */
+function mostlyExpunged(list: Uidlist, files: ReadonlyMap<string, DirFile>): boolean {
+  const alive = list.records.reduce((n, r) => n + (files.has(r.base) ? 1 : 0), 0);
+  return alive < list.records.length * 0.75;
 }
 
 function numberOrUndefined(text: string | undefined): number | undefined {
