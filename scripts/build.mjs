@@ -1,10 +1,13 @@
 // Build: grammar/*.ne → src/generated/*.ts (nearleyc), then src/ → dist/ (tsc).
+// Outputs are written aside and renamed into place, so a program or test running from dist/
+// while another build runs never sees a half-built tree.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
+const tag = `${process.pid}-${Date.now()}`;
 
 const grammars = existsSync(join(root, "grammar"))
   ? readdirSync(join(root, "grammar")).filter((f) => f.endsWith(".ne"))
@@ -13,9 +16,19 @@ if (grammars.length > 0) {
   mkdirSync(join(root, "src", "generated"), { recursive: true });
   for (const file of grammars) {
     const out = join(root, "src", "generated", `${basename(file, ".ne")}-grammar.ts`);
-    execFileSync(bin("nearleyc"), [join(root, "grammar", file), "-o", out], { stdio: "inherit" });
+    execFileSync(bin("nearleyc"), [join(root, "grammar", file), "-o", `${out}.${tag}`], { stdio: "inherit" });
+    renameSync(`${out}.${tag}`, out);
   }
 }
 
-rmSync(join(root, "dist"), { recursive: true, force: true });
-execFileSync(bin("tsc"), ["-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+const next = join(root, `dist.${tag}`);
+try {
+  execFileSync(bin("tsc"), ["-p", join(root, "tsconfig.json"), "--outDir", next], { stdio: "inherit" });
+} catch {
+  rmSync(next, { recursive: true, force: true });
+  process.exit(1);
+}
+const old = join(root, `dist.old.${tag}`);
+if (existsSync(join(root, "dist"))) renameSync(join(root, "dist"), old);
+renameSync(next, join(root, "dist"));
+rmSync(old, { recursive: true, force: true });

@@ -3,6 +3,7 @@ export { EditableLines, editPasswdFile, PasswdFile } from "./passwd-file.js";
 export { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-file-format.js";
 export {
   hashPassword,
+  isKnownScheme,
   listSchemes,
   verifyPassword,
 } from "./password-schemes/index.js";

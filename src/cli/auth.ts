@@ -11,7 +11,9 @@ export function register(program: Command): void {
     .description("check a password as a login would (like doveadm auth test); exit 77 on failure")
     .action(async (user: string, password: string | undefined, _opts, cmd: Command) => {
       const ctx = commandContext(cmd);
-      const result = await ctx.openAuth().authenticate(user, password ?? (await readPassword(false)));
+      const result = await ctx
+        .openAuth()
+        .authenticate(user, password ?? (await readPassword(false, "Password: ")));
       if (!result.ok) {
         ctx.log.info({ user, reason: result.reason }, "authentication failed");
         process.stdout.write(`passdb: ${user} auth failed\n`);

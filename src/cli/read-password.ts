@@ -5,7 +5,7 @@ import { EX_DATAERR, ExitError } from "./sysexits.js";
  * The password for a command run without `-p`: on a terminal asked twice without echo (and
  * refused if the two differ); otherwise the first line of standard input.
  */
-export async function readPassword(confirm: boolean): Promise<string> {
+export async function readPassword(confirm: boolean, prompt = "Enter new password: "): Promise<string> {
   if (!process.stdin.isTTY) {
     const rl = createInterface({ input: process.stdin });
     for await (const line of rl) {
@@ -14,7 +14,7 @@ export async function readPassword(confirm: boolean): Promise<string> {
     }
     throw new ExitError("no password given on standard input", EX_DATAERR);
   }
-  const first = await askHidden("Enter new password: ");
+  const first = await askHidden(prompt);
   if (confirm && (await askHidden("Retype new password: ")) !== first)
     throw new ExitError("passwords don't match", EX_DATAERR);
   return first;
@@ -24,8 +24,9 @@ function askHidden(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     let value = "";
-    process.stderr.write(prompt);
+    // Echo goes off before the prompt appears, so fast typing is never shown.
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     stdin.resume();
     const onData = (chunk: Buffer) => {
       for (const ch of chunk.toString("utf8")) {

@@ -4,6 +4,7 @@ import {
   checkUserName,
   editPasswdFile,
   hashPassword,
+  isKnownScheme,
   type PasswdEntry,
   PasswdFile,
   userInfo,
@@ -124,8 +125,11 @@ function checkName(ctx: CommandContext, name: string): void {
 }
 
 async function hashFor(ctx: CommandContext, opts: EntryOptions): Promise<string> {
+  const scheme = opts.scheme ?? ctx.loaded.config.auth.default_pass_scheme;
+  if (!isKnownScheme(scheme))
+    throw new ExitError(`unknown password scheme ${scheme} (loft pw -l lists them)`, EX_USAGE);
   const password = opts.password ?? (await readPassword(true));
-  return hashPassword(opts.scheme ?? ctx.loaded.config.auth.default_pass_scheme, password);
+  return hashPassword(scheme, password);
 }
 
 function applyOptions(entry: PasswdEntry, opts: EntryOptions): void {
