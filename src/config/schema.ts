@@ -240,6 +240,16 @@ export const configSchema = z.strictObject({
         .nonnegative()
         .default(4)
         .describe("Most redirect actions one script run may perform."),
+      before: z
+        .array(z.string().min(1))
+        .default([])
+        .describe(
+          "Scripts (files, or directories of *.sieve) run before the user's own at delivery (sieve_before).",
+        ),
+      after: z
+        .array(z.string().min(1))
+        .default([])
+        .describe("Scripts (files, or directories of *.sieve) run after the user's own (sieve_after)."),
     })
     .prefault({}),
   imap: protocol("IMAP", {
@@ -263,7 +273,63 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   pop3: protocol("POP3", OFF),
-  lmtp: protocol("LMTP", OFF),
+  lmtp: protocol("LMTP", { ...OFF, idleTimeout: 300, maxConnectionsPerIp: 100 })
+    .unwrap()
+    .extend({
+      save_to_detail_mailbox: z
+        .boolean()
+        .default(false)
+        .describe("Deliver user+detail@domain into the mailbox named detail (lmtp_save_to_detail_mailbox)."),
+      rcpt_check_quota: z
+        .boolean()
+        .default(true)
+        .describe("Refuse an over-quota recipient already at RCPT TO (lmtp_rcpt_check_quota)."),
+      max_recipients: z
+        .number()
+        .int()
+        .positive()
+        .default(1000)
+        .describe("Most recipients in one LMTP transaction; further RCPTs get 452 4.5.3."),
+      max_message_size: size("lmtp.max_message_size")
+        .prefault(0)
+        .describe("Largest message accepted over LMTP (SIZE), in bytes or with K/M/G; 0: no limit."),
+      add_received_header: z
+        .boolean()
+        .default(true)
+        .describe("Add a Received header to messages delivered over LMTP (lmtp_add_received_header)."),
+    })
+    .prefault({}),
+  delivery: z
+    .strictObject({
+      hostname: z
+        .string()
+        .default("")
+        .describe("Host name in LMTP greetings, Received headers and sent mail; empty: the system's."),
+      postmaster_address: z
+        .string()
+        .default("")
+        .describe("From address of rejection mails (postmaster_address); empty: postmaster@hostname."),
+      recipient_delimiter: z
+        .string()
+        .default("+")
+        .describe("Characters separating user and detail in user+detail@domain; each one is a delimiter."),
+      quota_full_tempfail: z
+        .boolean()
+        .default(false)
+        .describe("Over quota is a temporary failure (452 4.2.2, exit 75) instead of a permanent one."),
+      sendmail_path: z
+        .string()
+        .min(1)
+        .default("/usr/sbin/sendmail")
+        .describe(
+          "Command that sends redirects, vacation replies, rejections and notifications (sendmail_path); run as CMD -i -f SENDER -- RCPT.",
+        ),
+      mailbox_autocreate: z
+        .boolean()
+        .default(false)
+        .describe("Create a missing target mailbox instead of delivering to INBOX (lda_mailbox_autocreate)."),
+    })
+    .prefault({}),
   managesieve: protocol("ManageSieve", {
     listen: ["127.0.0.1:4190"],
     idleTimeout: 1800,

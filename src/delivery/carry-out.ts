@@ -1,0 +1,241 @@
+// Carries out a recipient's Sieve actions: stores first (what must be durable before the
+// reply), then the mail sent on the script's behalf. A redirect that cannot be sent keeps a
+// copy, so nothing is lost.
+import { createHash } from "node:crypto";
+import type { Logger } from "pino";
+import type { JsonValue, SieveAction, SieveMessage } from "../sieve/index.js";
+import {
+  isStoreError,
+  isValidKeyword,
+  parseSystemFlag,
+  type SystemFlag,
+  type UserStore,
+} from "../store/index.js";
+import { headerValue, notificationMail, rejectionMail, vacationReply } from "./compose.js";
+import type { MailSender } from "./sendmail.js";
+import type { TrackingStore } from "./tracking-store.js";
+import type { RecipientOutcome } from "./types.js";
+
+export interface CarryOutContext {
+  store: UserStore;
+  tracking: TrackingStore;
+  sender: MailSender;
+  log: Logger;
+  /** The bytes to store (trace headers and header edits applied). */
+  data: Buffer;
+  /** The message as received, for redirects and rejections. */
+  original: Buffer;
+  parsed: SieveMessage;
+  envelopeFrom: string;
+  recipient: string;
+  defaultMailbox: string;
+  autocreate: boolean;
+  rejectBy: "reply" | "mail";
+  hostname: string;
+  postmaster: string;
+  now: Date;
+}
+
+/** A redirect of the same message to the same address within this time is a loop (Pigeonhole: 12 h). */
+const REDIRECT_LOOP_SECONDS = 12 * 3600;
+
+function str(v: JsonValue | undefined): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+function splitFlags(flags: JsonValue | undefined): { flags: SystemFlag[]; keywords: string[] } {
+  const out = { flags: [] as SystemFlag[], keywords: [] as string[] };
+  if (!Array.isArray(flags)) return out;
+  for (const f of flags) {
+    if (typeof f !== "string") continue;
+    const system = parseSystemFlag(f);
+    if (system !== undefined) out.flags.push(system);
+    // Pigeonhole drops keywords that are not valid IMAP atoms (with a warning).
+    else if (isValidKeyword(f)) out.keywords.push(f);
+  }
+  return out;
+}
+
+/** Thrown to end the recipient with this outcome. */
+export class OutcomeError extends Error {
+  constructor(readonly outcome: RecipientOutcome) {
+    super(outcome.status);
+  }
+}
+
+async function save(
+  c: CarryOutContext,
+  mailbox: string,
+  data: Buffer,
+  flags: JsonValue | undefined,
+  create: boolean,
+): Promise<string> {
+  let target = mailbox;
+  let box: Awaited<ReturnType<UserStore["openMailbox"]>>;
+  try {
+    box = await c.store.openMailbox(target);
+  } catch (err) {
+    if (!isStoreError(err, "NONEXISTENT")) throw err;
+    if (create || c.autocreate) {
+      try {
+        await c.store.createMailbox(target);
+      } catch (e) {
+        if (!isStoreError(e, "ALREADYEXISTS")) throw e;
+      }
+      box = await c.store.openMailbox(target);
+    } else {
+      // Dovecot: "save failed to open mailbox …", then the message goes to INBOX.
+      c.log.warn({ mailbox: target }, "mailbox does not exist; delivering to INBOX");
+      target = "INBOX";
+      box = await c.store.openMailbox(target);
+    }
+  }
+  await box.append(data, splitFlags(flags));
+  return target;
+}
+
+function storeFailure(err: unknown): RecipientOutcome {
+  if (isStoreError(err, "OVERQUOTA")) return { status: "over-quota", message: err.message };
+  return { status: "tempfail", message: (err as Error).message };
+}
+
+export async function carryOut(c: CarryOutContext, actions: SieveAction[]): Promise<RecipientOutcome> {
+  const saved: string[] = [];
+  const storeOnce = async (mailbox: string, flags: JsonValue | undefined, create: boolean) => {
+    if (saved.some((m) => m === mailbox || (m === "INBOX" && mailbox.toUpperCase() === "INBOX"))) return;
+    try {
+      saved.push(await save(c, mailbox, c.data, flags, create));
+    } catch (err) {
+      throw new OutcomeError(storeFailure(err));
+    }
+  };
+  try {
+    for (const a of actions) {
+      const j = a.toJSON();
+      if (a.type === "keep") await storeOnce(c.defaultMailbox, j.flags, false);
+      else if (a.type === "fileinto") await storeOnce(str(j.mailbox) ?? "INBOX", j.flags, j.create === true);
+    }
+    const reject = actions.find((a) => a.type === "reject" || a.type === "ereject");
+    if (reject !== undefined) return await doReject(c, str(reject.toJSON().reason) ?? "");
+    for (const a of actions) {
+      const j = a.toJSON();
+      if (a.type === "redirect") {
+        const ok = await redirect(c, str(j.address) ?? "");
+        if (!ok) await storeOnce(c.defaultMailbox, [], false);
+      } else if (a.type === "vacation") await vacation(c, j);
+      else if (a.type === "notify") await notify(c, j);
+    }
+  } catch (err) {
+    if (err instanceof OutcomeError) return err.outcome;
+    throw err;
+  }
+  return { status: "delivered", mailboxes: saved };
+}
+
+async function doReject(c: CarryOutContext, reason: string): Promise<RecipientOutcome> {
+  if (c.rejectBy === "reply") return { status: "rejected", reason, mailed: false };
+  // RFC 5429 §2.1.1: never answer a message with a null sender.
+  if (c.envelopeFrom === "") {
+    c.log.info({ reason }, "rejected; no rejection sent to the null sender");
+    return { status: "rejected", reason, mailed: true };
+  }
+  const data = rejectionMail({
+    hostname: c.hostname,
+    postmaster: c.postmaster,
+    to: c.envelopeFrom,
+    recipient: c.recipient,
+    reason,
+    original: c.original,
+    parsed: c.parsed,
+    date: c.now,
+  });
+  try {
+    await c.sender.send({ from: "", to: [c.envelopeFrom], data });
+  } catch (err) {
+    // dovecot-lda: a rejection that cannot be sent is a temporary failure (the MTA retries).
+    return { status: "tempfail", message: `cannot send rejection: ${(err as Error).message}` };
+  }
+  c.log.info({ reason }, "rejected; rejection sent");
+  return { status: "rejected", reason, mailed: true };
+}
+
+async function redirect(c: CarryOutContext, address: string): Promise<boolean> {
+  const id = headerValue(c.parsed, "message-id") ?? createHash("sha256").update(c.original).digest("hex");
+  const key = createHash("sha256").update(`${id}\0${address.toLowerCase()}`).digest("hex");
+  if (c.tracking.seen("redirect", key, REDIRECT_LOOP_SECONDS, c.now)) {
+    c.log.info({ to: address }, "redirect skipped: this message was already redirected there");
+    return true;
+  }
+  try {
+    await c.sender.send({ from: c.envelopeFrom, to: [address], data: c.original });
+  } catch (err) {
+    c.log.error({ to: address, err: (err as Error).message }, "redirect failed; keeping a copy");
+    return false;
+  }
+  c.tracking.record("redirect", key, c.now);
+  c.log.info({ to: address }, "redirected");
+  return true;
+}
+
+async function fcc(c: CarryOutContext, mailbox: string | null, data: Buffer): Promise<void> {
+  if (mailbox === null) return;
+  try {
+    await save(c, mailbox, data, ["\\Seen"], false);
+  } catch (err) {
+    c.log.warn({ mailbox, err: (err as Error).message }, "cannot file a copy of sent mail (:fcc)");
+  }
+}
+
+async function vacation(c: CarryOutContext, j: Record<string, JsonValue>): Promise<void> {
+  const reply = j.reply;
+  if (reply === null || typeof reply !== "object" || Array.isArray(reply)) return;
+  const to = str(reply.to) ?? "";
+  const data = vacationReply({
+    hostname: c.hostname,
+    from: str(j.from) ?? `<${c.recipient}>`,
+    to,
+    subject: str(reply.subject) ?? "",
+    reason: str(j.reason) ?? "",
+    mime: j.mime === true,
+    original: c.parsed,
+    date: c.now,
+  });
+  try {
+    // RFC 3834 §3.3: automatic replies go out with the null sender.
+    await c.sender.send({ from: "", to: [to], data });
+  } catch (err) {
+    c.log.error({ to, err: (err as Error).message }, "vacation reply not sent");
+    return;
+  }
+  c.log.info({ to }, "vacation reply sent");
+  await fcc(c, str(j.fcc), data);
+}
+
+async function notify(c: CarryOutContext, j: Record<string, JsonValue>): Promise<void> {
+  const recipients = (Array.isArray(j.recipients) ? j.recipients : []).flatMap((r) =>
+    r !== null && typeof r === "object" && !Array.isArray(r) && typeof r.address === "string"
+      ? [{ field: str(r.field) ?? "To", address: r.address }]
+      : [],
+  );
+  if (recipients.length === 0) return;
+  const subject = str(j.subject) ?? `[SIEVE] New mail for ${c.recipient}`;
+  const from = str(j.from) ?? `Postmaster <${c.postmaster}>`;
+  const data = notificationMail({
+    hostname: c.hostname,
+    from,
+    owner: c.recipient,
+    recipients,
+    subject,
+    body: str(j.body) ?? `Notification of new message to ${c.recipient}.`,
+    importance: typeof j.importance === "number" ? j.importance : 2,
+    date: c.now,
+  });
+  try {
+    await c.sender.send({ from: "", to: recipients.map((r) => r.address), data });
+  } catch (err) {
+    c.log.error({ err: (err as Error).message }, "notification not sent");
+    return;
+  }
+  c.log.info({ to: recipients.map((r) => r.address) }, "notification sent");
+  await fcc(c, str(j.fcc), data);
+}

@@ -1,0 +1,233 @@
+// deliver(message, envelope, recipients): one outcome per recipient. The message is parsed once
+// for all of them; each recipient gets the userdb lookup, its Sieve scripts, and its stores,
+// which resolve only once the store reports the message durably saved.
+import os from "node:os";
+import type { Logger } from "pino";
+import type { UserInfo } from "../auth/index.js";
+import type { Config } from "../config/index.js";
+import { withUser } from "../log/index.js";
+import type { SieveAction, SieveEngine } from "../sieve/index.js";
+import { SieveMessage } from "../sieve/index.js";
+import type { UserStore } from "../store/index.js";
+import { openUserMail } from "../user-mail/index.js";
+import { carryOut } from "./carry-out.js";
+import { withHeaders } from "./edited-message.js";
+import { splitRecipient } from "./recipient.js";
+import { runScripts } from "./run-scripts.js";
+import { scriptSequence } from "./script-sequence.js";
+import { type MailSender, SendmailCommand } from "./sendmail.js";
+import { DeliveryEnvironment } from "./sieve-environment.js";
+import { traceHeaders } from "./trace-headers.js";
+import { TrackingStore } from "./tracking-store.js";
+import type { DeliveryEnvelope, RecipientOutcome, RecipientRequest } from "./types.js";
+
+export interface DeliveryDeps {
+  config: Config;
+  /** The userdb; a throw means it failed (a temporary error), undefined an unknown user. */
+  userdb: { lookup(user: string): UserInfo | undefined };
+  log: Logger;
+  /** The Sieve engine, created on first need (loft-lda should not load it for a user without scripts). */
+  engine: () => Promise<SieveEngine>;
+  sender?: MailSender;
+  openStore?: (user: UserInfo, log: Logger) => Promise<UserStore>;
+}
+
+export type RecipientCheck = "ok" | "unknown-user" | "over-quota" | "tempfail";
+
+export class Delivery {
+  readonly hostname: string;
+  private readonly postmaster: string;
+  private readonly sender: MailSender;
+  private readonly openStore: (user: UserInfo, log: Logger) => Promise<UserStore>;
+
+  constructor(private readonly deps: DeliveryDeps) {
+    const d = deps.config.delivery;
+    this.hostname = d.hostname || os.hostname();
+    this.postmaster = d.postmaster_address || `postmaster@${this.hostname}`;
+    this.sender = deps.sender ?? new SendmailCommand(d.sendmail_path);
+    this.openStore = deps.openStore ?? ((user, log) => openUserMail(user, deps.config, log));
+  }
+
+  private lookup(req: RecipientRequest): { user: UserInfo | undefined; detail: string } {
+    const split = splitRecipient(req.address, this.deps.config.delivery.recipient_delimiter);
+    return { user: this.deps.userdb.lookup(req.user ?? split.user), detail: split.detail };
+  }
+
+  /** The RCPT-time check: does the user exist, and (when asked) are they still under quota. */
+  async check(address: string, checkQuota: boolean): Promise<RecipientCheck> {
+    let user: UserInfo | undefined;
+    try {
+      user = this.lookup({ address }).user;
+    } catch (err) {
+      this.deps.log.error({ err: (err as Error).message }, "userdb lookup failed");
+      return "tempfail";
+    }
+    if (user === undefined) return "unknown-user";
+    if (!checkQuota) return "ok";
+    let store: UserStore | undefined;
+    try {
+      store = await this.openStore(user, this.deps.log);
+      const q = await store.quota();
+      const full =
+        (q.storageLimit !== undefined && q.storage >= q.storageLimit) ||
+        (q.messageLimit !== undefined && q.messages >= q.messageLimit);
+      return full ? "over-quota" : "ok";
+    } catch (err) {
+      this.deps.log.error({ user: user.user, err: (err as Error).message }, "quota check failed");
+      return "tempfail";
+    } finally {
+      store?.close();
+    }
+  }
+
+  async deliver(
+    message: Buffer,
+    envelope: DeliveryEnvelope,
+    recipients: RecipientRequest[],
+  ): Promise<RecipientOutcome[]> {
+    const distinct = new Map<string, RecipientRequest>();
+    for (const r of recipients)
+      if (!distinct.has(r.address.toLowerCase())) distinct.set(r.address.toLowerCase(), r);
+    const now = new Date();
+    const data =
+      envelope.trace === null
+        ? message
+        : Buffer.concat([
+            traceHeaders({
+              ...envelope.trace,
+              from: envelope.from,
+              hostname: this.hostname,
+              singleRecipient: distinct.size === 1 ? [...distinct.values()][0]!.address : null,
+              date: now,
+            }),
+            message,
+          ]);
+    const parsed = new SieveMessage(data);
+    const outcomes = new Map<string, RecipientOutcome>();
+    // Recipients one after another: each holds its own store open, and an MTA sends few at once.
+    for (const [key, req] of distinct) {
+      outcomes.set(key, await this.deliverOne(req, { envelope, data, original: message, parsed, now }));
+    }
+    return recipients.map((r) => outcomes.get(r.address.toLowerCase())!);
+  }
+
+  private async deliverOne(
+    req: RecipientRequest,
+    m: { envelope: DeliveryEnvelope; data: Buffer; original: Buffer; parsed: SieveMessage; now: Date },
+  ): Promise<RecipientOutcome> {
+    const { config } = this.deps;
+    let found: ReturnType<Delivery["lookup"]>;
+    try {
+      found = this.lookup(req);
+    } catch (err) {
+      this.deps.log.error({ err: (err as Error).message }, "userdb lookup failed");
+      return { status: "tempfail", message: "userdb lookup failed" };
+    }
+    const user = found.user;
+    if (user === undefined) return { status: "unknown-user" };
+    const log = withUser(this.deps.log, user.user);
+    let store: UserStore;
+    try {
+      store = await this.openStore(user, log);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, "cannot open the mail store");
+      return { status: "tempfail", message: "cannot open the mail store" };
+    }
+    const tracking = TrackingStore.forHome(user.home, { uid: user.uid, gid: user.gid });
+    try {
+      const defaultMailbox =
+        req.mailbox ||
+        (config.lmtp.save_to_detail_mailbox && found.detail !== "" && m.envelope.trace !== null
+          ? found.detail
+          : "INBOX");
+      const sequence = scriptSequence(
+        { location: config.sieve.location, before: config.sieve.before, after: config.sieve.after },
+        user.home,
+      );
+      let actions: SieveAction[] | null = null;
+      let data = m.data;
+      let records: { kind: string; key: string }[] = [];
+      if (sequence.before.length + sequence.after.length > 0 || sequence.personal !== null) {
+        const env = new DeliveryEnvironment({
+          store,
+          tracking,
+          personalDir: sequence.personalDir,
+          globalDir: null,
+          addresses: [req.address, user.user],
+          hostname: this.hostname,
+          remoteIp: m.envelope.remoteIp,
+          now: m.now,
+        });
+        const envelope = {
+          from: m.envelope.from,
+          to: req.address,
+          ...(req.original ? { origTo: req.original } : {}),
+        };
+        const outcome = await runScripts(
+          await this.deps.engine(),
+          sequence,
+          { message: m.parsed, envelope, env },
+          log,
+        );
+        if (outcome.ran.length > 0) actions = outcome.actions;
+        if (outcome.editedHeaders !== null) data = withHeaders(m.data, outcome.editedHeaders);
+        records = outcome.tracking;
+      }
+      const result = await carryOut(
+        {
+          store,
+          tracking,
+          sender: this.sender,
+          log,
+          data,
+          original: m.original,
+          parsed: m.parsed,
+          envelopeFrom: m.envelope.from,
+          recipient: req.address,
+          defaultMailbox,
+          autocreate: config.delivery.mailbox_autocreate,
+          rejectBy: m.envelope.rejectBy,
+          hostname: this.hostname,
+          postmaster: this.postmaster,
+          now: m.now,
+        },
+        actions ?? [keepAction()],
+      );
+      if (result.status === "delivered" || result.status === "rejected") {
+        for (const r of records) tracking.record(r.kind, r.key, m.now);
+      }
+      logOutcome(log, m.parsed, result);
+      return result;
+    } catch (err) {
+      log.error({ err: (err as Error).message }, "delivery failed");
+      return { status: "tempfail", message: "internal error" };
+    } finally {
+      tracking.close();
+      store.close();
+    }
+  }
+}
+
+/** The keep of a delivery without scripts. */
+function keepAction(): SieveAction {
+  return {
+    type: "keep",
+    line: 0,
+    role: "deliver",
+    cancelsImplicitKeep: true,
+    duplicateKey: () => "store:INBOX",
+    toJSON: () => ({ action: "keep", flags: [], implicit: true }),
+    describe: () => ({ text: "store message in folder: INBOX", lines: [] }),
+  };
+}
+
+function logOutcome(log: Logger, parsed: SieveMessage, r: RecipientOutcome): void {
+  const msgid = parsed.root.headers.find((h) => h.name.toLowerCase() === "message-id")?.raw.trim();
+  if (r.status === "delivered") {
+    if (r.mailboxes.length > 0)
+      log.info({ msgid, mailboxes: r.mailboxes }, `saved mail to ${r.mailboxes.join(", ")}`);
+    else log.info({ msgid }, "not stored (discarded or redirected by Sieve)");
+  } else if (r.status === "rejected") log.info({ msgid, reason: r.reason }, "rejected");
+  else if (r.status !== "unknown-user")
+    log.warn({ msgid, status: r.status, reason: r.message }, "not delivered");
+}

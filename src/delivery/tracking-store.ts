@@ -1,0 +1,71 @@
+// Per-user records of what Sieve must remember between deliveries: duplicate ids (RFC 7352),
+// vacation replies sent (RFC 5230 §4.2) and redirects done (loop protection). One small SQLite
+// file in the user's Loft directory, shared safely by `loft serve` and `loft-lda` processes.
+import { chownSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+
+const require = createRequire(import.meta.url);
+
+export interface TrackingOwner {
+  uid?: number;
+  gid?: number;
+}
+
+/** Older records than this are removed now and then; no Sieve period reaches it by default. */
+const MAX_AGE_SECONDS = 366 * 86400;
+
+export class TrackingStore {
+  private db: BetterSqlite3.Database | null = null;
+
+  constructor(
+    private readonly path: string,
+    private readonly owner: TrackingOwner = {},
+  ) {}
+
+  static forHome(home: string, owner: TrackingOwner = {}): TrackingStore {
+    return new TrackingStore(join(home, ".loft", "sieve-tracking.sqlite"), owner);
+  }
+
+  // Opened on first use: most deliveries never ask, and the native module costs start-up time.
+  private open(): BetterSqlite3.Database {
+    if (this.db !== null) return this.db;
+    const root = process.geteuid?.() === 0 && this.owner.uid !== undefined && this.owner.gid !== undefined;
+    const made = mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    if (root && made !== undefined) chownSync(dirname(this.path), this.owner.uid!, this.owner.gid!);
+    const Database = require("better-sqlite3") as typeof BetterSqlite3;
+    const db = new Database(this.path);
+    if (root) chownSync(this.path, this.owner.uid!, this.owner.gid!);
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 5000");
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS tracking (kind TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kind, key))",
+    );
+    this.db = db;
+    return db;
+  }
+
+  /** Whether (kind, key) was recorded less than `seconds` before `now`. */
+  seen(kind: string, key: string, seconds: number, now: Date): boolean {
+    const row = this.open().prepare("SELECT at FROM tracking WHERE kind = ? AND key = ?").get(kind, key) as
+      | { at: number }
+      | undefined;
+    return row !== undefined && row.at > now.getTime() - seconds * 1000;
+  }
+
+  record(kind: string, key: string, now: Date): void {
+    const db = this.open();
+    db.prepare(
+      "INSERT INTO tracking (kind, key, at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET at = excluded.at",
+    ).run(kind, key, now.getTime());
+    if (Math.random() < 0.01) {
+      db.prepare("DELETE FROM tracking WHERE at < ?").run(now.getTime() - MAX_AGE_SECONDS * 1000);
+    }
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = null;
+  }
+}
