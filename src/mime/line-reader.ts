@@ -12,12 +12,12 @@ export function pointBefore(p: Point, nl: number): Point {
 }
 
 /**
- * What the reader reports to. `lineMode` is read at each line start: "header" lines come
+ * What the reader reports to. `lineMode()` is asked at each line start: "header" lines come
  * whole (up to the cap); in "body" mode lines that do not start with "-" cannot matter and
  * are counted in bulk; in "opaque" mode everything is.
  */
 export interface LineSink {
-  readonly lineMode: "header" | "body" | "opaque";
+  lineMode(): "header" | "body" | "opaque";
   /** A line: its first bytes (binary string, without line end), full length, line end (0, 1, 2). */
   line(start: Point, head: string, length: number, term: number, hasNul: boolean): void;
   /** Bytes counted in bulk; `lastTerm` is the line end they finished with (1 or 2). */
@@ -67,7 +67,7 @@ export class LineReader {
       return nul >= from && nul < to;
     };
     while (i < buf.length) {
-      if (this.lineLen === 0 && this.sink.lineMode !== "header") {
+      if (this.lineLen === 0 && this.sink.lineMode() !== "header") {
         const stop = this.plainEnd(buf, i);
         if (stop > i) {
           const hasNul = nulIn(i, stop);
@@ -94,7 +94,7 @@ export class LineReader {
 
   /** From a line start: the end of what can be counted in bulk (complete lines only in a body). */
   private plainEnd(buf: Buffer, i: number): number {
-    if (this.sink.lineMode === "opaque") return buf.length;
+    if (this.sink.lineMode() === "opaque") return buf.length;
     if (buf[i] === DASH) return i;
     const dash = buf.indexOf("\n-", i, "latin1");
     if (dash >= 0) return dash + 1;
@@ -123,7 +123,7 @@ export class LineReader {
   private append(buf: Buffer, from: number, to: number): void {
     if (to <= from) return;
     if (this.lineLen === 0) this.lineStart = this.point();
-    const cap = this.sink.lineMode === "header" ? this.headerCap : BODY_LINE_PEEK;
+    const cap = this.sink.lineMode() === "header" ? this.headerCap : BODY_LINE_PEEK;
     if (this.lineKept < cap) {
       const take = Math.min(to - from, cap - this.lineKept);
       this.lineBufs.push(buf.subarray(from, from + take));
@@ -152,7 +152,7 @@ export class LineReader {
     // a body line matters only when it might be a boundary line
     let head = "";
     const first = this.lineBufs[0];
-    if (this.sink.lineMode === "header" || first?.[0] === DASH) {
+    if (this.sink.lineMode() === "header" || first?.[0] === DASH) {
       head =
         this.lineBufs.length === 1
           ? first!.toString("latin1")

@@ -43,7 +43,7 @@ type Mode = "header" | "afterEoh" | "body" | "bodyToEof";
  * without a blank line runs to the end of the message. Memory stays bounded: only the
  * current line's first bytes and the header fields it parses are held.
  */
-export class MimeParser implements LineSink {
+export class MimeParser {
   private readonly maxNesting: number;
   private readonly maxParts: number;
   private readonly maxField: number;
@@ -70,7 +70,12 @@ export class MimeParser implements LineSink {
     this.maxNesting = options.maxNesting ?? 100;
     this.maxParts = options.maxParts ?? 10000;
     this.maxField = options.maxFieldBytes ?? 1 << 20;
-    this.reader = new LineReader(this, this.maxField);
+    const sink: LineSink = {
+      lineMode: () => this.lineMode(),
+      line: (start, head, length, term, hasNul) => this.line(start, head, length, term, hasNul),
+      plain: (hasNul, lastTerm) => this.plain(hasNul, lastTerm),
+    };
+    this.reader = new LineReader(sink, this.maxField);
     this.root = this.newNode(null, { off: 0, lf: 0, bare: 0 });
     this.root.messageRoot = true;
     this.root.part.envelope = {};
@@ -118,16 +123,16 @@ export class MimeParser implements LineSink {
     };
   }
 
-  get lineMode(): "header" | "body" | "opaque" {
+  private lineMode(): "header" | "body" | "opaque" {
     return this.mode === "bodyToEof" ? "opaque" : this.mode === "body" ? "body" : "header";
   }
 
-  plain(hasNul: boolean, lastTerm: number): void {
+  private plain(hasNul: boolean, lastTerm: number): void {
     if (hasNul) this.cur.part.flags |= PartFlag.HasNuls;
     if (this.mode === "body") this.pendingNl = lastTerm;
   }
 
-  line(start: Point, head: string, contentLen: number, term: number, hasNul: boolean): void {
+  private line(start: Point, head: string, contentLen: number, term: number, hasNul: boolean): void {
     if (this.mode === "header" || this.mode === "afterEoh") {
       const b = this.boundaries.find(head, contentLen, term);
       if (b && b.owner !== this.cur) {
