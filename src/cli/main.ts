@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { commands } from "./commands.js";
+import { loadCommands } from "./commands.js";
 import { EX_SOFTWARE, EX_USAGE, ExitError } from "./sysexits.js";
 
 const program = new Command("loft")
@@ -11,7 +11,7 @@ const program = new Command("loft")
   .showHelpAfterError()
   .exitOverride();
 
-for (const register of commands) register(program);
+for (const command of await loadCommands(process.argv.slice(2))) command.register(program);
 
 try {
   await program.parseAsync(process.argv);
