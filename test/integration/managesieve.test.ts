@@ -257,6 +257,27 @@ describe("ManageSieve replies", () => {
     assert.match(server.output(), /"protocol":"managesieve".*"msg":"authentication failed"/);
   });
 
+  test("a user added to the passwd-file while the server runs can log in (the file is re-read)", async () => {
+    const add = await loft(
+      ["user", "add", "late", "-p", "late-pw", "-s", "PLAIN", "--home", join(tmp.dir, "home", "late")],
+      {
+        cwd: tmp.dir,
+      },
+    );
+    assert.equal(add.code, 0, add.stderr);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const c = await LineClient.open(port);
+      await c.readUntil(/^OK /);
+      c.send(`AUTHENTICATE "PLAIN" "${Buffer.from("\0late\0late-pw").toString("base64")}"\r\n`);
+      const reply = await c.readUntil(/^(OK|NO)/);
+      c.close();
+      if (reply.startsWith("OK")) break;
+      assert.ok(Date.now() < deadline, "the new user could not log in within 5 s");
+    }
+    assert.match(server.output(), /passwd-file reloaded/);
+  });
+
   test("malformed input gets NO or BYE, never a crash", async () => {
     const c = await LineClient.open(port);
     await c.readUntil(/^OK /);
