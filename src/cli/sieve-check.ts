@@ -17,6 +17,9 @@ export function checkScripts(paths: string[]): number {
       throw new ExitError(`cannot read ${path}: ${(err as Error).message}`, EX_NOINPUT);
     }
     const result = engine.compile(source, scriptLabel(path));
+    for (const w of result.warnings) {
+      process.stdout.write(`${path}:${w.pos.line}:${w.pos.column}: warning: ${w.message}\n`);
+    }
     if (result.ok) continue;
     failed = true;
     for (const e of result.errors)

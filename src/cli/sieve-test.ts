@@ -85,6 +85,9 @@ export async function sieveTest(
   const source = readInput(scriptPath).toString("utf8");
   const label = scriptLabel(scriptPath);
   const compiled = engine.compile(source, label);
+  if (!opts.json) {
+    for (const w of compiled.warnings) io.stderr(`${label}: line ${w.pos.line}: warning: ${w.message}.\n`);
+  }
   if (!compiled.ok) {
     if (opts.json) {
       const message = compiled.errors

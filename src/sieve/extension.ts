@@ -4,6 +4,7 @@
 import type { SieveAction } from "./actions.js";
 import type { ParsedAddress } from "./address.js";
 import type { Argument, Position, StringListArgument } from "./ast.js";
+import type { SieveConfig } from "./config.js";
 import type { HeaderField } from "./message.js";
 import type { Runtime } from "./runtime.js";
 
@@ -65,8 +66,6 @@ export interface MatchType {
   validate?(node: CompiledNode, keys: StringListArgument | null, param: Argument | null, v: Validation): void;
   /** Whether the comparator may be used with this match type; an error message if not. */
   checkComparator?(comparator: Comparator): string | null;
-  /** True when the keys must be interpreted as wildcard patterns (for `:quotewildcard`). */
-  usesWildcards?: boolean;
   /** Whether any value matches any key. `values` holds every value the test extracted. */
   match(
     values: string[],
@@ -139,8 +138,8 @@ export interface Validation {
   warning(pos: Position, message: string): void;
   /** Whether the script required this capability (or it is implied). */
   has(capability: string): boolean;
-  /** State shared by the whole compilation, keyed by extension name. */
-  state: Map<string, unknown>;
+  /** The engine's settings (limits an extension may check at compile time). */
+  readonly config: SieveConfig;
   /** The enclosing commands of the node being validated, innermost last. */
   ancestors: CompiledNode[];
 }

@@ -58,7 +58,6 @@ async function executeScript(script: CompiledScript, rt: Runtime): Promise<Signa
   const saved = rt.scope;
   rt.scope = {
     name: script.name,
-    extensions: new Set(script.extensions.map((e) => e.name)),
     state: new Map(),
     expand: null,
     onMatch: null,
@@ -76,7 +75,9 @@ async function executeScript(script: CompiledScript, rt: Runtime): Promise<Signa
 
 /**
  * Runs the script. A runtime error (or any unexpected failure) drops every action and keeps
- * the message in INBOX, so that a script can never lose a message (sieve.md §1.3).
+ * the message in INBOX, so that a script can never lose a message (sieve.md §1.3). The fallback
+ * is always a fresh store: Pigeonhole 0.5.19 skips it when the failed script had done
+ * `fileinto "INBOX"` and loses the message (observed), which must not be copied.
  */
 export async function runScript(script: CompiledScript, options: RunOptions): Promise<SieveRunResult> {
   const { config } = options;

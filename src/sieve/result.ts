@@ -57,6 +57,9 @@ export class ResultBuilder {
       const conflict = action.conflictWith?.(other) ?? other.conflictWith?.(action) ?? null;
       if (conflict !== null) throw new SieveRuntimeError(conflict, action.line);
     }
+    // A duplicate still cancels the keep: RFC 5228 §4.2 says redirect cancels it. Pigeonhole
+    // 0.5.19 drops a plain redirect merged into an earlier `redirect :copy` together with its
+    // cancellation (observed); the RFC wins here.
     if (action.cancelsImplicitKeep) this.keepCancelled = true;
     const key = action.duplicateKey();
     const existing = key === null ? undefined : this.actions.find((a) => a.duplicateKey() === key);

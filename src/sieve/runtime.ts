@@ -12,8 +12,6 @@ import type { CompileResult } from "./validator.js";
 export interface ScriptScope {
   /** The script's name (for traces and messages). */
   name: string;
-  /** Extensions the script required. */
-  extensions: ReadonlySet<string>;
   /** Per-extension state of this script (e.g. its local variables), keyed by extension name. */
   state: Map<string, unknown>;
   /** Rewrites a string argument before use (variable substitution), when installed. */
@@ -71,7 +69,7 @@ export class Runtime {
   ) {
     this.currentHeaders = [...message.root.headers];
     this.deadline = Date.now() + config.maxRunMillis;
-    this.scope = { name: "", extensions: new Set(), state: new Map(), expand: null, onMatch: null };
+    this.scope = { name: "", state: new Map(), expand: null, onMatch: null };
   }
 
   /** The current header (editheader changes it; later tests see the change). */

@@ -32,7 +32,6 @@ function fits(arg: Argument, type: ArgType): boolean {
 class Validator implements Validation {
   readonly errors: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
-  readonly state = new Map<string, unknown>();
   readonly ancestors: CompiledNode[] = [];
   private readonly required = new Set<string>();
   /** Everything required anywhere, including inside ihave blocks (their runtime setup runs). */
@@ -44,7 +43,7 @@ class Validator implements Validation {
 
   constructor(
     private readonly registry: Registry,
-    private readonly config: SieveConfig,
+    readonly config: SieveConfig,
   ) {
     this.active = registry.active([]);
   }

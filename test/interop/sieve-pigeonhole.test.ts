@@ -140,6 +140,10 @@ const CASES: Case[] = [
       'require "vacation"; vacation :days 3 :subject "Away" :addresses "bob@example.net" "I am away until Monday.";',
   },
   { name: "vacation defaults", script: 'require "vacation"; vacation "away";' },
+  {
+    name: "vacation :days 0 is raised to the minimum",
+    script: 'require "vacation"; vacation :days 0 :from "me@example.net" :mime "away";',
+  },
   { name: "reject", script: 'require "reject"; reject "Go away";' },
   { name: "reject conflicts with keep", script: 'require "reject"; keep; reject "Go away";' },
   {

@@ -113,7 +113,6 @@ export function globMatch(valueText: string, pattern: string, comparator: Compar
 
 export const matches: MatchType = {
   tag: ":matches",
-  usesWildcards: true,
   checkComparator: (c) => (c.fold ? null : `comparator '${c.name}' does not support the :matches match type`),
   match(values, keys, comparator, _param, ctx) {
     for (const v of values) {

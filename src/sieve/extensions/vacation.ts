@@ -2,6 +2,7 @@
 // sent (RFC 5230 §4.5, RFC 3834 §2) and to whom; delivery sends it and records the tracking.
 import type { JsonValue, SieveAction } from "../actions.js";
 import { isValidAddress, parseAddressList, parseEnvelopeAddress } from "../address.js";
+import type { Argument } from "../ast.js";
 import { headerAddresses } from "../core/header-access.js";
 import { applyActionTags } from "../core/modifiers.js";
 import type { CompiledNode, Extension, TagSpec, Validation } from "../extension.js";
@@ -146,8 +147,17 @@ function checkFrom(node: CompiledNode, _param: unknown, v: Validation): void {
   }
 }
 
+/** Pigeonhole warns when the period is below the minimum it will use instead. */
+function checkPeriod(unit: number, tag: string) {
+  return (_node: CompiledNode, param: Argument | null, v: Validation): void => {
+    if (param?.kind === "number" && param.value * unit < v.config.vacation.minPeriod) {
+      v.warning(param.pos, `specified ${tag} value '${param.value}' is under the minimum`);
+    }
+  };
+}
+
 const VACATION_TAGS: TagSpec[] = [
-  { name: ":days", param: "number", group: "period" },
+  { name: ":days", param: "number", group: "period", validate: checkPeriod(86400, ":days") },
   { name: ":subject", param: "string" },
   { name: ":from", param: "string", validate: checkFrom },
   { name: ":addresses", param: "strings" },
@@ -203,5 +213,10 @@ export const vacation: Extension = {
 export const vacationSeconds: Extension = {
   name: "vacation-seconds",
   needs: ["vacation"],
-  tags: [{ to: ["vacation"], tag: { name: ":seconds", param: "number", group: "period" } }],
+  tags: [
+    {
+      to: ["vacation"],
+      tag: { name: ":seconds", param: "number", group: "period", validate: checkPeriod(1, ":seconds") },
+    },
+  ],
 };

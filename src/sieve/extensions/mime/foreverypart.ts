@@ -1,4 +1,7 @@
 // RFC 5703 §3: foreverypart loops over MIME parts; break leaves the innermost (or named) loop.
+// A top-level loop visits the message itself and then every part depth-first (as Pigeonhole
+// does, observed); a nested loop visits the sub-parts of the outer loop's current part
+// (RFC 5703 §3 — Pigeonhole 0.5.19 fails at run time on nested loops).
 import type { Extension } from "../../extension.js";
 import { stringsOf } from "../../runtime.js";
 import { descendants, loopParts } from "./parts.js";
