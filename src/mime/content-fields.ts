@@ -96,7 +96,6 @@ export function applyContentField(data: PartData, suffix: string, value: string)
         data.disposition = out.v;
         const params = parseMimeParams(r);
         if (params.length > 0) data.dispositionParams = params;
-        else delete data.dispositionParams;
       }
       break;
   }

@@ -20,8 +20,8 @@ export const PartFlag = {
 
 /**
  * The Content-* fields of a part, as header bytes (binary strings: one char per byte).
- * Absent fields are undefined. `type`/`subtype` come from a Content-Type that parsed;
- * a broken one leaves `type` empty, as in Dovecot.
+ * Absent fields are undefined. A Content-Type that does not parse keeps what Dovecot keeps
+ * of it: a lone type ("text") with subtype "", or both empty.
  */
 export interface PartData {
   type?: string;
