@@ -94,9 +94,10 @@ try {
     ...owner,
   });
   const inbox = await store.openMailbox("INBOX");
+  const saveStart = process.hrtime.bigint();
   const loftSave = await time(`loft: save ${SAVE}`, async () => {
     for (let i = 0; i < SAVE; i++) await inbox.append(message(i));
-    return `${Math.round(SAVE / 1)} messages`;
+    return `${((SAVE * 1000) / (Number(process.hrtime.bigint() - saveStart) / 1e6)).toFixed(0)} messages/s`;
   });
   store.close();
 
@@ -104,11 +105,7 @@ try {
   const bigHome = join(dir, "big");
   writeBigMaildir(join(bigHome, "Maildir"), BIG);
   chownTree(bigHome);
-  const indexPath = join(bigHome, ".loft", "index.sqlite");
-  let cold;
-  let warm;
-  let flags;
-  cold = await time("loft: open, cold index", async () => {
+  const cold = await time("loft: open, cold index", async () => {
     const s = await openUserStore({
       user: "bench",
       home: bigHome,
@@ -119,7 +116,7 @@ try {
     s.close();
     return `${status.messages} messages`;
   });
-  warm = await time("loft: open, warm index", async () => {
+  const warm = await time("loft: open, warm index", async () => {
     const s = await openUserStore({
       user: "bench",
       home: bigHome,
@@ -130,7 +127,7 @@ try {
     s.close();
     return `${status.messages} messages`;
   });
-  flags = await time("loft: read all flags (warm)", async () => {
+  const flags = await time("loft: read all flags (warm)", async () => {
     const s = await openUserStore({
       user: "bench",
       home: bigHome,
