@@ -88,8 +88,10 @@ class Validator implements Validation {
         this.error(pos, `require command: unknown Sieve capability '${name}'`);
         continue;
       }
-      this.required.add(name);
-      this.everRequired.add(name);
+      for (const n of [name, ...(this.registry.extension(name)?.implies ?? [])]) {
+        this.required.add(n);
+        this.everRequired.add(n);
+      }
     }
     this.setActive(this.registry.active(this.required));
   }
