@@ -88,10 +88,8 @@ class Validator implements Validation {
         this.error(pos, `require command: unknown Sieve capability '${name}'`);
         continue;
       }
-      for (const n of [name, ...(this.registry.extension(name)?.implies ?? [])]) {
-        this.required.add(n);
-        this.everRequired.add(n);
-      }
+      this.required.add(name);
+      this.everRequired.add(name);
     }
     this.setActive(this.registry.active(this.required));
   }

@@ -34,7 +34,7 @@ export interface MailboxContext {
   logger: StoreLogger | undefined;
 }
 
-const DETAIL_CONCURRENCY = 64;
+const DETAIL_CONCURRENCY = 32;
 const FS_DEBOUNCE_MS = 20;
 
 function toInfo(row: MessageRow): MessageInfo {
@@ -49,6 +49,7 @@ function toInfo(row: MessageRow): MessageInfo {
     internalDate: new Date(row.internal_date),
     savedDate: new Date(row.saved_date),
   };
+  if (row.mime !== null) info.mime = JSON.parse(row.mime) as MimePart;
   return info;
 }
 
@@ -203,8 +204,7 @@ export class MailboxView implements Mailbox {
    */
   async structure(uid: number): Promise<MimePart> {
     const row = this.row(uid);
-    const cached = this.ctx.index.mime(this.id, uid);
-    if (cached) return JSON.parse(cached) as MimePart;
+    if (row.mime !== null) return JSON.parse(row.mime) as MimePart;
     const parser = new MimeParser();
     for await (const chunk of await this.format.openRead(row.ref)) parser.push(chunk as Buffer);
     const part = parser.end();

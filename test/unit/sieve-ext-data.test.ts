@@ -146,7 +146,7 @@ test("date: parts of the Date header, zones, originalzone, invalid date parts", 
   assert.equal(await holds('date :zone "-1000" "date" "weekday" "1"', req), true);
   assert.equal(await holds('date :originalzone "date" "zone" "+0100"', req), true);
   assert.equal(await holds('date :originalzone "date" "julian" "61074"', req), true);
-  assert.equal(await holds('date :originalzone "date" "std11" "Tue, 03 Feb 2026 10:20:30 +0100"', req), true);
+  assert.equal(await holds('date :originalzone "date" "std11" "Tue, 3 Feb 2026 10:20:30 +0100"', req), true);
   assert.equal(await holds('date "x-num" "year" "2026"', req), false);
   assert.match(
     compileErrors('require "date"; if date "date" "fortnight" "1" {}')[0]!.message,

@@ -99,6 +99,8 @@ export async function streamAppend(
 
   if (event.literal.sync) ctx.send(continuationRequest());
   const body = new PassThrough();
+  // The store sees an abort through its read of the stream; no other listener must be needed.
+  body.on("error", () => {});
   let failure: unknown = null;
   const saving = mailbox.append(body, appendOptions(head.command)).catch((err: unknown) => {
     failure = err;

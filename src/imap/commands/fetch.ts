@@ -65,7 +65,7 @@ export const fetch: CommandSpec<"FETCH"> = {
       if (info === undefined) continue;
       if (command.changedSince !== null && info.modseq <= command.changedSince) continue;
       info = await markSeen(selected, info, attrs);
-      const root = attrs.some(needsStructure) ? (info.mime ?? (await selected.mailbox.structure(uid))) : null;
+      const root = attrs.some(needsStructure) ? await selected.mailbox.structure(uid) : null;
       const m = { mailbox: selected.mailbox, info, recent: selected.isRecent(uid), root };
       const items: FetchItem[] = [];
       for (const attr of attrs) items.push(await fetchItem(attr, m));

@@ -26,7 +26,7 @@ export class Candidate {
   ) {}
 
   private async structure(): Promise<MimePart> {
-    this.root ??= this.info.mime ?? (await this.mailbox.structure(this.info.uid));
+    this.root ??= await this.mailbox.structure(this.info.uid);
     return this.root;
   }
 

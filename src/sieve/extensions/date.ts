@@ -119,8 +119,7 @@ export function datePart(time: ZonedTime, part: string): string | null {
       return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${zone.slice(0, 3)}:${zone.slice(3)}`;
     }
     case "std11":
-      // RFC 5322 allows one or two day digits; Pigeonhole writes two (observed).
-      return `${DAYS[local.getUTCDay()]}, ${pad(d)} ${MONTHS[mo - 1]![0]!.toUpperCase()}${MONTHS[mo - 1]!.slice(1)} ${pad(y, 4)} ${pad(h)}:${pad(mi)}:${pad(s)} ${formatZone(time.offset)}`;
+      return `${DAYS[local.getUTCDay()]}, ${d} ${MONTHS[mo - 1]![0]!.toUpperCase()}${MONTHS[mo - 1]!.slice(1)} ${pad(y, 4)} ${pad(h)}:${pad(mi)}:${pad(s)} ${formatZone(time.offset)}`;
     case "zone":
       return formatZone(time.offset);
     case "weekday":

@@ -66,7 +66,7 @@ export class VacationAction implements SieveAction {
       `    => handle  : ${this.handle}`,
       "",
       "START MESSAGE",
-      this.reason,
+      this.reason.replace(/\r?\n$/, ""),
       "END MESSAGE",
     ];
     return { text: "send vacation message:", lines };
@@ -212,8 +212,7 @@ export const vacation: Extension = {
 /** RFC 6131 adds :seconds; requiring it makes the vacation command accept the tag. */
 export const vacationSeconds: Extension = {
   name: "vacation-seconds",
-  // RFC 6131 §2 extends vacation; requiring it alone makes vacation available (as Pigeonhole).
-  implies: ["vacation"],
+  needs: ["vacation"],
   tags: [
     {
       to: ["vacation"],
