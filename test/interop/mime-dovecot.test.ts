@@ -102,10 +102,16 @@ function runDovecot(home: string, conf: string, items: string): Promise<Buffer> 
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     let tail = "";
+    let fetched = false;
     child.stdout.on("data", (c: Buffer) => {
       chunks.push(c);
-      // stdin stays open until LOGOUT is answered: on EOF Dovecot drops unsent output
+      // Dovecot drops output it has not sent yet when the client logs out or closes stdin:
+      // LOGOUT only once FETCH is answered, and close stdin only once LOGOUT is.
       tail = (tail + c.toString("latin1")).slice(-200);
+      if (!fetched && /\r\na (OK|NO|BAD)/.test(tail)) {
+        fetched = true;
+        child.stdin.write("b LOGOUT\r\n");
+      }
       if (tail.includes("\r\nb OK")) child.stdin.end();
     });
     child.stderr.on("data", (c: Buffer) => {
@@ -119,7 +125,7 @@ function runDovecot(home: string, conf: string, items: string): Promise<Buffer> 
         reject(new Error(`dovecot imap exited ${code}: ${stderr}\n${out.toString()}`));
       else resolve(out);
     });
-    child.stdin.write(`x EXAMINE INBOX\r\na UID FETCH 1:* (UID ${items})\r\nb LOGOUT\r\n`);
+    child.stdin.write(`x EXAMINE INBOX\r\na UID FETCH 1:* (UID ${items})\r\n`);
   });
 }
 

@@ -62,7 +62,7 @@ function subject(r: Rand): string {
   return words.join(pick(r, [" ", " ", "  ", "\t"]));
 }
 
-const BOUNDARIES = ["b", "b2", "bound", "=_Part_1", "same", "x y", "b-"];
+const BOUNDARIES = ["b", "b2", "bound", "=_Part_1", "same", "x y", "b-", ""];
 
 interface Ctx {
   r: Rand;
@@ -70,7 +70,10 @@ interface Ctx {
   depth: number;
 }
 
-function fold(ctx: Ctx, name: string, value: string): string {
+function fold(ctx: Ctx, field: string, value: string): string {
+  const name = chance(ctx.r, 0.1)
+    ? pick(ctx.r, [field.toLowerCase(), field.toUpperCase(), `${field} `])
+    : field;
   if (!chance(ctx.r, 0.15)) return `${name}: ${value}${ctx.nl()}`;
   return `${name}:${ctx.nl()}${pick(ctx.r, [" ", "\t", "  "])}${value}${ctx.nl()}`;
 }
@@ -86,6 +89,8 @@ function contentType(ctx: Ctx, kind: string, boundary: string): string {
         `multipart/${sub}; boundary=${b}`,
         `multipart/${sub};${ctx.nl()} boundary=${b}`,
         `Multipart/${sub} (c); BOUNDARY=${b}; x=y`,
+        `multipart/${sub}; boundary*0="${boundary.slice(0, 1)}"; boundary*1="${boundary.slice(1)}"`,
+        `multipart/${sub}; boundary*=''${boundary}`,
       ]);
     }
     case "rfc822":
@@ -296,4 +301,24 @@ export function generateHeaderSoup(r: Rand): Buffer {
     out += `${name}:${chance(r, 0.8) ? " " : ""}${value.replaceAll("\n", nl)}${nl}`;
   }
   return Buffer.from(`${out}${nl}body${nl}`, "latin1");
+}
+
+/** Messages past Dovecot's limits: 10,000 parts, 100 levels of nesting. */
+export function limitMessages(): { name: string; bytes: Buffer }[] {
+  let many = "Content-Type: multipart/mixed; boundary=a\n\n";
+  for (let i = 0; i < 10_005; i++) many += `--a\nContent-Type: text/plain\n\nx${i}\n`;
+  many += "--a--\n";
+  let deep = "";
+  for (let i = 0; i < 110; i++) deep += `Subject: level ${i}\nContent-Type: message/rfc822\n\n`;
+  deep += "Subject: bottom\n\nbody\n";
+  let mixed = "Content-Type: multipart/mixed; boundary=a\n\n";
+  for (let i = 0; i < 60; i++) {
+    mixed += `--a\nContent-Type: message/rfc822\n\nSubject: m${i}\nContent-Type: multipart/mixed; boundary=b${i}\n\n--b${i}\n`;
+  }
+  mixed += "\ndeep\n";
+  return [
+    { name: "10,005 parts", bytes: Buffer.from(many) },
+    { name: "110 nested message/rfc822", bytes: Buffer.from(deep) },
+    { name: "multipart and message/rfc822 nested 120 deep", bytes: Buffer.from(mixed) },
+  ];
 }
