@@ -73,14 +73,16 @@ function write(part: MimePart, extended: boolean): string {
 
 /**
  * Dovecot's shortcut for the commonest message (lib-mail message_part_data_is_plain_7bit):
- * a top-level text/plain, us-ascii, 7bit part with nothing else is answered with a
- * canonical structure. Only the first parameter is looked at, so later ones are dropped.
+ * a top-level text/plain part whose only parameter is charset=us-ascii, 7bit, with no
+ * other Content-* field, is answered with a canonical, lower-case structure.
  */
 function isPlain7bit(part: MimePart): boolean {
   const d = part.data;
   if ((part.flags & PartFlag.Text) === 0 || part.children.length > 0) return false;
   if (d.subtype !== undefined && d.subtype.toLowerCase() !== "plain") return false;
-  const first = d.params?.[0];
+  const params = d.params ?? [];
+  if (params.length > 1) return false;
+  const first = params[0];
   if (first && (first[0].toLowerCase() !== "charset" || first[1].toLowerCase() !== "us-ascii")) return false;
   if (d.id !== undefined || d.description !== undefined) return false;
   if (d.encoding !== undefined && d.encoding.toLowerCase() !== "7bit") return false;

@@ -111,6 +111,7 @@ function contentType(ctx: Ctx, kind: string, boundary: string): string {
         "text/plain; charset=utf-8",
         'text/html; charset="ISO-8859-1"; format=flowed',
         "TEXT/PLAIN;CHARSET=us-ascii",
+        "text/plain; charset=us-ascii; format=flowed",
       ]);
   }
 }
