@@ -272,7 +272,36 @@ export const configSchema = z.strictObject({
         ),
     })
     .prefault({}),
-  pop3: protocol("POP3", OFF),
+  pop3: protocol("POP3", {
+    listen: ["127.0.0.1:1110"],
+    // Dovecot's pop3 idles out after 10 minutes.
+    idleTimeout: 600,
+    maxConnections: 1000,
+    maxConnectionsPerIp: 20,
+  })
+    .unwrap()
+    .extend({
+      tls_listen: z
+        .array(listenAddress)
+        .default([])
+        .describe(
+          "Where POP3 listens with implicit TLS (POP3S, usually port 995); needs [tls] cert and key.",
+        ),
+      uidl_format: z
+        .string()
+        .min(1)
+        .default("%08Xu%08Xv")
+        .describe(
+          "UIDL of a message, as Dovecot's pop3_uidl_format: %v UIDVALIDITY, %u UID, %f file name, %g GUID, with Dovecot's modifiers (%08Xu: 8 hex digits).",
+        ),
+      lock_session: z
+        .boolean()
+        .default(true)
+        .describe(
+          "One POP3 session per mailbox at a time; others get -ERR [IN-USE] (Dovecot's pop3_lock_session, same lock file).",
+        ),
+    })
+    .prefault({}),
   lmtp: protocol("LMTP", { ...OFF, idleTimeout: 300, maxConnectionsPerIp: 100 })
     .unwrap()
     .extend({

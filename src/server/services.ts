@@ -4,6 +4,7 @@ import { imapService } from "../imap/index.js";
 import type { Logger } from "../log/index.js";
 import { manageSieveService } from "../managesieve/index.js";
 import type { TlsSettings } from "../net/index.js";
+import { pop3Service } from "../pop3/index.js";
 
 export type ProtocolName = "imap" | "pop3" | "lmtp" | "managesieve";
 export const PROTOCOLS: readonly ProtocolName[] = ["imap", "pop3", "lmtp", "managesieve"];
@@ -35,4 +36,5 @@ export type ProtocolService = (addresses: ListenAddress[], ctx: ServiceContext) 
 export const SERVICES: Partial<Record<ProtocolName, ProtocolService>> = {
   imap: imapService,
   managesieve: manageSieveService,
+  pop3: pop3Service,
 };

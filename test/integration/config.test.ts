@@ -104,11 +104,11 @@ describe("choosing and showing the config", () => {
 
   test("a protocol this build cannot serve yet is refused by serve, naming the key", async () => {
     const file = configFile(
-      "pop3.toml",
-      '[pop3]\nlisten = ["127.0.0.1:11110"]\n[auth]\npasswd_file = "users"\n',
+      "lmtp.toml",
+      '[lmtp]\nlisten = ["127.0.0.1:11110"]\n[auth]\npasswd_file = "users"\n',
     );
     const r = await loft(["serve", "-c", file], { timeoutMs: 10_000 });
     assert.equal(r.code, EX_CONFIG);
-    assert.match(r.stderr, /pop3\.listen: POP3 is not part of this build yet/);
+    assert.match(r.stderr, /lmtp\.listen: LMTP is not part of this build yet/);
   });
 });

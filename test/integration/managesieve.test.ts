@@ -45,6 +45,8 @@ before(async () => {
       "quota_max_scripts = 3",
       "[managesieve]",
       `listen = ["127.0.0.1:${port}"]`,
+      "[pop3]",
+      "listen = []",
       "[log]",
       'format = "json"',
       'level = "debug"',

@@ -17,6 +17,10 @@ test("npm start's server in an empty directory: demo user printed once, stored h
     const sieve = await LineClient.open(4190);
     assert.match(await sieve.readUntil(/^OK /), /"IMPLEMENTATION" "Loft"[\s\S]*"SASL" "PLAIN LOGIN"/);
     sieve.close();
+    // ... and POP3 on 127.0.0.1:1110.
+    const pop3 = await LineClient.open(1110);
+    assert.match(await pop3.readUntil(/^\+OK/), /^\+OK Loft ready\./);
+    pop3.close();
     const users = readFileSync(join(tmp.dir, "var", "users"), "utf8");
     assert.match(users, /^demo:\{ARGON2ID\}\$argon2id\$/);
     assert.ok(!users.includes(password), "the password is stored hashed");

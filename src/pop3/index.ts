@@ -1,0 +1,1 @@
+export { pop3Service } from "./service.js";

@@ -1,0 +1,93 @@
+import type { Socket } from "node:net";
+import { ConfigError, type ListenAddress, parseListenAddress } from "../config/index.js";
+import { sessionLogger } from "../log/index.js";
+import { type ConnectionInfo, Listeners, loadTlsContext, startTls } from "../net/index.js";
+import type { RunningService, ServiceContext } from "../server/index.js";
+import { Pop3Mail } from "./mail-access.js";
+import { Pop3Session } from "./session.js";
+import { UidlFormat, UidlFormatError } from "./uidl-format.js";
+
+/** Dovecot's pop3 input buffer: RFC 1939 asks for 512, Dovecot allows 2048. */
+const MAX_LINE_LENGTH = 2048;
+
+/** POP3 (RFC 1939) on `listen`, and POP3S (implicit TLS, RFC 8314) on `[pop3] tls_listen`. */
+export async function pop3Service(addresses: ListenAddress[], ctx: ServiceContext): Promise<RunningService> {
+  const { config } = ctx;
+  let uidlFormat: UidlFormat;
+  try {
+    uidlFormat = UidlFormat.parse(config.pop3.uidl_format);
+  } catch (err) {
+    if (err instanceof UidlFormatError) throw new ConfigError(`pop3.uidl_format: ${err.message}`);
+    throw err;
+  }
+  const tls = loadTlsContext(ctx.tls);
+  const tlsAddresses = config.pop3.tls_listen.map((a) => parseListenAddress(a)!);
+  if (tlsAddresses.length > 0 && !tls) throw new ConfigError("pop3.tls_listen needs tls.cert and tls.key");
+  const context = {
+    auth: ctx.auth,
+    tls,
+    mail: new Pop3Mail(config, uidlFormat, config.pop3.lock_session),
+    settings: {
+      greeting: "Loft ready.",
+      plaintextWithoutTls: !config.auth.disable_plaintext_auth,
+      failureDelayMs: config.auth.failure_delay * 1000,
+      maxLineLength: MAX_LINE_LENGTH,
+    },
+  };
+  const sessions = new WeakMap<Socket, Pop3Session>();
+  const options = {
+    maxConnections: config.pop3.max_connections,
+    maxConnectionsPerIp: config.pop3.max_connections_per_ip,
+    idleTimeout: config.pop3.idle_timeout,
+  };
+  const handler = (implicitTls: boolean) => ({
+    onConnection(socket: Socket, info: ConnectionInfo) {
+      const log = sessionLogger(ctx.log, "pop3", info.peer);
+      log.debug({ tls: implicitTls }, "connected");
+      socket.once("close", () => log.debug("disconnected"));
+      if (!implicitTls) {
+        const session = new Pop3Session(socket, info.ip, log, context);
+        sessions.set(socket, session);
+        session.greet();
+        return;
+      }
+      startTls(socket, tls!).then(
+        (secure) => {
+          const session = new Pop3Session(secure, info.ip, log, context);
+          sessions.set(socket, session);
+          session.greet();
+        },
+        (err: Error) => {
+          log.info({ err: err.message }, "TLS handshake failed");
+          socket.destroy();
+        },
+      );
+    },
+    onRefused(socket: Socket, reason: string) {
+      if (!implicitTls) socket.write(`-ERR [SYS/TEMP] ${reason}.\r\n`);
+    },
+    onIdle(socket: Socket) {
+      const session = sessions.get(socket);
+      if (session) session.idle();
+      else if (!implicitTls) socket.write("-ERR Disconnected for inactivity.\r\n");
+    },
+  });
+  const plain = await Listeners.open(addresses, options, handler(false));
+  let secure: Listeners;
+  try {
+    secure = await Listeners.open(tlsAddresses, options, handler(true));
+  } catch (err) {
+    await plain.stopAccepting();
+    throw err;
+  }
+  const both = [plain, secure];
+  return {
+    sessionCount: () => plain.sessionCount() + secure.sessionCount(),
+    stopAccepting: async () => {
+      await Promise.all(both.map((l) => l.stopAccepting()));
+    },
+    closeSessions: () => {
+      for (const l of both) l.closeSessions();
+    },
+  };
+}

@@ -1,0 +1,388 @@
+import { once } from "node:events";
+import type { Socket } from "node:net";
+import type { SecureContext } from "node:tls";
+import {
+  type Authenticator,
+  decodeSaslResponse,
+  findSaslMechanism,
+  type SaslExchange,
+  saslMechanisms,
+  type UserInfo,
+} from "../auth/index.js";
+import { type Logger, withUser } from "../log/index.js";
+import { startTls } from "../net/index.js";
+import { capaResponse } from "./capabilities.js";
+import { type LineEvent, LineReader } from "./line-reader.js";
+import type { Pop3Mail } from "./mail-access.js";
+import type { Maildrop } from "./maildrop.js";
+import { type Pop3Output, Transaction } from "./transaction.js";
+
+export interface Pop3Settings {
+  greeting: string;
+  /** Plaintext authentication without TLS (loopback always counts as secure, as in Dovecot). */
+  plaintextWithoutTls: boolean;
+  failureDelayMs: number;
+  maxLineLength: number;
+}
+
+export interface Pop3Context {
+  auth: Authenticator;
+  tls: SecureContext | null;
+  mail: Pop3Mail;
+  settings: Pop3Settings;
+}
+
+/** Dovecot's limits on consecutive bad commands: pop3-login's, then pop3's. */
+const MAX_BAD_BEFORE_LOGIN = 10;
+const MAX_BAD_AFTER_LOGIN = 20;
+
+const AUTH_FAILED = "-ERR [AUTH] Authentication failed.";
+const PLAINTEXT_DISALLOWED =
+  "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
+
+/** One POP3 connection: AUTHORIZATION → TRANSACTION → UPDATE at QUIT (RFC 1939 §3). */
+export class Pop3Session implements Pop3Output {
+  private socket: Socket;
+  private readonly reader: LineReader;
+  private pending: LineEvent[] = [];
+  private busy = false;
+  private closed = false;
+  private secure: boolean;
+  private badCommands = 0;
+  private userName: string | null = null;
+  private sasl: { exchange: SaslExchange; mechanism: string } | null = null;
+  private transaction: Transaction | null = null;
+  private maildrop: Maildrop | null = null;
+  private readonly onChunk = (chunk: Buffer) => this.onData(chunk);
+  private readonly onClose = () => {
+    this.closed = true;
+    // A dropped connection never reaches UPDATE: nothing marked with DELE is expunged.
+    void this.release();
+  };
+  private endSession: (() => Promise<void>) | null = null;
+
+  constructor(
+    socket: Socket,
+    private readonly ip: string,
+    private log: Logger,
+    private readonly ctx: Pop3Context,
+  ) {
+    this.socket = socket;
+    this.secure = "encrypted" in socket || ip === "unix" || ip === "::1" || /^(::ffff:)?127\./.test(ip);
+    this.reader = new LineReader(ctx.settings.maxLineLength);
+    this.attach(socket);
+  }
+
+  private attach(socket: Socket): void {
+    this.socket = socket;
+    socket.on("data", this.onChunk);
+    socket.on("close", this.onClose);
+  }
+
+  greet(): void {
+    this.line(`+OK ${this.ctx.settings.greeting}`);
+  }
+
+  /** The idle timeout's goodbye, written on the current (maybe TLS) socket. */
+  idle(): void {
+    this.line("-ERR Disconnected for inactivity.");
+  }
+
+  line(text: string): void {
+    if (!this.closed) this.socket.write(`${text}\r\n`, "latin1");
+  }
+
+  async stream(chunks: AsyncIterable<Buffer>): Promise<void> {
+    for await (const chunk of chunks) {
+      if (this.closed) return;
+      if (!this.socket.write(chunk)) {
+        await Promise.race([once(this.socket, "drain"), once(this.socket, "close")]);
+      }
+    }
+  }
+
+  private isTls(): boolean {
+    return "encrypted" in this.socket;
+  }
+
+  private plaintextAllowed(): boolean {
+    return this.secure || this.ctx.settings.plaintextWithoutTls;
+  }
+
+  private close(): void {
+    this.closed = true;
+    this.socket.end();
+  }
+
+  private async release(): Promise<void> {
+    const end = this.endSession;
+    this.endSession = null;
+    this.transaction = null;
+    this.maildrop = null;
+    await end?.();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.pending.push(...this.reader.push(chunk));
+    void this.drain();
+  }
+
+  /** Runs queued commands one at a time (PIPELINING); reading pauses while one is in progress. */
+  private async drain(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.socket.pause();
+    try {
+      while (this.pending.length > 0 && !this.closed) {
+        const event = this.pending.shift()!;
+        if (event.kind === "too-long") {
+          this.line("-ERR Input line too long.");
+          this.close();
+        } else if (event.kind === "nul") {
+          this.bad("-ERR Invalid NUL byte in command.");
+        } else {
+          await this.command(event.text);
+        }
+      }
+    } catch (err) {
+      this.log.error({ err }, "internal error in POP3 session");
+      this.line("-ERR [SYS/TEMP] Internal error occurred. Refer to server log for more information.");
+      this.close();
+    } finally {
+      this.busy = false;
+      if (!this.closed) this.socket.resume();
+    }
+  }
+
+  private bad(reply: string): void {
+    this.line(reply);
+    const limit = this.transaction ? MAX_BAD_AFTER_LOGIN : MAX_BAD_BEFORE_LOGIN;
+    if (++this.badCommands >= limit) {
+      this.line("-ERR Too many bad commands.");
+      this.close();
+    }
+  }
+
+  private async command(text: string): Promise<void> {
+    if (this.sasl) return this.saslContinue(text);
+    const space = text.indexOf(" ");
+    const name = (space < 0 ? text : text.slice(0, space)).toUpperCase();
+    const args = space < 0 ? "" : text.slice(space + 1).replace(/^ +/, "");
+    if (name === "CAPA") {
+      this.badCommands = 0;
+      this.line(
+        capaResponse({
+          loggedIn: this.transaction !== null,
+          stls: this.ctx.tls !== null && !this.isTls(),
+          user: this.plaintextAllowed(),
+          sasl: saslMechanisms(this.plaintextAllowed()).map((m) => m.name),
+        }),
+      );
+      return;
+    }
+    if (this.transaction) return this.transactionCommand(name, args);
+    const ok = await this.authorizationCommand(name, args);
+    if (ok) this.badCommands = 0;
+  }
+
+  private async transactionCommand(name: string, args: string): Promise<void> {
+    if (name === "QUIT") return this.quit();
+    const result = await this.transaction!.run(name, args);
+    if (result.ok) this.badCommands = 0;
+    else if (++this.badCommands >= MAX_BAD_AFTER_LOGIN) {
+      this.line("-ERR Too many bad commands.");
+      this.close();
+    }
+  }
+
+  /** The UPDATE state: apply DELE and \Seen, then say goodbye. */
+  private async quit(): Promise<void> {
+    const maildrop = this.maildrop!;
+    this.transaction = null;
+    try {
+      const { deleted } = await maildrop.commit();
+      this.line(deleted > 0 ? "+OK Logging out, messages deleted." : "+OK Logging out.");
+      this.log.info({ deleted }, "logged out");
+    } catch (err) {
+      this.log.error({ err }, "storage error during logout");
+      this.line("-ERR [SYS/TEMP] Internal error occurred. Refer to server log for more information.");
+    }
+    await this.release();
+    this.close();
+  }
+
+  /** AUTHORIZATION state; returns false for a bad command. */
+  private async authorizationCommand(name: string, args: string): Promise<boolean> {
+    switch (name) {
+      case "QUIT":
+        this.line("+OK Logging out");
+        this.close();
+        return true;
+      case "STLS":
+        return this.stls();
+      case "USER":
+        if (!this.plaintextAllowed()) {
+          this.bad(PLAINTEXT_DISALLOWED);
+          return false;
+        }
+        this.userName = Buffer.from(args, "latin1").toString("utf8");
+        this.line("+OK");
+        return true;
+      case "PASS":
+        return this.pass(args);
+      case "AUTH":
+        return this.auth(args);
+    }
+    this.bad("-ERR Unknown command.");
+    return false;
+  }
+
+  private async stls(): Promise<boolean> {
+    if (!this.ctx.tls) {
+      this.bad("-ERR TLS support isn't enabled.");
+      return false;
+    }
+    if (this.isTls()) {
+      this.bad("-ERR TLS is already active.");
+      return false;
+    }
+    this.line("+OK Begin TLS negotiation now.");
+    // Anything pipelined after STLS was sent in the clear and is dropped (RFC 2595 §4).
+    this.pending = [];
+    const plain = this.socket;
+    plain.off("data", this.onChunk);
+    plain.off("close", this.onClose);
+    plain.pause();
+    try {
+      const tls = await startTls(plain, this.ctx.tls);
+      this.secure = true;
+      this.attach(tls);
+      return true;
+    } catch (err) {
+      this.log.info({ err: (err as Error).message }, "TLS handshake failed");
+      plain.destroy();
+      this.closed = true;
+      return true;
+    }
+  }
+
+  private async pass(args: string): Promise<boolean> {
+    if (!this.plaintextAllowed()) {
+      this.bad(PLAINTEXT_DISALLOWED);
+      return false;
+    }
+    if (this.userName === null) {
+      this.bad("-ERR No username given.");
+      return false;
+    }
+    const user = this.userName;
+    this.userName = null;
+    await this.login(user, Buffer.from(args, "latin1").toString("utf8"), "USER");
+    return true;
+  }
+
+  private async auth(args: string): Promise<boolean> {
+    if (args === "") {
+      // Old clients probe with a bare AUTH for the mechanism list (Dovecot answers it too).
+      const names = saslMechanisms(this.plaintextAllowed()).map((m) => m.name);
+      this.line(["+OK", ...names, "."].join("\r\n"));
+      return true;
+    }
+    const [mechName = "", initial, ...rest] = args.split(" ");
+    if (rest.length > 0) {
+      this.bad("-ERR Invalid AUTH parameters.");
+      return false;
+    }
+    const mechanism = findSaslMechanism(mechName, this.plaintextAllowed());
+    if (!mechanism) {
+      this.bad(
+        findSaslMechanism(mechName, true)
+          ? PLAINTEXT_DISALLOWED
+          : "-ERR Unsupported authentication mechanism.",
+      );
+      return false;
+    }
+    this.sasl = { exchange: mechanism.start(), mechanism: mechanism.name };
+    if (initial === undefined) return this.saslStep(null);
+    const decoded = decodeSaslResponse(initial);
+    if (!("data" in decoded)) {
+      this.sasl = null;
+      this.bad("-ERR Invalid base64 data in initial response.");
+      return false;
+    }
+    return this.saslStep(decoded.data);
+  }
+
+  private async saslContinue(text: string): Promise<void> {
+    const decoded = decodeSaslResponse(text);
+    if ("cancel" in decoded) {
+      this.sasl = null;
+      this.line("-ERR Authentication aborted by client.");
+      return;
+    }
+    if ("error" in decoded) {
+      this.sasl = null;
+      this.bad(`-ERR ${decoded.error}.`);
+      return;
+    }
+    await this.saslStep(decoded.data);
+  }
+
+  private async saslStep(data: Buffer | null): Promise<boolean> {
+    const step = this.sasl!.exchange.step(data);
+    if ("challenge" in step) {
+      // RFC 5034 §4: a continuation is "+" SP base64, the empty challenge included.
+      this.line(`+ ${step.challenge.toString("base64")}`);
+      return true;
+    }
+    const mechanism = this.sasl!.mechanism;
+    this.sasl = null;
+    if ("error" in step) {
+      this.bad(`-ERR ${step.error}`);
+      return false;
+    }
+    const { authcid, authzid, password } = step.done;
+    if (authzid !== "" && authzid !== authcid) {
+      await this.failed(authcid, mechanism, "authorization identity differs");
+      return true;
+    }
+    await this.login(authcid, password, mechanism);
+    return true;
+  }
+
+  private async login(user: string, password: string, mechanism: string): Promise<void> {
+    const result = await this.ctx.auth.authenticate(user, password, this.ip === "unix" ? undefined : this.ip);
+    if (!result.ok) return this.failed(user, mechanism, result.reason, result.userMessage);
+    await this.openMaildrop(result.user, mechanism);
+  }
+
+  private async failed(user: string, mechanism: string, reason: string, userMessage?: string): Promise<void> {
+    this.log.info({ user, mechanism, reason }, "authentication failed");
+    // The same delay and answer whatever went wrong, so a guesser learns nothing from either.
+    await new Promise((r) => setTimeout(r, this.ctx.settings.failureDelayMs));
+    this.line(userMessage ? `-ERR [AUTH] ${userMessage}` : AUTH_FAILED);
+  }
+
+  private async openMaildrop(user: UserInfo, mechanism: string): Promise<void> {
+    this.log = withUser(this.log, user.user);
+    const opened = await this.ctx.mail.open(user, this.log);
+    if ("error" in opened) {
+      this.log.info({ reason: opened.reason }, "POP3 session refused after login");
+      this.line(opened.error);
+      this.close();
+      return;
+    }
+    this.endSession = opened.release;
+    if (this.closed) {
+      // The client went away while the mailbox was opening.
+      await this.release();
+      return;
+    }
+    this.maildrop = opened.maildrop;
+    this.transaction = new Transaction(opened.maildrop, this);
+    this.badCommands = 0;
+    this.log.info({ mechanism, messages: opened.maildrop.messageCount }, "logged in");
+    this.line("+OK Logged in.");
+  }
+}
