@@ -302,7 +302,7 @@ export const configSchema = z.strictObject({
         ),
     })
     .prefault({}),
-  lmtp: protocol("LMTP", { ...OFF, idleTimeout: 300, maxConnectionsPerIp: 100 })
+  lmtp: protocol("LMTP", { ...OFF, listen: ["127.0.0.1:2424"], idleTimeout: 300, maxConnectionsPerIp: 100 })
     .unwrap()
     .extend({
       save_to_detail_mailbox: z

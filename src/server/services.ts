@@ -1,6 +1,7 @@
 import type { Authenticator } from "../auth/index.js";
 import type { Config, ListenAddress } from "../config/index.js";
 import { imapService } from "../imap/index.js";
+import { lmtpService } from "../lmtp/index.js";
 import type { Logger } from "../log/index.js";
 import { manageSieveService } from "../managesieve/index.js";
 import type { TlsSettings } from "../net/index.js";
@@ -35,6 +36,7 @@ export type ProtocolService = (addresses: ListenAddress[], ctx: ServiceContext) 
 /** The protocols this build can serve; each protocol's module adds itself as it lands. */
 export const SERVICES: Partial<Record<ProtocolName, ProtocolService>> = {
   imap: imapService,
+  lmtp: lmtpService,
   managesieve: manageSieveService,
   pop3: pop3Service,
 };

@@ -1,0 +1,2 @@
+// LMTP: Postfix (or any MTA) hands messages over here; delivery does the rest.
+export { lmtpService } from "./service.js";

@@ -1,0 +1,175 @@
+// LMTP (RFC 2033) on smtp-server, behind Loft's own listeners (limits, idle timeout, unix
+// sockets). smtp-server owns the wire; this module owns the decisions: who is a recipient,
+// and one reply per accepted RCPT, each from that recipient's own delivery outcome.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import type { ListenAddress } from "../config/index.js";
+import { Delivery, lazySieveEngine } from "../delivery/index.js";
+import { type Logger, sessionLogger } from "../log/index.js";
+import { Listeners } from "../net/index.js";
+import type { RunningService, ServiceContext } from "../server/index.js";
+import { startSession } from "./connection.js";
+import { dataReply, messageTooBig, type Reply, rcptRefusal, TOO_MANY_RECIPIENTS } from "./replies.js";
+import { Transaction } from "./transaction.js";
+
+function replyError(reply: Reply): Error {
+  return Object.assign(new Error(reply.text), { responseCode: reply.code });
+}
+
+/** The address of an ORCPT parameter (RFC 3461 §4.2: `rfc822;` and xtext), or null for another type. */
+function originalRecipient(orcpt: string | undefined): string | null {
+  const m = /^rfc822;(.+)$/i.exec(orcpt ?? "");
+  return m === null
+    ? null
+    : m[1]!.replace(/\+([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+/** Reads DATA into memory, keeping nothing past the size limit (the rest is only drained). */
+function readMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => {
+      if (!stream.sizeExceeded) chunks.push(chunk);
+    });
+    stream.on("end", () => resolve(stream.sizeExceeded ? null : Buffer.concat(chunks)));
+    stream.on("error", reject);
+  });
+}
+
+export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContext): Promise<RunningService> {
+  const { config } = ctx;
+  const settings = config.lmtp;
+  const quotaTempfail = config.delivery.quota_full_tempfail;
+  const delivery = new Delivery({
+    config,
+    userdb: ctx.auth,
+    log: ctx.log.child({ protocol: "lmtp" }),
+    engine: lazySieveEngine(config),
+  });
+  const transactions = new Map<string, { tx: Transaction; log: Logger }>();
+  const tls =
+    ctx.tls.cert === ""
+      ? null
+      : { key: readFileSync(ctx.tls.key), cert: readFileSync(ctx.tls.cert), minVersion: ctx.tls.minVersion };
+
+  const server = new SMTPServer({
+    lmtp: true,
+    name: delivery.hostname,
+    banner: "Loft ready.",
+    logger: false,
+    disabledCommands: tls === null ? ["AUTH", "STARTTLS"] : ["AUTH"],
+    hideSTARTTLS: tls === null,
+    ...(tls ?? {}),
+    // LMTP clients are MTAs on trusted networks: no reverse lookups, no per-command auth limits.
+    disableReverseLookup: true,
+    maxAllowedUnauthenticatedCommands: false,
+    authOptional: true,
+    hideREQUIRETLS: true,
+    // RFC 2034 codes in every reply, as Dovecot; no DSN (Dovecot's LMTP does not offer it either).
+    hideENHANCEDSTATUSCODES: false,
+    size: settings.max_message_size || undefined,
+    socketTimeout: settings.idle_timeout * 1000,
+
+    onMailFrom(_address, session, callback) {
+      const entry = transactions.get(session.id);
+      if (entry !== undefined) entry.tx = new Transaction(settings.max_recipients);
+      callback();
+    },
+
+    onRcptTo(address, session, callback) {
+      const entry = transactions.get(session.id);
+      if (entry === undefined) return callback(replyError({ code: 451, text: "4.3.0 Internal error" }));
+      const { tx } = entry;
+      if (tx.full()) return callback(replyError(TOO_MANY_RECIPIENTS));
+      const original = originalRecipient(address.dsn?.orcpt);
+      const rcpt = { address: address.address, ...(original ? { original } : {}) };
+      // A repeated recipient is accepted again: it is delivered once and answered twice.
+      if (tx.has(rcpt.address)) {
+        tx.add(rcpt);
+        return callback();
+      }
+      delivery.check(rcpt.address, settings.rcpt_check_quota).then(
+        (check) => {
+          if (check === "ok") {
+            tx.add(rcpt);
+            callback();
+          } else callback(replyError(rcptRefusal(rcpt.address, check, quotaTempfail)));
+        },
+        () => callback(replyError(rcptRefusal(rcpt.address, "tempfail", quotaTempfail))),
+      );
+    },
+
+    onData(stream, session, callback) {
+      const entry = transactions.get(session.id);
+      const recipients = entry?.tx.recipients ?? [];
+      const answer = (replies: Reply[]) =>
+        callback(
+          null,
+          replies.map((r) => (r.code === 250 ? r.text : replyError(r))),
+        );
+      readMessage(stream)
+        .then(async (message) => {
+          if (message === null) return answer(recipients.map(() => messageTooBig(settings.max_message_size)));
+          const id = randomBytes(16).toString("base64").replace(/=+$/, "");
+          const outcomes = await delivery.deliver(
+            message,
+            {
+              from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
+              trace: {
+                helo: session.hostNameAppearsAs,
+                remoteIp: session.remoteAddress || null,
+                sessionId: id,
+                addReceived: settings.add_received_header,
+              },
+              rejectBy: "reply",
+              remoteIp: session.remoteAddress || null,
+            },
+            recipients.map((r) => ({ address: r.address, ...(r.original ? { original: r.original } : {}) })),
+          );
+          answer(
+            recipients.map((r, i) =>
+              dataReply(r.address, outcomes[i]!, i === 0 ? id : `${id}:R${i + 1}`, quotaTempfail),
+            ),
+          );
+        })
+        .catch((err: unknown) => {
+          entry?.log.error({ err: (err as Error).message }, "delivery failed");
+          answer(
+            recipients.map((r) => ({ code: 451, text: `4.3.0 <${r.address}> Temporary internal error` })),
+          );
+        });
+    },
+
+    onClose(session: SMTPServerSession) {
+      transactions.delete(session.id);
+    },
+  });
+
+  return Listeners.open(
+    addresses,
+    {
+      maxConnections: settings.max_connections,
+      maxConnectionsPerIp: settings.max_connections_per_ip,
+      idleTimeout: settings.idle_timeout,
+    },
+    {
+      onConnection(socket, info) {
+        const log = sessionLogger(ctx.log, "lmtp", info.peer);
+        const connection = startSession(server, socket, info.ip === "unix" ? "" : info.ip);
+        transactions.set(connection.session.id, { tx: new Transaction(settings.max_recipients), log });
+        log.debug("connected");
+        socket.once("close", () => {
+          transactions.delete(connection.session.id);
+          log.debug("disconnected");
+        });
+      },
+      onRefused(socket, reason) {
+        socket.write(`421 4.3.2 ${delivery.hostname} ${reason}\r\n`);
+      },
+      onIdle(socket) {
+        socket.write(`421 4.4.2 ${delivery.hostname} Disconnected for inactivity\r\n`);
+      },
+    },
+  );
+}

@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { converse, maildirMessages, makeWorld } from "../fixtures/delivery/setup.js";
+import { run } from "../helpers/cli.js";
+import { freePort, type RunningLoft, startLoft } from "../helpers/server.js";
+
+const world = makeWorld([
+  { name: "good@loft.test" },
+  { name: "small@loft.test", extra: "userdb_quota_rule=*:storage=1K" },
+  { name: "full@loft.test", extra: "userdb_quota_rule=*:messages=1" },
+]);
+let port: number;
+let server: RunningLoft;
+
+before(async () => {
+  port = await freePort();
+  const config = readFileSync(world.configFile, "utf8");
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(
+    world.configFile,
+    `${config}\n[lmtp]\nlisten = ["127.0.0.1:${port}", "unix:${join(world.dir, "lmtp.sock")}"]\nmax_message_size = "10K"\nmax_recipients = 100\n[imap]\nlisten = []\n[pop3]\nlisten = []\n`,
+  );
+  server = startLoft(world.dir, ["-c", world.configFile]);
+  await server.waitFor(/loft started/);
+});
+
+after(async () => {
+  await server?.stop();
+  world.remove();
+});
+
+const good = () => maildirMessages(world.home("good@loft.test"));
+
+function body(subject: string, size = 0): string {
+  return `From: <s@far.test>\r\nSubject: ${subject}\r\n\r\n${"x".repeat(size)}\r\nend of ${subject}\r\n`;
+}
+
+describe("LMTP", () => {
+  test("greets at once and refuses MAIL before LHLO", async () => {
+    const start = Date.now();
+    const replies = await converse(port, "MAIL FROM:<s@far.test>\r\nLHLO mta.far.test\r\nQUIT\r\n", 4);
+    assert.ok(Date.now() - start < 1000);
+    assert.match(replies[0]!, /^220 mx\.loft\.test /);
+    assert.match(replies[1]!, /^503 5\.5\.1 /, "MAIL before LHLO");
+    assert.match(replies[2]!, /^250 ENHANCEDSTATUSCODES$|^250 /);
+    assert.match(replies[3]!, /^221 /);
+  });
+
+  test("LHLO lists PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES and SIZE", async () => {
+    const { connect } = await import("node:net");
+    const lines = await new Promise<string>((resolve) => {
+      const s = connect(port, "127.0.0.1");
+      let buf = "";
+      s.on("data", (d) => {
+        buf += d;
+        if (/\r\n250 [^\r]*\r\n/.test(buf)) {
+          s.destroy();
+          resolve(buf);
+        }
+      });
+      s.write("LHLO mta\r\n");
+    });
+    for (const ext of ["PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "SIZE 10240"]) {
+      assert.match(lines, new RegExp(`^250[- ]${ext}\\r$`, "m"), ext);
+    }
+  });
+
+  test("unknown user at RCPT, over quota at DATA, good: one DATA reply per accepted recipient", async () => {
+    // small@ has room for nothing of this size: RCPT passes (not yet full), the save fails.
+    const replies = await converse(
+      port,
+      [
+        "LHLO mta.far.test",
+        "MAIL FROM:<s@far.test>",
+        "RCPT TO:<nobody@loft.test>",
+        "RCPT TO:<small@loft.test>",
+        "RCPT TO:<good@loft.test>",
+        "DATA",
+        `${body("three", 2000)}.`,
+        "QUIT",
+        "",
+      ].join("\r\n"),
+      10,
+    );
+    assert.match(replies[3]!, /^550 5\.1\.1 <nobody@loft\.test> User doesn't exist/);
+    assert.match(replies[4]!, /^250 2\.1\.5 /);
+    assert.match(replies[5]!, /^250 2\.1\.5 /);
+    assert.match(replies[6]!, /^354 /);
+    assert.match(replies[7]!, /^552 5\.2\.2 <small@loft\.test> Quota exceeded/);
+    assert.match(replies[8]!, /^250 2\.0\.0 <good@loft\.test> \S+:R2 Saved$/);
+    assert.match(replies[9]!, /^221 /);
+    assert.equal(maildirMessages(world.home("small@loft.test")).length, 0);
+    assert.equal(good().filter((m) => m.text.includes("Subject: three")).length, 1);
+  });
+
+  test("an over-quota user is refused at RCPT with 552 5.2.2", async () => {
+    await converse(
+      port,
+      `LHLO m\r\nMAIL FROM:<s@far.test>\r\nRCPT TO:<full@loft.test>\r\nDATA\r\n${body("fill")}.\r\n`,
+      6,
+    );
+    const replies = await converse(
+      port,
+      "LHLO m\r\nMAIL FROM:<s@far.test>\r\nRCPT TO:<full@loft.test>\r\nQUIT\r\n",
+      5,
+    );
+    assert.match(replies[3]!, /^552 5\.2\.2 <full@loft\.test> Quota exceeded \(mailbox for user is full\)$/);
+  });
+
+  test("a repeated RCPT gets a reply per RCPT and one stored copy", async () => {
+    const before = good().length;
+    const replies = await converse(
+      port,
+      `LHLO m\r\nMAIL FROM:<s@far.test>\r\nRCPT TO:<good@loft.test>\r\nRCPT TO:<Good@loft.test>\r\nDATA\r\n${body("twice")}.\r\nQUIT\r\n`,
+      9,
+    );
+    assert.deepEqual(
+      replies.slice(3).map((r) => r.slice(0, 3)),
+      ["250", "250", "354", "250", "250", "221"],
+    );
+    assert.equal(good().length, before + 1);
+  });
+
+  test("a message over the size limit is refused for every recipient and nothing is stored", async () => {
+    const before = good().length;
+    const replies = await converse(
+      port,
+      `LHLO m\r\nMAIL FROM:<s@far.test>\r\nRCPT TO:<good@loft.test>\r\nRCPT TO:<full@loft.test>\r\nDATA\r\n${body("huge", 20_000)}.\r\nNOOP\r\n`,
+      8,
+    );
+    assert.match(replies[5]!, /^354 /);
+    assert.match(replies[6]!, /^552 5\.3\.4 /);
+    assert.match(replies[7]!, /^250 2\.0\.0 /, "the session goes on");
+    assert.equal(good().length, before);
+  });
+
+  test("DATA ends only at CRLF.CRLF: bare LF.LF and CR.CR smuggle nothing", async () => {
+    const before = good().length;
+    const smuggled =
+      "From: <s@far.test>\r\nSubject: smuggle\r\n\r\nfirst\n.\nMAIL FROM:<evil@far.test>\nRCPT TO:<good@loft.test>\nDATA\nSubject: injected\n\nevil\n.\n" +
+      "and\r.\rMAIL FROM:<evil@far.test>\rRCPT TO:<good@loft.test>\rDATA\rSubject: injected\r\revil\r.\rlast line\r\n";
+    const replies = await converse(
+      port,
+      `LHLO m\r\nMAIL FROM:<s@far.test>\r\nRCPT TO:<good@loft.test>\r\nDATA\r\n${smuggled}.\r\nQUIT\r\n`,
+      7,
+    );
+    assert.deepEqual(
+      replies.slice(2).map((r) => r.slice(0, 3)),
+      ["250", "250", "354", "250", "221"],
+    );
+    const stored = good().slice(before);
+    assert.equal(stored.length, 1, "exactly one message");
+    assert.match(stored[0]!.text, /Subject: smuggle/);
+    // The store keeps Dovecot's LF line ends; everything else is byte for byte what was sent.
+    const sentBody = smuggled.replace(/\r\n/g, "\n");
+    assert.ok(stored[0]!.text.endsWith(sentBody.slice(sentBody.indexOf("From:"))), stored[0]!.text);
+  });
+
+  test("10,000 RCPTs: the limit holds, every RCPT is answered, and the session goes on", async () => {
+    const rcpts = Array.from({ length: 10_000 }, (_, i) => `RCPT TO:<good+${i}@loft.test>`).join("\r\n");
+    const replies = await converse(
+      port,
+      `LHLO m\r\nMAIL FROM:<s@far.test>\r\n${rcpts}\r\nRSET\r\nNOOP\r\n`,
+      10_005,
+      60_000,
+    );
+    const rcptReplies = replies.slice(3, 10_003);
+    assert.equal(rcptReplies.filter((r) => r.startsWith("250 2.1.5")).length, 100);
+    assert.equal(rcptReplies.filter((r) => r.startsWith("452 4.5.3")).length, 9_900);
+    assert.match(replies[10_004]!, /^250 /);
+  });
+
+  test("swaks delivers over TCP and over the unix socket", async () => {
+    const before = good().length;
+    for (const target of [
+      ["--server", `127.0.0.1:${port}`],
+      ["--socket", join(world.dir, "lmtp.sock")],
+    ]) {
+      const r = await run("swaks", [
+        "--protocol",
+        "LMTP",
+        ...target,
+        "--from",
+        "s@far.test",
+        "--to",
+        "good@loft.test",
+        "--helo",
+        "mta.far.test",
+      ]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /<- {2}250 2\.0\.0 <good@loft\.test> \S+ Saved/);
+    }
+    const stored = good().slice(before);
+    assert.equal(stored.length, 2);
+    assert.match(
+      stored[0]!.text,
+      /^Return-Path: <s@far\.test>\nDelivered-To: good@loft\.test\nReceived: from mta\.far\.test \(\[127\.0\.0\.1\]\)\n/,
+    );
+  });
+});
