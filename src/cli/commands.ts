@@ -14,6 +14,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<CommandModule> }[]
   { names: ["user"], load: () => import("./user.js") },
   { names: ["auth"], load: () => import("./auth.js") },
   { names: ["pw"], load: () => import("./pw.js") },
+  { names: ["deliver"], load: () => import("./deliver.js") },
   { names: ["sieve-test"], load: () => import("./sieve-test.js") },
   { names: ["sieve"], load: () => import("./sieve-check.js") },
   { names: ["sieve"], load: () => import("./sieve-scripts.js") },

@@ -11,6 +11,7 @@ import { SieveMessage } from "../sieve/index.js";
 import type { UserStore } from "../store/index.js";
 import { openUserMail } from "../user-mail/index.js";
 import { carryOut } from "./carry-out.js";
+import { rejectionMail } from "./compose.js";
 import { withHeaders } from "./edited-message.js";
 import { splitRecipient } from "./recipient.js";
 import { runScripts } from "./run-scripts.js";
@@ -77,6 +78,31 @@ export class Delivery {
       return "tempfail";
     } finally {
       store?.close();
+    }
+  }
+
+  /**
+   * Sends the sender a rejection of a message that was not delivered (dovecot-lda without -e, e.g.
+   * over quota). Nothing goes to the null sender; false when the mail could not be sent.
+   */
+  async bounce(message: Buffer, from: string, recipient: string, reason: string): Promise<boolean> {
+    if (from === "") return true;
+    const data = rejectionMail({
+      hostname: this.hostname,
+      postmaster: this.postmaster,
+      to: from,
+      recipient,
+      reason,
+      original: message,
+      parsed: new SieveMessage(message),
+      date: new Date(),
+    });
+    try {
+      await this.sender.send({ from: "", to: [from], data });
+      return true;
+    } catch (err) {
+      this.deps.log.error({ err: (err as Error).message }, "cannot send rejection");
+      return false;
     }
   }
 

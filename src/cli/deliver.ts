@@ -1,0 +1,193 @@
+// `loft deliver` and `loft-lda`: a drop-in for dovecot-lda. One message on stdin (or -p FILE)
+// for one user, with Sieve; the exit code tells the MTA what happened (protocols.md §2):
+// 0 delivered (or rejected and the rejection sent), 64 bad usage, 67 unknown user,
+// 75 temporary failure, 77 permanent rejection with -e, 78 bad configuration.
+import { readFileSync } from "node:fs";
+import { userInfo as osUser } from "node:os";
+import { parseArgs } from "node:util";
+import type { Command } from "commander";
+import { Authenticator, PasswdFile } from "../auth/index.js";
+import { ConfigError, configPath, loadConfig } from "../config/index.js";
+import { Delivery, lazySieveEngine } from "../delivery/index.js";
+import { createLogger } from "../log/index.js";
+import { EX_CONFIG, EX_NOPERM, EX_NOUSER, EX_OK, EX_TEMPFAIL, EX_USAGE, ExitError } from "./sysexits.js";
+
+export interface LdaOptions {
+  config?: string;
+  /** -d: destination user. */
+  user?: string;
+  /** -f: envelope sender. */
+  from?: string;
+  /** -a: original recipient. */
+  original?: string;
+  /** -r: final recipient. */
+  final?: string;
+  /** -m: default mailbox. */
+  mailbox?: string;
+  /** -p: message file instead of stdin. */
+  path?: string;
+  /** -e: refuse in the exit code instead of sending a rejection mail. */
+  refuseByExitCode?: boolean;
+}
+
+/** A leading mbox `From sender date` line: dropped, its address the default sender. */
+function stripFromLine(message: Buffer): { message: Buffer; sender: string | null } {
+  if (message.subarray(0, 5).toString("latin1") !== "From ") return { message, sender: null };
+  const eol = message.indexOf(0x0a);
+  const line = message.subarray(5, eol < 0 ? message.length : eol).toString("latin1");
+  const sender = line.trim().split(/\s+/)[0] ?? "";
+  return { message: eol < 0 ? Buffer.alloc(0) : message.subarray(eol + 1), sender };
+}
+
+/** dovecot-lda accepts a broken -f and treats it as the null sender. */
+function senderAddress(value: string): string {
+  const bare = value.trim().replace(/^<(.*)>$/, "$1");
+  return bare === "" || /\s/.test(bare) ? "" : bare;
+}
+
+/** Runs one delivery; the result is the exit code and, for failures, the reason for stderr. */
+export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?: string }> {
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(opts.config);
+  } catch (err) {
+    if (err instanceof ConfigError) return { code: EX_CONFIG, reason: err.message };
+    throw err;
+  }
+  const { config } = loaded;
+  let user = opts.user;
+  if (user === undefined) {
+    // Without -d the invoking user is the destination; root must say whom (as dovecot-lda).
+    if (process.getuid?.() === 0)
+      return { code: EX_USAGE, reason: "destination user parameter (-d user) not given" };
+    user = process.env.USER || osUser().username;
+  }
+  if (user === "") return { code: EX_USAGE, reason: "empty destination user" };
+  let raw: Buffer;
+  try {
+    raw = opts.path !== undefined ? readFileSync(opts.path) : readFileSync(0);
+  } catch (err) {
+    return { code: EX_TEMPFAIL, reason: `cannot read the message: ${(err as Error).message}` };
+  }
+  const { message, sender } = stripFromLine(raw);
+  const from = senderAddress(opts.from ?? sender ?? "MAILER-DAEMON");
+  const log = createLogger({
+    ...config.log,
+    path: config.log.path && configPath(loaded, config.log.path),
+    fd: 2,
+  }).child({ protocol: "lda" });
+  let auth: Authenticator;
+  try {
+    auth = new Authenticator(PasswdFile.load(configPath(loaded, config.auth.passwd_file), log), {
+      usernameChars: config.auth.username_chars,
+      mailLocation: config.mail_location,
+      defaultScheme: config.auth.default_pass_scheme,
+    });
+  } catch (err) {
+    return { code: EX_TEMPFAIL, reason: `userdb lookup failed: ${(err as Error).message}` };
+  }
+  const delivery = new Delivery({ config, userdb: auth, log, engine: lazySieveEngine(config) });
+  const recipient = opts.final || opts.original || user;
+  const [outcome] = await delivery.deliver(
+    message,
+    { from, trace: null, rejectBy: opts.refuseByExitCode ? "reply" : "mail", remoteIp: null },
+    [
+      {
+        address: recipient,
+        user,
+        ...(opts.original ? { original: opts.original } : {}),
+        ...(opts.mailbox ? { mailbox: opts.mailbox } : {}),
+      },
+    ],
+  );
+  switch (outcome!.status) {
+    case "delivered":
+      return { code: EX_OK };
+    case "unknown-user":
+      return { code: EX_NOUSER, reason: `User doesn't exist: ${user}` };
+    case "tempfail":
+      return { code: EX_TEMPFAIL, reason: outcome!.message };
+    case "rejected":
+      return outcome!.mailed ? { code: EX_OK } : { code: EX_NOPERM, reason: outcome!.reason };
+    case "over-quota": {
+      const reason = "Quota exceeded (mailbox for user is full)";
+      if (config.delivery.quota_full_tempfail) return { code: EX_TEMPFAIL, reason };
+      if (opts.refuseByExitCode) return { code: EX_NOPERM, reason };
+      // Without -e the sender is told by mail, as dovecot-lda does; if that fails, the MTA retries.
+      return (await delivery.bounce(message, from, recipient, reason))
+        ? { code: EX_OK }
+        : { code: EX_TEMPFAIL, reason: `${reason}; and the rejection could not be sent` };
+    }
+  }
+}
+
+/** `loft-lda` with dovecot-lda's getopt options; -o and -k are accepted and ignored. */
+export async function ldaMain(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parseLdaArgs>;
+  try {
+    values = parseLdaArgs(argv);
+  } catch (err) {
+    process.stderr.write(`loft-lda: ${(err as Error).message}\n`);
+    return EX_USAGE;
+  }
+  const result = await runLda(values);
+  if (result.reason !== undefined) process.stderr.write(`${result.reason}\n`);
+  return result.code;
+}
+
+function parseLdaArgs(argv: string[]): LdaOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      c: { type: "string" },
+      d: { type: "string" },
+      f: { type: "string" },
+      a: { type: "string" },
+      r: { type: "string" },
+      m: { type: "string" },
+      p: { type: "string" },
+      e: { type: "boolean" },
+      k: { type: "boolean" },
+      o: { type: "string", multiple: true },
+    },
+  });
+  if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
+  for (const key of ["a", "r"] as const) {
+    const v = values[key];
+    if (v !== undefined && (v === "" || /\s/.test(v))) throw new Error(`invalid -${key} address: ${v}`);
+  }
+  return {
+    ...(values.c !== undefined ? { config: values.c } : {}),
+    ...(values.d !== undefined ? { user: values.d } : {}),
+    ...(values.f !== undefined ? { from: values.f } : {}),
+    ...(values.a !== undefined ? { original: values.a } : {}),
+    ...(values.r !== undefined ? { final: values.r } : {}),
+    ...(values.m !== undefined ? { mailbox: values.m } : {}),
+    ...(values.p !== undefined ? { path: values.p } : {}),
+    refuseByExitCode: values.e === true,
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command("deliver")
+    .description(
+      "deliver one message from stdin to a user, with Sieve (dovecot-lda's options; also loft-lda)",
+    )
+    .option("-d, --user <user>", "destination user (default: the invoking user)")
+    .option("-f, --from <address>", "envelope sender (default: the mbox From_ line, else MAILER-DAEMON)")
+    .option("-a, --original <address>", "original recipient")
+    .option("-r, --final <address>", "final recipient (Sieve's envelope :to)")
+    .option("-m, --mailbox <name>", "mailbox instead of INBOX")
+    .option("-p, --path <file>", "read the message from this file instead of stdin")
+    .option(
+      "-e, --refuse-by-exit-code",
+      "on rejection, print the reason and exit 77 instead of mailing the sender",
+    )
+    .action(async (opts: LdaOptions, cmd: Command) => {
+      const result = await runLda({ ...opts, config: cmd.optsWithGlobals().config });
+      if (result.code !== EX_OK) throw new ExitError(result.reason ?? "delivery failed", result.code);
+    });
+}
