@@ -17,10 +17,14 @@ function unquote(text: string): string {
   return text.slice(1, -1).replace(/\\([\s\S])/g, "$1");
 }
 
-/** RFC 5228 §2.4.2: drop the `text:` line and the final `.` line, and one dot of a leading `..`. */
+/**
+ * RFC 5228 §2.4.2: drop the `text:` line and the final `.` line, and one dot of a leading `..`.
+ * Lines end in CRLF in the value, as the grammar has them (Pigeonhole does the same for
+ * scripts saved with bare LF).
+ */
 function unstuff(text: string): string {
   const body = text.slice(text.indexOf("\n") + 1).replace(/(^|\n)\.(?:\r?\n)?$/, "$1");
-  return body.replace(/(^|\n)\.\./g, "$1.");
+  return body.replace(/(^|\n)\.\./g, "$1.").replace(/\r?\n/g, "\r\n");
 }
 
 const QUANTIFIERS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };

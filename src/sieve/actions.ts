@@ -57,16 +57,20 @@ export class StoreAction implements SieveAction {
   /** Listing lines added by those tags (Pigeonhole's `+ …` side effects). */
   readonly effects: string[] = [];
 
+  readonly mailbox: string;
+
   constructor(
     readonly type: "keep" | "fileinto",
-    readonly mailbox: string,
+    mailbox: string,
     readonly line: number,
     readonly implicit = false,
-  ) {}
+  ) {
+    // RFC 3501 §5.1: INBOX is case-insensitive; Pigeonhole stores `fileinto "inbox"` as INBOX.
+    this.mailbox = mailbox.toUpperCase() === "INBOX" ? "INBOX" : mailbox;
+  }
 
   duplicateKey(): string {
-    // RFC 5228 §4.1: mailbox names are compared after canonicalisation; INBOX is case-insensitive.
-    return `store:${this.mailbox.toUpperCase() === "INBOX" ? "INBOX" : this.mailbox}`;
+    return `store:${this.mailbox}`;
   }
 
   mergeFrom(later: SieveAction): void {

@@ -149,6 +149,8 @@ export interface Extension {
   name: string;
   /** Other capabilities that must be required along with this one. */
   needs?: string[];
+  /** Capabilities that requiring this one makes available too. */
+  implies?: string[];
   commands?: CommandSpec[];
   tags?: TagExtension[];
   comparators?: Comparator[];

@@ -88,8 +88,10 @@ class Validator implements Validation {
         this.error(pos, `require command: unknown Sieve capability '${name}'`);
         continue;
       }
-      this.required.add(name);
-      this.everRequired.add(name);
+      for (const n of [name, ...(this.registry.extension(name)?.implies ?? [])]) {
+        this.required.add(n);
+        this.everRequired.add(n);
+      }
     }
     this.setActive(this.registry.active(this.required));
   }
@@ -427,11 +429,9 @@ export function compileSource(
   if (!parsed.ok) return { ok: false, errors: [parsed.error], warnings: [] };
   const validator = new Validator(registry, config);
   const nodes = validator.compileScript(parsed.script);
-  if (validator.errors.length > 0)
-    return { ok: false, errors: validator.errors, warnings: validator.warnings };
-  return {
-    ok: true,
-    script: { name, nodes, extensions: validator.requiredExtensions() },
-    warnings: validator.warnings,
-  };
+  const byPosition = (list: Diagnostic[]) =>
+    [...list].sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column);
+  const warnings = byPosition(validator.warnings);
+  if (validator.errors.length > 0) return { ok: false, errors: byPosition(validator.errors), warnings };
+  return { ok: true, script: { name, nodes, extensions: validator.requiredExtensions() }, warnings };
 }

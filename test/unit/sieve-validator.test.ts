@@ -47,7 +47,9 @@ test("tags: unknown, unrequired, repeated, conflicting, missing parameter", () =
   );
   assert.match(compileErrors("if size :over :under 1 {}")[0]!.message, /multiple size comparison arguments/);
   assert.match(compileErrors('if header :is :is "a" "b" {}')[0]!.message, /specified more than once/);
-  assert.match(compileErrors('if header :comparator "a" "b" {}')[0]!.message, /unknown comparator 'a'/);
+  assert.ok(
+    compileErrors('if header :comparator "a" "b" {}').some((e) => e.message === "unknown comparator 'a'"),
+  );
   assert.match(
     compileErrors('if header :comparator ["x"] "a" "b" {}')[0]!.message,
     /requires a string argument/,

@@ -119,7 +119,8 @@ export function datePart(time: ZonedTime, part: string): string | null {
       return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${zone.slice(0, 3)}:${zone.slice(3)}`;
     }
     case "std11":
-      return `${DAYS[local.getUTCDay()]}, ${d} ${MONTHS[mo - 1]![0]!.toUpperCase()}${MONTHS[mo - 1]!.slice(1)} ${pad(y, 4)} ${pad(h)}:${pad(mi)}:${pad(s)} ${formatZone(time.offset)}`;
+      // RFC 5322 allows one or two day digits; Pigeonhole writes two (observed).
+      return `${DAYS[local.getUTCDay()]}, ${pad(d)} ${MONTHS[mo - 1]![0]!.toUpperCase()}${MONTHS[mo - 1]!.slice(1)} ${pad(y, 4)} ${pad(h)}:${pad(mi)}:${pad(s)} ${formatZone(time.offset)}`;
     case "zone":
       return formatZone(time.offset);
     case "weekday":
@@ -142,8 +143,9 @@ function targetOffset(node: CompiledNode, rt: Runtime, time: ZonedTime): number 
 
 function checkDatePart(node: CompiledNode, index: number, v: Validation): void {
   const part = stringsOf(node.positional[index])[0] ?? "";
+  // An unknown part makes the test false; Pigeonhole warns rather than refusing the script.
   if (!part.includes("${") && !DATE_PARTS.includes(part.toLowerCase())) {
-    v.error(node.positional[index]!.pos, `invalid date part '${part}'`);
+    v.warning(node.positional[index]!.pos, `specified date part \`${part}' is not known`);
   }
 }
 
@@ -153,8 +155,9 @@ const zoneTag = {
   group: "zone",
   validate(_node: CompiledNode, param: Argument | null, v: Validation) {
     const zone = stringsOf(param)[0] ?? "";
+    // An invalid zone makes the test false at run time; Pigeonhole only warns here.
     if (!zone.includes("${") && parseZone(zone) === null) {
-      v.error(param!.pos, `invalid time zone '${zone}' (expected +hhmm or -hhmm)`);
+      v.warning(param!.pos, `specified :zone argument '${zone}' is not a valid timezone`);
     }
   },
 };

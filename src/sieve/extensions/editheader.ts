@@ -5,7 +5,6 @@ import { checkHeaderNames, isValidHeaderName } from "../core/language.js";
 import type { CompiledNode, Extension, Validation } from "../extension.js";
 import { decodeHeaderValue } from "../message.js";
 import type { Runtime } from "../runtime.js";
-import { stringsOf } from "../runtime.js";
 
 /** RFC 5293 §6: these may be neither added nor deleted. */
 const ALWAYS_PROTECTED = ["received", "auto-submitted"];
@@ -17,13 +16,8 @@ function isProtected(name: string, rt: { config: { protectedHeaders: string[] } 
   );
 }
 
-function checkName(node: CompiledNode, v: Validation, verb: string): void {
-  checkHeaderNames(node, 0, v);
-  const name = stringsOf(node.positional[0])[0] ?? "";
-  if (!name.includes("${") && ALWAYS_PROTECTED.includes(name.toLowerCase())) {
-    v.error(node.positional[0]!.pos, `${verb}: header '${name}' is protected and cannot be changed`);
-  }
-}
+/** Protected fields are accepted and left alone at run time (RFC 5293 §6, as Pigeonhole). */
+const checkName = (node: CompiledNode, v: Validation): void => checkHeaderNames(node, 0, v);
 
 /** Header values are ASCII: non-ASCII text becomes RFC 2047 encoded-words. */
 function encodeValue(value: string): string {
@@ -38,7 +32,7 @@ export const editheader: Extension = {
       type: "command",
       positional: ["string", "string"],
       tags: [{ name: ":last" }],
-      validate: (node, v) => checkName(node, v, "addheader"),
+      validate: (node, v) => checkName(node, v),
       execute(node, rt) {
         const name = rt.string(node, 0);
         const value = rt.string(node, 1).replace(/\r?\n(?![ \t])/g, " ");
@@ -65,7 +59,7 @@ export const editheader: Extension = {
       groups: ["comparator", "match-type"],
       tags: [{ name: ":index", param: "number" }, { name: ":last" }],
       validate(node, v) {
-        checkName(node, v, "deleteheader");
+        checkName(node, v);
         if (node.tags.has(":last") && !node.tags.has(":index"))
           v.error(node.pos, "the :last tag requires the :index tag");
         const n = node.tags.get(":index");

@@ -35,7 +35,8 @@ class RejectAction implements SieveAction {
   }
 
   describe(): { text: string; lines: string[] } {
-    return { text: `reject message with reason: ${this.reason}`, lines: [] };
+    // sieve-test shows control characters of the reason (its line breaks) as '?'.
+    return { text: `reject message with reason: ${this.reason.replace(/[\x00-\x1f\x7f]/g, "?")}`, lines: [] };
   }
 }
 

@@ -66,7 +66,7 @@ export class VacationAction implements SieveAction {
       `    => handle  : ${this.handle}`,
       "",
       "START MESSAGE",
-      this.reason.replace(/\r?\n$/, ""),
+      this.reason,
       "END MESSAGE",
     ];
     return { text: "send vacation message:", lines };
@@ -212,7 +212,8 @@ export const vacation: Extension = {
 /** RFC 6131 adds :seconds; requiring it makes the vacation command accept the tag. */
 export const vacationSeconds: Extension = {
   name: "vacation-seconds",
-  needs: ["vacation"],
+  // RFC 6131 §2 extends vacation; requiring it alone makes vacation available (as Pigeonhole).
+  implies: ["vacation"],
   tags: [
     {
       to: ["vacation"],
