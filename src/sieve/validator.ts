@@ -425,7 +425,8 @@ export function compileSource(
       warnings: [],
     };
   }
-  const parsed = parse(source);
+  // A UTF-8 byte order mark some editors write is not part of the script.
+  const parsed = parse(source.startsWith("\ufeff") ? source.slice(1) : source);
   if (!parsed.ok) return { ok: false, errors: [parsed.error], warnings: [] };
   const validator = new Validator(registry, config);
   const nodes = validator.compileScript(parsed.script);

@@ -17,7 +17,9 @@ test("reject and ereject cancel keep and conflict with delivery and responses", 
   assert.deepEqual(await actions('require "reject"; reject "no thanks";'), [
     { action: "reject", reason: "no thanks" },
   ]);
-  assert.deepEqual(await actions('require "ereject"; ereject "no";'), [{ action: "ereject", reason: "no" }]);
+  assert.deepEqual(await actions('require "ereject"; ereject "no";'), [{ action: "reject", reason: "no" }]);
+  const both = await run('require ["reject", "ereject"]; ereject "a"; reject "b";');
+  assert.equal(both.message, "duplicate reject/ereject action not allowed");
   const vac = await run('require ["reject", "vacation"]; vacation "away"; reject "no";');
   assert.match(String(vac.message), /the vacation action \(line 1\) also sends a response to the sender/);
   const fwd = await run('require "reject"; redirect "a@b.c"; reject "no";');

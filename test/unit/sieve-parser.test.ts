@@ -55,6 +55,10 @@ test("syntax errors carry line:column and what was expected", () => {
   assert.ok(!end.ok && /unexpected end of script/.test(end.error.message));
 });
 
+test("a leading byte order mark is ignored", () => {
+  assert.equal(engine.compile("\ufeffkeep;").ok, true);
+});
+
 test("10,000 nested ifs are refused quickly with a clear error", () => {
   const source = `${"if true { ".repeat(10_000)}keep;${" }".repeat(10_000)}`;
   const start = Date.now();

@@ -30,8 +30,9 @@ class RejectAction implements SieveAction {
     return null;
   }
 
+  /** ereject is a reject refused in the SMTP/LMTP dialogue; the result schema has one reject. */
   toJSON(): { [key: string]: JsonValue } {
-    return { action: this.type, reason: this.reason };
+    return { action: "reject", reason: this.reason };
   }
 
   describe(): { text: string; lines: string[] } {
