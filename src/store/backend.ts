@@ -61,8 +61,7 @@ export interface FormatMailbox {
   fingerprint(): Promise<string | undefined>;
   /** Reads the whole mailbox, assigning UIDs to new messages the way the format's owner program does. */
   scan(): Promise<ScanResult>;
-  /** Sizes and dates of messages new to the index, in the order asked; undefined for one gone meanwhile. */
-  details(refs: readonly string[]): Promise<(MessageDetails | undefined)[]>;
+  details(ref: string): Promise<MessageDetails>;
   append(input: AppendInput): Promise<AppendedMessage>;
   /** Sets flags and keywords; returns the message's new ref, or undefined if it was expunged meanwhile. */
   setFlags(

@@ -34,6 +34,7 @@ export interface MailboxContext {
   logger: StoreLogger | undefined;
 }
 
+const DETAIL_CONCURRENCY = 32;
 const FS_DEBOUNCE_MS = 20;
 
 function toInfo(row: MessageRow): MessageInfo {
@@ -48,6 +49,7 @@ function toInfo(row: MessageRow): MessageInfo {
     internalDate: new Date(row.internal_date),
     savedDate: new Date(row.saved_date),
   };
+  if (row.mime !== null) info.mime = JSON.parse(row.mime) as MimePart;
   return info;
 }
 
@@ -105,13 +107,19 @@ export class MailboxView implements Mailbox {
       const scan = await this.format.scan();
       const known = new Set(scan.uidValidity === row.uidvalidity ? this.ctx.index.uids(row.id) : []);
       const fresh = scan.messages.filter((m) => !known.has(m.uid));
-      const found = await this.format.details(fresh.map((m) => m.ref));
       const details = new Map<number, MessageDetails>();
-      fresh.forEach((m, i) => {
-        const detail = found[i];
-        // Gone since the scan (expunged, or renamed: the next sync finds it under its new name).
-        if (detail) details.set(m.uid, detail);
-      });
+      for (let i = 0; i < fresh.length; i += DETAIL_CONCURRENCY) {
+        await Promise.all(
+          fresh.slice(i, i + DETAIL_CONCURRENCY).map(async (m) => {
+            try {
+              details.set(m.uid, await this.format.details(m.ref));
+            } catch (err) {
+              // Expunged by someone else since the scan: the next sync notices.
+              if (!isStoreError(err, "EXPUNGED")) throw err;
+            }
+          }),
+        );
+      }
       const result = this.ctx.index.applyScan(
         row.id,
         attempt < 3 ? row.sync_seq : undefined,
@@ -196,8 +204,7 @@ export class MailboxView implements Mailbox {
    */
   async structure(uid: number): Promise<MimePart> {
     const row = this.row(uid);
-    const cached = this.ctx.index.mime(this.id, uid);
-    if (cached) return JSON.parse(cached) as MimePart;
+    if (row.mime !== null) return JSON.parse(row.mime) as MimePart;
     const parser = new MimeParser();
     for await (const chunk of await this.format.openRead(row.ref)) parser.push(chunk as Buffer);
     const part = parser.end();

@@ -285,11 +285,7 @@ function mySection(msg: Buffer, root: MimePart, [path, text, fields]: (typeof SE
   const range = locateSection(root, path, text);
   if (!range) return Buffer.alloc(0);
   const bytes = fields
-    ? filterHeaderFields(msg, fields, {
-        not: text === "HEADER.FIELDS.NOT",
-        topLevel: path.length === 0,
-        from: range.start,
-      })
+    ? filterHeaderFields(msg, fields, text === "HEADER.FIELDS.NOT", range.start, range.end)
     : toCrlf(msg.subarray(range.start, range.end));
   if (!fields) assert.equal(bytes.length, range.size, "the range's size is what is sent");
   return Buffer.from(bytes.map((b) => (b === 0 ? 0x80 : b)));

@@ -13,16 +13,24 @@ interface Listed {
   childInfo: boolean;
 }
 
-function attributes(entry: Listed, returnSubscribed: boolean): ImapValue[] {
+/** What the answer shows besides the base attributes (RFC 5258 §3.4, §4). */
+interface Shown {
+  subscribed: boolean;
+  children: boolean;
+  specialUse: boolean;
+}
+
+/** Attributes in Dovecot's order (cmd-list.c mailbox_flags2str). */
+function attributes(entry: Listed, shown: Shown): ImapValue[] {
   const out: string[] = [];
   const { info } = entry;
+  if (shown.subscribed && entry.subscribed) out.push("\\Subscribed");
   if (info === null) out.push("\\NonExistent");
   else {
     if (!info.selectable) out.push("\\Noselect");
-    out.push(info.hasChildren ? "\\HasChildren" : "\\HasNoChildren");
-    if (info.specialUse) out.push(info.specialUse);
+    if (shown.children) out.push(info.hasChildren ? "\\HasChildren" : "\\HasNoChildren");
+    if (shown.specialUse && info.specialUse) out.push(info.specialUse);
   }
-  if (returnSubscribed && entry.subscribed) out.push("\\Subscribed");
   return out.map((atom) => ({ atom }));
 }
 
@@ -39,15 +47,15 @@ export const list: CommandSpec<"LIST"> = {
     }
     const matches = listMatcher(command.reference, command.patterns, sep);
     const entries = await collect(ctx, command, matches);
-    const returnSubscribed = returns.subscribed || selection.subscribed;
+    // A plain LIST shows children and special use; LIST-EXTENDED only what RETURN asks for.
+    const shown: Shown = {
+      subscribed: returns.subscribed || selection.subscribed,
+      children: !command.extended || returns.children,
+      specialUse: !command.extended || returns.specialUse || selection.specialUse,
+    };
     for (const entry of entries) {
       const wire = encodeMailboxName(entry.name);
-      const values: ImapValue[] = [
-        { atom: "LIST" },
-        attributes(entry, returnSubscribed),
-        sep,
-        { astring: wire },
-      ];
+      const values: ImapValue[] = [{ atom: "LIST" }, attributes(entry, shown), sep, { astring: wire }];
       if (entry.childInfo) values.push([{ astring: "CHILDINFO" }, ["SUBSCRIBED"]]);
       ctx.send(untagged(...values));
       if (returns.status !== null && entry.info?.selectable)

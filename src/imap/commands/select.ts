@@ -9,7 +9,9 @@ export const select: CommandSpec<"SELECT" | "EXAMINE"> = {
   async run(ctx, command) {
     const name = mailboxArg(ctx, command.mailbox);
     if (typeof name !== "string") return name;
-    // RFC 3501 §6.3.1: a SELECT that fails still leaves the previous mailbox.
+    // RFC 3501 §6.3.1: a SELECT that fails still leaves the previous mailbox. Dovecot says
+    // so with RFC 7162's CLOSED code, whether or not QRESYNC is on.
+    if (ctx.selected !== null) ctx.send(untaggedStatus("OK", "Previous mailbox closed.", { name: "CLOSED" }));
     ctx.select(null);
     const mailbox = await ctx.store.openMailbox(name);
     const readOnly = command.name === "EXAMINE";

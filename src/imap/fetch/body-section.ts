@@ -27,9 +27,18 @@ function window(size: number, partial: FetchPartial | null): { skip: number; tak
   return { skip, take: Math.min(partial.length, size - skip) };
 }
 
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  if (bytes.length > 0) yield bytes;
+}
+
+/** Bytes in hand, sent as a literal as Dovecot always sends sections (`{0}` when empty). */
+function literal(bytes: Buffer): StreamedBody {
+  return new StreamedBody(bytes.length, once(bytes));
+}
+
 /**
  * BODY[section]<partial>: a body streamed from the file (line ends sent as CRLF), or the
- * filtered header fields, or an empty string where the section does not exist (as Dovecot).
+ * filtered header fields, or an empty literal where the section does not exist (as Dovecot).
  */
 export async function bodySection(
   mailbox: Mailbox,
@@ -37,17 +46,17 @@ export async function bodySection(
   root: MimePart,
   section: BodySection,
   partial: FetchPartial | null,
-): Promise<Buffer | StreamedBody> {
+): Promise<StreamedBody> {
   const text = section.text ?? "";
   const range = locateSection(root, section.part, text);
-  if (range === null) return Buffer.alloc(0);
+  if (range === null) return literal(Buffer.alloc(0));
   if (text === "HEADER.FIELDS" || text === "HEADER.FIELDS.NOT") {
     const header = await readAll(storedRange(mailbox, uid, range.start, range.end));
     const fields = filterHeaderFields(header, section.fields, text === "HEADER.FIELDS.NOT");
     const { skip, take } = window(fields.length, partial);
-    return fields.subarray(skip, skip + take);
+    return literal(fields.subarray(skip, skip + take));
   }
   const { skip, take } = window(range.size, partial);
-  if (take === 0) return Buffer.alloc(0);
+  if (take === 0) return literal(Buffer.alloc(0));
   return new StreamedBody(take, crlfSlice(storedRange(mailbox, uid, range.start, range.end), skip, take));
 }

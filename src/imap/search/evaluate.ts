@@ -135,8 +135,9 @@ export async function matches(key: SearchKey, c: Candidate, scope: SearchScope):
         return compareDay(day, key.op, dayNumber(key.date));
       }
       const [value] = decodedHeader(await c.headerBlock(), "date");
-      const day = value === undefined ? null : sentDay(value);
-      return day !== null && compareDay(day, key.op, dayNumber(key.date));
+      // Dovecot takes a missing or unparsable Date: as 1 January 1970.
+      const day = (value === undefined ? null : sentDay(value)) ?? 0;
+      return compareDay(day, key.op, dayNumber(key.date));
     }
     case "HEADER": {
       const values = decodedHeader(await c.headerBlock(), key.field);
