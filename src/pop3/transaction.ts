@@ -8,27 +8,13 @@ export interface Pop3Output {
   stream(chunks: AsyncIterable<Buffer>): Promise<void>;
 }
 
-/** The result of one command: whether it counts as a bad command, and whether the session ends. */
+/** The result of one command: false for one that counts as a bad command. */
 export interface CommandResult {
   ok: boolean;
-  quit?: boolean;
 }
 
 const OK: CommandResult = { ok: true };
 const BAD: CommandResult = { ok: false };
-
-export const TRANSACTION_COMMANDS = [
-  "CAPA",
-  "DELE",
-  "LIST",
-  "NOOP",
-  "QUIT",
-  "RETR",
-  "RSET",
-  "STAT",
-  "TOP",
-  "UIDL",
-];
 
 /** The TRANSACTION state's commands (RFC 1939 §5, RFC 2449), with Dovecot's reply texts. */
 export class Transaction {
