@@ -11,6 +11,8 @@ test("fileinto stores and cancels the implicit keep; empty name is refused", asy
   ]);
   assert.match(compileErrors('require "fileinto"; fileinto "";')[0]!.message, /mailbox name is empty/);
   assert.match(compileErrors('fileinto "x";')[0]!.message, /'fileinto' extension must be required/);
+  const empty = await run('require ["fileinto", "variables"]; fileinto "${nothing}";');
+  assert.deepEqual(empty, { status: "runtime_error", message: "fileinto command: mailbox name is empty" });
 });
 
 test("reject and ereject cancel keep and conflict with delivery and responses", async () => {

@@ -2,6 +2,7 @@
 import { StoreAction } from "../actions.js";
 import { applyActionTags } from "../core/modifiers.js";
 import type { Extension } from "../extension.js";
+import { SieveRuntimeError } from "../result.js";
 import { stringsOf } from "../runtime.js";
 
 export const fileinto: Extension = {
@@ -17,6 +18,8 @@ export const fileinto: Extension = {
       },
       async execute(node, rt) {
         const mailbox = rt.string(node, 0);
+        if (mailbox === "")
+          throw new SieveRuntimeError("fileinto command: mailbox name is empty", node.pos.line);
         const action = new StoreAction("fileinto", mailbox, node.pos.line);
         action.flags = rt.keepFlags();
         await applyActionTags(action, node, rt);
