@@ -56,7 +56,7 @@ export const list: CommandSpec<"LIST"> = {
     for (const entry of entries) {
       const wire = encodeMailboxName(entry.name);
       const values: ImapValue[] = [{ atom: "LIST" }, attributes(entry, shown), sep, { astring: wire }];
-      if (entry.childInfo) values.push([{ astring: "CHILDINFO" }, ["SUBSCRIBED"]]);
+      if (entry.childInfo) values.push(["CHILDINFO", ["SUBSCRIBED"]]);
       ctx.send(untagged(...values));
       if (returns.status !== null && entry.info?.selectable)
         ctx.send(statusResponse(entry.name, await ctx.store.status(entry.name), returns.status));
