@@ -61,7 +61,8 @@ export interface FormatMailbox {
   fingerprint(): Promise<string | undefined>;
   /** Reads the whole mailbox, assigning UIDs to new messages the way the format's owner program does. */
   scan(): Promise<ScanResult>;
-  details(ref: string): Promise<MessageDetails>;
+  /** Sizes and dates of messages new to the index, in the order asked; undefined for one gone meanwhile. */
+  details(refs: readonly string[]): Promise<(MessageDetails | undefined)[]>;
   append(input: AppendInput): Promise<AppendedMessage>;
   /** Sets flags and keywords; returns the message's new ref, or undefined if it was expunged meanwhile. */
   setFlags(

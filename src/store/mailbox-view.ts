@@ -34,7 +34,6 @@ export interface MailboxContext {
   logger: StoreLogger | undefined;
 }
 
-const DETAIL_CONCURRENCY = 32;
 const FS_DEBOUNCE_MS = 20;
 
 function toInfo(row: MessageRow): MessageInfo {
@@ -49,7 +48,6 @@ function toInfo(row: MessageRow): MessageInfo {
     internalDate: new Date(row.internal_date),
     savedDate: new Date(row.saved_date),
   };
-  if (row.mime !== null) info.mime = JSON.parse(row.mime) as MimePart;
   return info;
 }
 
@@ -107,19 +105,13 @@ export class MailboxView implements Mailbox {
       const scan = await this.format.scan();
       const known = new Set(scan.uidValidity === row.uidvalidity ? this.ctx.index.uids(row.id) : []);
       const fresh = scan.messages.filter((m) => !known.has(m.uid));
+      const found = await this.format.details(fresh.map((m) => m.ref));
       const details = new Map<number, MessageDetails>();
-      for (let i = 0; i < fresh.length; i += DETAIL_CONCURRENCY) {
-        await Promise.all(
-          fresh.slice(i, i + DETAIL_CONCURRENCY).map(async (m) => {
-            try {
-              details.set(m.uid, await this.format.details(m.ref));
-            } catch (err) {
-              // Expunged by someone else since the scan: the next sync notices.
-              if (!isStoreError(err, "EXPUNGED")) throw err;
-            }
-          }),
-        );
-      }
+      fresh.forEach((m, i) => {
+        const detail = found[i];
+        // Gone since the scan (expunged, or renamed: the next sync finds it under its new name).
+        if (detail) details.set(m.uid, detail);
+      });
       const result = this.ctx.index.applyScan(
         row.id,
         attempt < 3 ? row.sync_seq : undefined,
@@ -204,7 +196,8 @@ export class MailboxView implements Mailbox {
    */
   async structure(uid: number): Promise<MimePart> {
     const row = this.row(uid);
-    if (row.mime !== null) return JSON.parse(row.mime) as MimePart;
+    const cached = this.ctx.index.mime(this.id, uid);
+    if (cached) return JSON.parse(cached) as MimePart;
     const parser = new MimeParser();
     for await (const chunk of await this.format.openRead(row.ref)) parser.push(chunk as Buffer);
     const part = parser.end();

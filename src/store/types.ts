@@ -78,8 +78,6 @@ export interface MessageInfo {
   vsize: number;
   internalDate: Date;
   savedDate: Date;
-  /** The cached MIME structure, when already parsed (see Mailbox.structure). */
-  mime?: MimePart;
 }
 
 export interface AppendOptions {

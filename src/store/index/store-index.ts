@@ -16,6 +16,9 @@ export interface MailboxRow {
   sync_seq: number;
 }
 
+/** Everything but the MIME structure, which only structure() needs. */
+const ROW_COLUMNS = "uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq";
+
 export interface MessageRow {
   uid: number;
   ref: string;
@@ -27,7 +30,6 @@ export interface MessageRow {
   internal_date: number;
   saved_date: number;
   modseq: number;
-  mime: string | null;
 }
 
 export interface NewMessage {
@@ -90,9 +92,20 @@ function sameKeywords(a: readonly string[], b: string): boolean {
  */
 export class StoreIndex {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database) {
     this.db = db;
+  }
+
+  /** Prepared once per SQL text: preparing costs more than running these small statements. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   static open(path: string, owner: FileOwner | undefined): StoreIndex {
@@ -135,38 +148,38 @@ export class StoreIndex {
   }
 
   mailbox(name: string): MailboxRow | undefined {
-    return this.db.prepare("SELECT * FROM mailboxes WHERE name = ?").get(name) as MailboxRow | undefined;
+    return this.sql("SELECT * FROM mailboxes WHERE name = ?").get(name) as MailboxRow | undefined;
   }
 
   ensureMailbox(name: string): MailboxRow {
     const row = this.mailbox(name);
     if (row) return row;
-    this.db.prepare("INSERT OR IGNORE INTO mailboxes (name) VALUES (?)").run(name);
+    this.sql("INSERT OR IGNORE INTO mailboxes (name) VALUES (?)").run(name);
     return this.mailbox(name)!;
   }
 
   mailboxNames(): string[] {
-    return this.db.prepare("SELECT name FROM mailboxes").pluck().all() as string[];
+    return this.sql("SELECT name FROM mailboxes").pluck().all() as string[];
   }
 
   /** Renames a mailbox and its children (keys are levels joined by TAB), keeping their messages. */
   renameMailbox(from: string, to: string): void {
     this.db
       .transaction(() => {
-        this.db
-          .prepare("DELETE FROM mailboxes WHERE name = ? OR substr(name, 1, ?) = ?")
-          .run(to, to.length + 1, `${to}\t`);
-        this.db
-          .prepare(
-            "UPDATE mailboxes SET name = ? || substr(name, ?) WHERE name = ? OR substr(name, 1, ?) = ?",
-          )
-          .run(to, from.length + 1, from, from.length + 1, `${from}\t`);
+        this.sql("DELETE FROM mailboxes WHERE name = ? OR substr(name, 1, ?) = ?").run(
+          to,
+          to.length + 1,
+          `${to}\t`,
+        );
+        this.sql(
+          "UPDATE mailboxes SET name = ? || substr(name, ?) WHERE name = ? OR substr(name, 1, ?) = ?",
+        ).run(to, from.length + 1, from, from.length + 1, `${from}\t`);
       })
       .immediate();
   }
 
   deleteMailbox(name: string): void {
-    this.db.prepare("DELETE FROM mailboxes WHERE name = ?").run(name);
+    this.sql("DELETE FROM mailboxes WHERE name = ?").run(name);
   }
 
   /** Forgets mailboxes that no longer exist on disk, so their messages leave the quota. */
@@ -188,58 +201,54 @@ export class StoreIndex {
   }
 
   messages(mailboxId: number, fromUid = 1, toUid = Number.MAX_SAFE_INTEGER): MessageRow[] {
-    return this.db
-      .prepare("SELECT * FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid")
-      .all(mailboxId, fromUid, toUid) as MessageRow[];
+    return this.sql(
+      `SELECT ${ROW_COLUMNS} FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid`,
+    ).all(mailboxId, fromUid, toUid) as MessageRow[];
   }
 
   message(mailboxId: number, uid: number): MessageRow | undefined {
-    return this.db.prepare("SELECT * FROM messages WHERE mailbox_id = ? AND uid = ?").get(mailboxId, uid) as
-      | MessageRow
-      | undefined;
+    return this.sql(`SELECT ${ROW_COLUMNS} FROM messages WHERE mailbox_id = ? AND uid = ?`).get(
+      mailboxId,
+      uid,
+    ) as MessageRow | undefined;
   }
 
   uids(mailboxId: number): number[] {
-    return this.db
-      .prepare("SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid")
+    return this.sql("SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid")
       .pluck()
       .all(mailboxId) as number[];
   }
 
   private bump(mailboxId: number): number {
-    const row = this.db
-      .prepare(
-        "UPDATE mailboxes SET highest_modseq = highest_modseq + 1, sync_seq = sync_seq + 1 WHERE id = ? RETURNING highest_modseq",
-      )
-      .get(mailboxId) as { highest_modseq: number };
+    const row = this.sql(
+      "UPDATE mailboxes SET highest_modseq = highest_modseq + 1, sync_seq = sync_seq + 1 WHERE id = ? RETURNING highest_modseq",
+    ).get(mailboxId) as { highest_modseq: number };
     return row.highest_modseq;
   }
 
   private insert(mailboxId: number, message: NewMessage, modseq: number): void {
-    this.db
-      .prepare(
-        // An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the quota trigger.
-        `INSERT INTO messages
+    this.sql(
+      // An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the quota trigger.
+      `INSERT INTO messages
            (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (mailbox_id, uid) DO UPDATE SET
            ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
            mime = coalesce(excluded.mime, mime)`,
-      )
-      .run(
-        mailboxId,
-        message.uid,
-        message.ref,
-        message.guid,
-        message.flags,
-        joinKeywords(message.keywords),
-        message.size,
-        message.vsize,
-        Math.round(message.internalDate),
-        Date.now(),
-        modseq,
-        message.mime ?? null,
-      );
+    ).run(
+      mailboxId,
+      message.uid,
+      message.ref,
+      message.guid,
+      message.flags,
+      joinKeywords(message.keywords),
+      message.size,
+      message.vsize,
+      Math.round(message.internalDate),
+      Date.now(),
+      modseq,
+      message.mime ?? null,
+    );
   }
 
   /**
@@ -256,25 +265,32 @@ export class StoreIndex {
   ): AppliedChanges | "retry" {
     return this.db
       .transaction((): AppliedChanges | "retry" => {
-        const box = this.db.prepare("SELECT * FROM mailboxes WHERE id = ?").get(mailboxId) as MailboxRow;
+        const box = this.sql("SELECT * FROM mailboxes WHERE id = ?").get(mailboxId) as MailboxRow;
         if (expectedSeq !== undefined && box.sync_seq !== expectedSeq) return "retry";
         const changes: AppliedChanges = { added: [], expunged: [], changed: [], modseq: box.highest_modseq };
         if (box.uidvalidity !== scan.uidValidity) {
           // New UIDVALIDITY: every cached UID is meaningless; clients resync from scratch.
-          this.db.prepare("DELETE FROM messages WHERE mailbox_id = ?").run(mailboxId);
-          this.db.prepare("DELETE FROM expunged WHERE mailbox_id = ?").run(mailboxId);
-          this.db
-            .prepare("UPDATE mailboxes SET uidvalidity = ?, first_recent_uid = 1 WHERE id = ?")
-            .run(scan.uidValidity, mailboxId);
+          this.sql("DELETE FROM messages WHERE mailbox_id = ?").run(mailboxId);
+          this.sql("DELETE FROM expunged WHERE mailbox_id = ?").run(mailboxId);
+          this.sql("UPDATE mailboxes SET uidvalidity = ?, first_recent_uid = 1 WHERE id = ?").run(
+            scan.uidValidity,
+            mailboxId,
+          );
         }
-        const rows = new Map(this.messages(mailboxId).map((r) => [r.uid, r]));
+        const rows = new Map(
+          (
+            this.sql("SELECT uid, ref, flags, keywords FROM messages WHERE mailbox_id = ?").all(
+              mailboxId,
+            ) as Pick<MessageRow, "uid" | "ref" | "flags" | "keywords">[]
+          ).map((r) => [r.uid, r]),
+        );
         let modseq: number | undefined;
         const next = () => {
           modseq ??= this.bump(mailboxId);
           return modseq;
         };
-        const updateRef = this.db.prepare("UPDATE messages SET ref = ? WHERE mailbox_id = ? AND uid = ?");
-        const updateFlags = this.db.prepare(
+        const updateRef = this.sql("UPDATE messages SET ref = ? WHERE mailbox_id = ? AND uid = ?");
+        const updateFlags = this.sql(
           "UPDATE messages SET ref = ?, flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
         );
         for (const message of scan.messages) {
@@ -307,53 +323,94 @@ export class StoreIndex {
           }
         }
         const gone = [...rows.keys()].filter((uid) => uid < scan.uidNext);
-        if (gone.length > 0) this.removeRows(mailboxId, gone, next());
-        changes.expunged = gone;
-        this.db
-          .prepare(
-            "UPDATE mailboxes SET uidnext = max(uidnext, ?), fingerprint = ?, sync_seq = sync_seq + 1 WHERE id = ?",
-          )
-          .run(scan.uidNext, fingerprint ?? null, mailboxId);
+        changes.expunged = this.removeRows(mailboxId, gone, next);
+        this.sql(
+          "UPDATE mailboxes SET uidnext = max(uidnext, ?), fingerprint = ?, sync_seq = sync_seq + 1 WHERE id = ?",
+        ).run(scan.uidNext, fingerprint ?? null, mailboxId);
         changes.modseq = modseq ?? box.highest_modseq;
         return changes;
       })
       .immediate();
   }
 
-  private removeRows(mailboxId: number, uids: readonly number[], modseq: number): void {
-    const remove = this.db.prepare("DELETE FROM messages WHERE mailbox_id = ? AND uid = ?");
-    const remember = this.db.prepare(
-      "INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)",
-    );
+  /** Deletes rows and remembers them as expunged; UIDs already gone (a sync saw it first) are skipped. */
+  private removeRows(mailboxId: number, uids: readonly number[], modseq: () => number): number[] {
+    const remove = this.sql("DELETE FROM messages WHERE mailbox_id = ? AND uid = ?");
+    const remember = this.sql("INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)");
+    const removed: number[] = [];
     for (const uid of uids) {
-      remove.run(mailboxId, uid);
-      remember.run(mailboxId, uid, modseq);
+      if (remove.run(mailboxId, uid).changes === 0) continue;
+      remember.run(mailboxId, uid, modseq());
+      removed.push(uid);
     }
+    return removed;
   }
 
-  /** Records messages this process saved; one modseq for the batch. */
+  /** A modseq taken only when something really changes, so a change is announced once. */
+  private lazyModseq(mailboxId: number): { next: () => number; taken: () => number | undefined } {
+    let modseq: number | undefined;
+    return {
+      next: () => {
+        modseq ??= this.bump(mailboxId);
+        return modseq;
+      },
+      taken: () => modseq,
+    };
+  }
+
+  private currentModseq(mailboxId: number): number {
+    return (
+      this.sql("SELECT highest_modseq FROM mailboxes WHERE id = ?").get(mailboxId) as {
+        highest_modseq: number;
+      }
+    ).highest_modseq;
+  }
+
+  /**
+   * Records messages this process saved; one modseq for the batch. A message a concurrent sync
+   * already recorded keeps its row (and modseq); only its MIME structure is added.
+   */
   addMessages(mailboxId: number, messages: readonly NewMessage[]): AppliedChanges {
     return this.db
       .transaction((): AppliedChanges => {
-        const modseq = this.bump(mailboxId);
-        for (const message of messages) this.insert(mailboxId, message, modseq);
+        const modseq = this.lazyModseq(mailboxId);
+        const added: number[] = [];
+        for (const message of messages) {
+          if (this.message(mailboxId, message.uid)) {
+            if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message.mime);
+            continue;
+          }
+          this.insert(mailboxId, message, modseq.next());
+          added.push(message.uid);
+        }
         const top = Math.max(...messages.map((m) => m.uid)) + 1;
-        this.db.prepare("UPDATE mailboxes SET uidnext = max(uidnext, ?) WHERE id = ?").run(top, mailboxId);
-        return { added: messages.map((m) => m.uid), expunged: [], changed: [], modseq };
+        this.sql("UPDATE mailboxes SET uidnext = max(uidnext, ?) WHERE id = ?").run(top, mailboxId);
+        return { added, expunged: [], changed: [], modseq: modseq.taken() ?? this.currentModseq(mailboxId) };
       })
       .immediate();
   }
 
+  /** Sets flags; a message that already has them (a sync saw the rename first) keeps its modseq. */
   updateFlags(mailboxId: number, updates: readonly FlagUpdate[]): AppliedChanges {
     return this.db
       .transaction((): AppliedChanges => {
-        const modseq = this.bump(mailboxId);
-        const update = this.db.prepare(
+        const modseq = this.lazyModseq(mailboxId);
+        const update = this.sql(
           "UPDATE messages SET ref = ?, flags = ?, keywords = ?, modseq = ? WHERE mailbox_id = ? AND uid = ?",
         );
-        for (const u of updates)
-          update.run(u.ref, u.flags, joinKeywords(u.keywords), modseq, mailboxId, u.uid);
-        return { added: [], expunged: [], changed: updates.map((u) => u.uid), modseq };
+        const updateRef = this.sql("UPDATE messages SET ref = ? WHERE mailbox_id = ? AND uid = ?");
+        const changed: number[] = [];
+        for (const u of updates) {
+          const row = this.message(mailboxId, u.uid);
+          if (!row) continue;
+          if (row.flags === u.flags && sameKeywords(u.keywords, row.keywords)) {
+            updateRef.run(u.ref, mailboxId, u.uid);
+            continue;
+          }
+          update.run(u.ref, u.flags, joinKeywords(u.keywords), modseq.next(), mailboxId, u.uid);
+          changed.push(u.uid);
+        }
+        return { added: [], expunged: [], changed, modseq: modseq.taken() ?? this.currentModseq(mailboxId) };
       })
       .immediate();
   }
@@ -361,25 +418,29 @@ export class StoreIndex {
   removeMessages(mailboxId: number, uids: readonly number[]): AppliedChanges {
     return this.db
       .transaction((): AppliedChanges => {
-        const modseq = this.bump(mailboxId);
-        this.removeRows(mailboxId, uids, modseq);
-        return { added: [], expunged: [...uids], changed: [], modseq };
+        const modseq = this.lazyModseq(mailboxId);
+        const expunged = this.removeRows(mailboxId, uids, modseq.next);
+        return { added: [], expunged, changed: [], modseq: modseq.taken() ?? this.currentModseq(mailboxId) };
       })
       .immediate();
   }
 
+  mime(mailboxId: number, uid: number): string | null | undefined {
+    const row = this.sql("SELECT mime FROM messages WHERE mailbox_id = ? AND uid = ?").get(mailboxId, uid) as
+      | { mime: string | null }
+      | undefined;
+    return row?.mime;
+  }
+
   setMime(mailboxId: number, uid: number, mime: string): void {
-    this.db
-      .prepare("UPDATE messages SET mime = ? WHERE mailbox_id = ? AND uid = ?")
-      .run(mime, mailboxId, uid);
+    this.sql("UPDATE messages SET mime = ? WHERE mailbox_id = ? AND uid = ?").run(mime, mailboxId, uid);
   }
 
   /** UIDs still \Recent (not yet claimed by a session), without claiming them. */
   recentUids(mailboxId: number): number[] {
-    return this.db
-      .prepare(
-        "SELECT uid FROM messages WHERE mailbox_id = ? AND uid >= (SELECT first_recent_uid FROM mailboxes WHERE id = ?) ORDER BY uid",
-      )
+    return this.sql(
+      "SELECT uid FROM messages WHERE mailbox_id = ? AND uid >= (SELECT first_recent_uid FROM mailboxes WHERE id = ?) ORDER BY uid",
+    )
       .pluck()
       .all(mailboxId, mailboxId) as number[];
   }
@@ -388,32 +449,29 @@ export class StoreIndex {
   claimRecent(mailboxId: number): number[] {
     return this.db
       .transaction((): number[] => {
-        const box = this.db.prepare("SELECT * FROM mailboxes WHERE id = ?").get(mailboxId) as MailboxRow;
-        const uids = this.db
-          .prepare("SELECT uid FROM messages WHERE mailbox_id = ? AND uid >= ? ORDER BY uid")
+        const box = this.sql("SELECT * FROM mailboxes WHERE id = ?").get(mailboxId) as MailboxRow;
+        const uids = this.sql("SELECT uid FROM messages WHERE mailbox_id = ? AND uid >= ? ORDER BY uid")
           .pluck()
           .all(mailboxId, box.first_recent_uid) as number[];
         const next = Math.max(box.uidnext, (uids.at(-1) ?? 0) + 1);
-        this.db.prepare("UPDATE mailboxes SET first_recent_uid = ? WHERE id = ?").run(next, mailboxId);
+        this.sql("UPDATE mailboxes SET first_recent_uid = ? WHERE id = ?").run(next, mailboxId);
         return uids;
       })
       .immediate();
   }
 
   counts(mailboxId: number): MailboxCounts {
-    const box = this.db.prepare("SELECT first_recent_uid FROM mailboxes WHERE id = ?").get(mailboxId) as {
+    const box = this.sql("SELECT first_recent_uid FROM mailboxes WHERE id = ?").get(mailboxId) as {
       first_recent_uid: number;
     };
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS messages,
+    const row = this.sql(
+      `SELECT count(*) AS messages,
                 coalesce(sum((flags & 1) = 0), 0) AS unseen,
                 coalesce(sum(uid >= ?), 0) AS recent,
                 coalesce(sum(vsize), 0) AS size,
                 min(CASE WHEN (flags & 1) = 0 THEN uid END) AS first_unseen
            FROM messages WHERE mailbox_id = ?`,
-      )
-      .get(box.first_recent_uid, mailboxId) as {
+    ).get(box.first_recent_uid, mailboxId) as {
       messages: number;
       unseen: number;
       recent: number;
@@ -430,20 +488,19 @@ export class StoreIndex {
   }
 
   changedSince(mailboxId: number, modseq: number): MessageRow[] {
-    return this.db
-      .prepare("SELECT * FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid")
-      .all(mailboxId, modseq) as MessageRow[];
+    return this.sql(
+      `SELECT ${ROW_COLUMNS} FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid`,
+    ).all(mailboxId, modseq) as MessageRow[];
   }
 
   expungedSince(mailboxId: number, modseq: number): number[] {
-    return this.db
-      .prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid")
+    return this.sql("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid")
       .pluck()
       .all(mailboxId, modseq) as number[];
   }
 
   quota(): { bytes: number; messages: number } {
-    return this.db.prepare("SELECT bytes, messages FROM quota WHERE id = 1").get() as {
+    return this.sql("SELECT bytes, messages FROM quota WHERE id = 1").get() as {
       bytes: number;
       messages: number;
     };
@@ -451,10 +508,8 @@ export class StoreIndex {
 
   /** Recomputes the quota totals from the cached messages (after a rebuild or a suspected drift). */
   recalcQuota(): void {
-    this.db
-      .prepare(
-        "UPDATE quota SET bytes = (SELECT coalesce(sum(size), 0) FROM messages), messages = (SELECT count(*) FROM messages) WHERE id = 1",
-      )
-      .run();
+    this.sql(
+      "UPDATE quota SET bytes = (SELECT coalesce(sum(size), 0) FROM messages), messages = (SELECT count(*) FROM messages) WHERE id = 1",
+    ).run();
   }
 }

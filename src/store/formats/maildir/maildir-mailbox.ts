@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -15,7 +15,7 @@ import { errnoCode, StoreError } from "../../errors.js";
 import { chownPath, DIR_MODE, type FileOwner } from "../../file-owner.js";
 import { isInbox, type MailboxPath } from "../../mailbox-name.js";
 import { acquireDotlock, type Dotlock } from "./dotlock.js";
-import { buildFilename, compareNewFiles, parseFilename, withSizes } from "./filename.js";
+import { buildFilename, compareNewFiles, type ParsedFilename, parseFilename, withSizes } from "./filename.js";
 import { addKeywords, keywordIndex, unknownKeywordName } from "./keywords.js";
 import { KeywordsFile } from "./keywords-file.js";
 import type { MaildirLayout } from "./layout.js";
@@ -30,12 +30,16 @@ import {
 } from "./uidlist-file.js";
 import { allocateUidValidity } from "./uidvalidity.js";
 
+/** Files stat()ed between two yields to the event loop. */
+const DETAILS_SLICE = 500;
+
 /** Directory mtimes this recent may hide a second change with the same stamp (Dovecot's dirty window). */
 const DIRTY_WINDOW_MS = 1000;
 
 interface DirFile {
   dir: "new" | "cur";
   name: string;
+  parsed: ParsedFilename;
 }
 
 /** One Dovecot Maildir mailbox: files in new/ and cur/, UIDs in dovecot-uidlist (storage-maildir.md). */
@@ -126,7 +130,8 @@ export class MaildirMailbox implements FormatMailbox {
         }
         for (const name of names) {
           if (name.startsWith(".") || name.startsWith(":")) continue;
-          files.set(parseFilename(name).base, { dir, name });
+          const parsed = parseFilename(name);
+          files.set(parsed.base, { dir, name, parsed });
         }
       }
       if ((await this.dirStamps()) === before || attempt >= 5) return files;
@@ -191,9 +196,7 @@ export class MaildirMailbox implements FormatMailbox {
     let list = loaded?.list;
     let names = await this.keywords.load();
     const unknownLetters = (table: (string | undefined)[]) =>
-      [...files.values()].some((f) =>
-        parseFilename(f.name).keywordIndexes.some((i) => table[i] === undefined),
-      );
+      [...files.values()].some((f) => f.parsed.keywordIndexes.some((i) => table[i] === undefined));
     const knownBases = new Set(list?.records.map((r) => r.base));
     const needsLock =
       list === undefined ||
@@ -228,7 +231,7 @@ export class MaildirMailbox implements FormatMailbox {
   ): Promise<(string | undefined)[]> {
     const table = [...names];
     for (const file of files.values()) {
-      for (const index of parseFilename(file.name).keywordIndexes) {
+      for (const index of file.parsed.keywordIndexes) {
         if (table[index] === undefined) table[index] = unknownKeywordName(table, index);
       }
     }
@@ -237,7 +240,7 @@ export class MaildirMailbox implements FormatMailbox {
   }
 
   private toScanned(record: UidlistRecord, file: DirFile, names: (string | undefined)[]): ScannedMessage {
-    const parsed = parseFilename(file.name);
+    const parsed = file.parsed;
     const message: ScannedMessage = {
       uid: record.uid,
       ref: `${file.dir}/${file.name}`,
@@ -260,23 +263,28 @@ export class MaildirMailbox implements FormatMailbox {
     return file ? `${file.dir}/${file.name}` : undefined;
   }
 
-  async details(ref: string): Promise<MessageDetails> {
-    let current = ref;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const st = await stat(join(this.dir, current));
-        const parsed = parseFilename(current.slice(current.indexOf("/") + 1));
+  /**
+   * Sizes and INTERNALDATE (the file's mtime) of many messages. A cold index of a big mailbox asks for
+   * all of them: stat synchronously in slices (far cheaper than one promise each), yielding between
+   * slices so other sessions keep running. A file gone since the scan gives undefined.
+   */
+  async details(refs: readonly string[]): Promise<(MessageDetails | undefined)[]> {
+    const result: (MessageDetails | undefined)[] = [];
+    for (let i = 0; i < refs.length; i += DETAILS_SLICE) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const ref of refs.slice(i, i + DETAILS_SLICE)) {
+        const st = statSync(join(this.dir, ref), { throwIfNoEntry: false });
+        if (!st) {
+          result.push(undefined);
+          continue;
+        }
+        const parsed = parseFilename(ref.slice(ref.indexOf("/") + 1));
         const size = parsed.size ?? st.size;
-        const vsize = parsed.vsize ?? size + (await this.countLineFeeds(current));
-        return { size, vsize, internalDate: st.mtimeMs };
-      } catch (err) {
-        if (errnoCode(err) !== "ENOENT") throw err;
-        const resolved = await this.resolve(current);
-        if (resolved === undefined) break;
-        current = resolved;
+        const vsize = parsed.vsize ?? size + (await this.countLineFeeds(ref).catch(() => 0));
+        result.push({ size, vsize, internalDate: st.mtimeMs });
       }
     }
-    throw new StoreError("EXPUNGED", "Message was expunged");
+    return result;
   }
 
   private async countLineFeeds(ref: string): Promise<number> {
@@ -320,6 +328,7 @@ export class MaildirMailbox implements FormatMailbox {
     );
     const base = withSizes(tmp.name, tmp.size, tmp.vsize);
     let lock: Dotlock | undefined;
+    let placed: string | undefined;
     try {
       if (input.maxSize !== undefined && tmp.size > input.maxSize) {
         throw new StoreError("OVERQUOTA", "Quota exceeded (mailbox for user is full)");
@@ -330,6 +339,7 @@ export class MaildirMailbox implements FormatMailbox {
       const name = flagged ? buildFilename(base, input.flags, letters) : base;
       const dir = flagged ? "cur" : "new";
       await rename(join(this.dir, "tmp", tmp.name), join(this.dir, dir, name));
+      placed = join(this.dir, dir, name);
       await fsyncDir(join(this.dir, dir));
       const uid = await this.recordSaved(lock, base);
       return {
@@ -343,7 +353,8 @@ export class MaildirMailbox implements FormatMailbox {
         internalDate: tmp.internalDate,
       };
     } catch (err) {
-      await unlink(join(this.dir, "tmp", tmp.name)).catch(() => {});
+      // Roll back while still holding the lock (§8), so a failed save leaves no message behind.
+      await unlink(placed ?? join(this.dir, "tmp", tmp.name)).catch(() => {});
       throw err;
     } finally {
       await lock?.release();
