@@ -14,6 +14,7 @@ import {
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loft, run, tempDir } from "../helpers/cli.js";
+import { writeConfig } from "../helpers/config.js";
 import { LineClient } from "../helpers/line-client.js";
 import { freePort, type RunningLoft, startLoft } from "../helpers/server.js";
 
@@ -33,25 +34,13 @@ before(async () => {
   mkdirSync(home, { recursive: true });
   chownSync(home, MAIL_UID, MAIL_UID);
   chownSync(join(tmp.dir, "home"), MAIL_UID, MAIL_UID);
-  writeFileSync(
-    join(tmp.dir, "loft.toml"),
-    [
-      'state_dir = "state"',
-      "[auth]",
-      'passwd_file = "users"',
-      "failure_delay = 0.2",
-      "[sieve]",
-      'max_script_size = "2K"',
-      "quota_max_scripts = 3",
-      "[managesieve]",
-      `listen = ["127.0.0.1:${port}"]`,
-      "[pop3]",
-      "listen = []",
-      "[log]",
-      'format = "json"',
-      'level = "debug"',
-    ].join("\n"),
-  );
+  writeConfig(join(tmp.dir, "loft.toml"), {
+    state_dir: "state",
+    auth: { passwd_file: "users", failure_delay: 0.2 },
+    sieve: { max_script_size: "2K", quota_max_scripts: 3 },
+    managesieve: { listen: [`127.0.0.1:${port}`] },
+    log: { level: "debug" },
+  });
   const add = await loft(
     ["user", "add", "jo", "-p", PASSWORD, "-s", "SHA512-CRYPT", "--home", home, "--uid", "8", "--gid", "8"],
     { cwd: tmp.dir },

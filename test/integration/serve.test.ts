@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loft, tempDir } from "../helpers/cli.js";
+import { writeConfig } from "../helpers/config.js";
 import { LineClient } from "../helpers/line-client.js";
 import { freePort, startLoft } from "../helpers/server.js";
 
@@ -53,18 +54,12 @@ test("SIGHUP reloads the config; a bad new config is logged and the old one kept
   const tmp = tempDir();
   try {
     const config = join(tmp.dir, "loft.toml");
-    writeFileSync(
-      config,
-      '[auth]\npasswd_file = "users"\n[log]\nformat = "json"\n[managesieve]\nlisten = []\n',
-    );
+    writeConfig(config, { auth: { passwd_file: "users" } });
     const server = startLoft(tmp.dir, ["-c", config]);
     await server.waitFor(/loft started/);
     assert.ok(!existsSync(join(tmp.dir, "var", "users")), "no demo user with a config file");
 
-    writeFileSync(
-      config,
-      '[auth]\npasswd_file = "users"\n[managesieve]\nlisten = []\n[log]\nformat = "json"\nlevel = "debug"\n',
-    );
+    writeConfig(config, { auth: { passwd_file: "users" }, log: { level: "debug" } });
     server.child.kill("SIGHUP");
     await server.waitFor(/config reloaded/);
 
@@ -90,10 +85,11 @@ test("a root server becomes the configured user after binding its ports", {
     const port = await freePort();
     const config = join(tmp.dir, "loft.toml");
     // Port 410 needs root to bind; the process then runs as `mail`.
-    writeFileSync(
-      config,
-      `user = "mail"\n[auth]\npasswd_file = "users"\n[managesieve]\nlisten = ["127.0.0.1:${port}", "127.0.0.1:410"]\n`,
-    );
+    writeConfig(config, {
+      user: "mail",
+      auth: { passwd_file: "users" },
+      managesieve: { listen: [`127.0.0.1:${port}`, "127.0.0.1:410"] },
+    });
     writeFileSync(join(tmp.dir, "users"), "");
     chmodSync(join(tmp.dir, "users"), 0o644);
     const server = startLoft(tmp.dir, ["-c", config]);

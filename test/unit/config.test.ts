@@ -25,7 +25,10 @@ test("the empty config is complete: every key has a default", () => {
   const c = configSchema.parse({});
   assert.equal(c.mail_location, "maildir:~/Maildir");
   assert.equal(c.auth.default_pass_scheme, "ARGON2ID");
-  assert.deepEqual(c.imap.listen, []);
+  // The embedded default listens on loopback only.
+  for (const protocol of ["imap", "pop3", "lmtp", "managesieve"] as const)
+    for (const address of c[protocol].listen) assert.match(address, /^127\.0\.0\.1:\d+$/, protocol);
+  assert.deepEqual(c.managesieve.listen, ["127.0.0.1:4190"]);
 });
 
 test("listen addresses", () => {
