@@ -61,32 +61,48 @@ export function headerValues(header: Uint8Array, name: string, from = 0, to = he
     });
 }
 
+export interface HeaderFilter {
+  /** HEADER.FIELDS.NOT: keep the fields not named */
+  not?: boolean;
+  /** BODY[HEADER.FIELDS] of the message itself, without part number */
+  topLevel?: boolean;
+  /** where the header starts in the buffer (a part's headerStart) */
+  from?: number;
+}
+
 /**
- * BODY[HEADER.FIELDS (names)] and BODY[HEADER.FIELDS.NOT (names)], line ends as CRLF, as
- * Dovecot answers them: HEADER.FIELDS gives every matching field (a last line without line
- * end gets one) and then a blank line; HEADER.FIELDS.NOT filters the header as stored, so
- * it ends with the header's own blank line, or without one when the header had none.
- * `from`/`to` delimit the header (a part's [headerStart, bodyStart)).
+ * BODY[...HEADER.FIELDS (names)] and HEADER.FIELDS.NOT, line ends as CRLF, as Dovecot
+ * answers them. Like Dovecot's header filter, it reads from the header start up to the
+ * first empty line (or the end of the buffer), which for a header that a boundary cut short
+ * lies beyond the part's bodyStart: pass the bytes up to the end of the enclosing message.
+ * It sends the kept fields as stored, then that empty line. Only the top-level
+ * HEADER.FIELDS (Dovecot serves it from its header lookup) ends every field with a line
+ * end and always adds the empty line.
  */
 export function filterHeaderFields(
   header: Uint8Array,
   names: readonly string[],
-  not: boolean,
-  from = 0,
-  to = header.length,
+  filter: HeaderFilter = {},
 ): Buffer {
   const buf = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
+  const { not = false, from = 0 } = filter;
+  const complete = filter.topLevel === true && !not;
   const wanted = new Set(names.map((n) => n.toLowerCase()));
   const out: Buffer[] = [];
-  const fields = headerFields(buf, from, to);
+  const fields = headerFields(buf, from);
   for (const f of fields) {
     if (wanted.has(f.name.toLowerCase()) === not) continue;
     const bytes = toCrlf(buf.subarray(f.start, f.end));
     out.push(bytes);
-    if (!not && bytes[bytes.length - 1] !== 0x0a) out.push(CRLF);
+    if (complete && bytes[bytes.length - 1] !== 0x0a) out.push(CRLF);
   }
-  if (not) out.push(toCrlf(buf.subarray(fields.length > 0 ? fields[fields.length - 1]!.end : from, to)));
-  else out.push(CRLF);
+  if (complete) {
+    out.push(CRLF);
+  } else {
+    const end = fields.length > 0 ? fields[fields.length - 1]!.end : from;
+    if (buf[end] === 0x0a) out.push(CRLF);
+    else if (buf[end] === 0x0d && buf[end + 1] === 0x0a) out.push(CRLF);
+  }
   return Buffer.concat(out);
 }
 

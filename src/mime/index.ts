@@ -1,7 +1,15 @@
 export { type Address, parseAddressList } from "./address.js";
 export { bodystructure, partBodystructure } from "./bodystructure.js";
 export { envelope, parseEnvelope } from "./envelope.js";
-export { filterHeaderFields, type HeaderField, headerFields, headerValues, toCrlf } from "./header-fields.js";
+export {
+  filterHeaderFields,
+  type HeaderField,
+  type HeaderFilter,
+  headerFields,
+  headerValues,
+  toCrlf,
+} from "./header-fields.js";
+export { type ImapBytesOptions, imapBytes } from "./imap-bytes.js";
 export { imapNstring, imapNstringNolf, imapString, imapStringForHumans } from "./imap-quote.js";
 export { paramValue } from "./param-value.js";
 export { MimeParser, type MimeParserOptions, parseMime, parseMimeStream } from "./parser.js";

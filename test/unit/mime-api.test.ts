@@ -6,6 +6,7 @@ import {
   filterHeaderFields,
   headerFields,
   headerValues,
+  imapBytes,
   imapNstring,
   imapNstringNolf,
   imapStringForHumans,
@@ -95,17 +96,23 @@ test("header fields are found by name with their raw bytes", () => {
     [" one\n two", "  again"],
   );
   assert.equal(
-    filterHeaderFields(hdr, ["subject"], false).toString(),
+    filterHeaderFields(hdr, ["subject"], { topLevel: true }).toString(),
     "Subject: one\r\n two\r\nsubject :  again\r\n\r\n",
   );
-  const end = parseMime(hdr).bodyStart;
   assert.equal(
-    filterHeaderFields(hdr, ["subject", "x-empty"], true, 0, end).toString(),
+    filterHeaderFields(hdr, ["subject", "x-empty"], { not: true }).toString(),
     "no colon line\r\n\r\n",
   );
+  // a header without blank line: only the top-level HEADER.FIELDS completes it
   const noEoh = Buffer.from("Subject: s\nTo: t");
-  assert.equal(filterHeaderFields(noEoh, ["to"], false).toString(), "To: t\r\n\r\n");
-  assert.equal(filterHeaderFields(noEoh, ["subject"], true).toString(), "To: t");
+  assert.equal(filterHeaderFields(noEoh, ["to"], { topLevel: true }).toString(), "To: t\r\n\r\n");
+  assert.equal(filterHeaderFields(noEoh, ["to"]).toString(), "To: t");
+  assert.equal(filterHeaderFields(noEoh, ["subject"], { not: true }).toString(), "To: t");
+  assert.equal(filterHeaderFields(Buffer.alloc(0), ["to"]).toString(), "");
+  // a header cut short by a boundary is read on to the next empty line, as Dovecot does
+  const cut = Buffer.from("Content-Type: multipart/mixed; boundary=c\n\n--c\nX: 1\n--c\nY: 2\n\nz\n--c--\n");
+  const first = parseMime(cut).children[0]!;
+  assert.equal(filterHeaderFields(cut, ["y"], { from: first.headerStart }).toString(), "Y: 2\r\n\r\n");
   assert.equal(toCrlf(Buffer.from("a\nb\r\nc")).toString(), "a\r\nb\r\nc");
 });
 
@@ -155,4 +162,18 @@ test("parameter values decode RFC 2231 and RFC 2047 for display", () => {
   const enc = parseMime(readFileSync(`${FIXTURES}52-encoded-params.eml`));
   assert.equal(paramValue(enc.data.params, "NAME"), "\u00e9l\u00e8ve.pdf");
   assert.equal(paramValue(enc.data.params, "missing"), undefined);
+});
+
+test("imapBytes sends LF as CRLF and NUL as 0x80, with partial ranges in sent octets", async () => {
+  const collect = async (chunks: string[], skip?: number, limit?: number): Promise<string> => {
+    const out: Buffer[] = [];
+    const source = chunks.map((c) => Buffer.from(c, "latin1"));
+    for await (const b of imapBytes(source, { skip, limit })) out.push(b);
+    return Buffer.concat(out).toString("latin1");
+  };
+  assert.equal(await collect(["a\nb\r", "\nc\0"]), "a\r\nb\r\nc\x80");
+  assert.equal(await collect(["a\r", "\n"]), "a\r\n", "a CRLF split across chunks stays one line end");
+  assert.equal(await collect(["a\nb\n"], 2), "\nb\r\n", "a range may start inside a converted line end");
+  assert.equal(await collect(["a\nb\n"], 1, 2), "\r\n");
+  assert.equal(await collect(["abc"], 10), "");
 });
