@@ -3,7 +3,6 @@ import { isDeepStrictEqual } from "node:util";
 import { Authenticator, PasswdFile } from "../auth/index.js";
 import {
   type Config,
-  ConfigError,
   configPath,
   type LoadedConfig,
   loadConfig,
@@ -31,7 +30,6 @@ export class Server {
   /** Loads the config, starts every enabled listener, and handles SIGTERM/SIGINT/SIGHUP. */
   static async start(configFile: string | undefined): Promise<Server> {
     const loaded = loadConfig(configFile);
-    checkAvailable(loaded);
     const server = new Server(loaded, configFile);
     await server.boot();
     return server;
@@ -83,7 +81,7 @@ export class Server {
   private async startProtocol(protocol: ProtocolName): Promise<void> {
     const addresses = this.config[protocol].listen.map((a) => parseListenAddress(a)!);
     const service = SERVICES[protocol];
-    if (addresses.length === 0 || !service) return;
+    if (addresses.length === 0) return;
     const { tls } = this.config;
     const ctx = {
       config: this.config,
@@ -105,7 +103,6 @@ export class Server {
     let next: LoadedConfig;
     try {
       next = loadConfig(this.configFile);
-      checkAvailable(next);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, "reload failed: keeping the running config");
       return;
@@ -152,15 +149,5 @@ export class Server {
     clearInterval(this.keepAlive);
     this.log.info("stopped");
     this.log.flush(() => process.exit(0));
-  }
-}
-
-/** A protocol with addresses but no implementation in this build is a config error, not a silent no-op. */
-function checkAvailable(loaded: LoadedConfig): void {
-  for (const protocol of PROTOCOLS) {
-    if (loaded.config[protocol].listen.length > 0 && !SERVICES[protocol])
-      throw new ConfigError(
-        `${loaded.file ?? "(embedded default)"}: ${protocol}.listen: ${protocol.toUpperCase()} is not part of this build yet; set it to []`,
-      );
   }
 }

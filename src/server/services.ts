@@ -33,8 +33,8 @@ export interface RunningService {
 /** A protocol that `loft serve` can start: binds every address or fails without leaving any bound. */
 export type ProtocolService = (addresses: ListenAddress[], ctx: ServiceContext) => Promise<RunningService>;
 
-/** The protocols this build can serve; each protocol's module adds itself as it lands. */
-export const SERVICES: Partial<Record<ProtocolName, ProtocolService>> = {
+/** The protocol servers `loft serve` runs. */
+export const SERVICES: Record<ProtocolName, ProtocolService> = {
   imap: imapService,
   lmtp: lmtpService,
   managesieve: manageSieveService,

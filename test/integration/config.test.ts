@@ -101,14 +101,4 @@ describe("choosing and showing the config", () => {
     assert.equal(check.code, 0);
     assert.match(check.stdout, /OK/);
   });
-
-  test("a protocol this build cannot serve yet is refused by serve, naming the key", async () => {
-    const file = configFile(
-      "lmtp.toml",
-      '[lmtp]\nlisten = ["127.0.0.1:11110"]\n[auth]\npasswd_file = "users"\n',
-    );
-    const r = await loft(["serve", "-c", file], { timeoutMs: 10_000 });
-    assert.equal(r.code, EX_CONFIG);
-    assert.match(r.stderr, /lmtp\.listen: LMTP is not part of this build yet/);
-  });
 });
