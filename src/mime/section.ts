@@ -5,8 +5,9 @@ export type SectionText = "" | "HEADER" | "HEADER.FIELDS" | "HEADER.FIELDS.NOT" 
 
 /**
  * A byte range of the stored message: [start, end) as stored (line ends as in the file),
- * `size` the octets IMAP sends for it (every line end CRLF). For HEADER.FIELDS[.NOT] the
- * range is the whole header to filter with `filterHeaderFields`.
+ * `size` the octets IMAP sends for it (every line end CRLF; stream it with `imapBytes`).
+ * For HEADER.FIELDS[.NOT] it is the header to filter: pass `start` as `from` to
+ * `filterHeaderFields`.
  */
 export interface SectionRange {
   start: number;
