@@ -1,10 +1,11 @@
 // Syntax tree → compiled nodes: require handling, argument types and counts, tags and their
 // conflicts, and every extension's own checks. All errors are collected, each with line:column.
+import { type ArgumentContext, compileArguments } from "./arguments.js";
 import type { Argument, CommandNode, Position, Script, TestNode } from "./ast.js";
 import type { SieveConfig } from "./config.js";
-import type { ArgType, CommandSpec, CompiledNode, Extension, TagSpec, Validation } from "./extension.js";
+import type { CommandSpec, CompiledNode, Extension, Validation } from "./extension.js";
 import { parse } from "./parser.js";
-import { addressParts, comparators, findCommand, matchTypes, type Registry, tagsFor } from "./registry.js";
+import { findCommand, type Registry } from "./registry.js";
 import type { CompiledScript } from "./runtime.js";
 import type { Diagnostic } from "./syntax-error.js";
 
@@ -15,28 +16,14 @@ export type CompileResult =
 /** Pigeonhole stops reporting after this many errors. */
 const MAX_ERRORS = 25;
 
-const TYPE_NAMES: Record<ArgType, string> = { string: "string", strings: "string list", number: "number" };
-
-function describeArg(arg: Argument): string {
-  if (arg.kind === "number") return "number";
-  if (arg.kind === "tag") return `tagged argument ${arg.name}`;
-  return arg.bracketed ? "string list" : "string";
-}
-
-function fits(arg: Argument, type: ArgType): boolean {
-  if (type === "number") return arg.kind === "number";
-  if (type === "strings") return arg.kind === "strings";
-  return arg.kind === "strings" && !arg.bracketed;
-}
-
-class Validator implements Validation {
+class Validator implements Validation, ArgumentContext {
   readonly errors: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
   readonly ancestors: CompiledNode[] = [];
   private readonly required = new Set<string>();
   /** Everything required anywhere, including inside ihave blocks (their runtime setup runs). */
   private readonly everRequired = new Set<string>();
-  private active: Extension[];
+  active: Extension[];
   /** Lookups that depend only on the active extensions, rebuilt when those change. */
   private lookups = new Map<string, unknown>();
   private readonly reportedUnknown = new Set<string>();
@@ -69,7 +56,7 @@ class Validator implements Validation {
     this.lookups = new Map();
   }
 
-  private lookup<T>(key: string, make: () => T): T {
+  lookup<T>(key: string, make: () => T): T {
     let value = this.lookups.get(key) as T | undefined;
     if (value === undefined) {
       value = make();
@@ -192,9 +179,10 @@ class Validator implements Validation {
       data: new Map(),
     };
     const errorsBefore = this.errors.length;
-    this.compileArguments(
+    compileArguments(
       node,
       ast.args.map((a) => this.transform(a)),
+      this,
     );
     this.ancestors.push(node);
     try {
@@ -206,15 +194,7 @@ class Validator implements Validation {
     if (this.errors.length === errorsBefore) {
       spec.validate?.(node, this);
       for (const tag of node.tagSpecs) tag.validate?.(node, node.tags.get(tag.name) ?? null, this);
-      const keys = node.positional.find((a) => a.kind === "strings");
-      if (node.matchType?.validate !== undefined) {
-        node.matchType.validate(
-          node,
-          this.keysOf(node) ?? (keys?.kind === "strings" ? keys : null),
-          null,
-          this,
-        );
-      }
+      node.matchType?.validate?.(node, this.keysOf(node), null, this);
       for (const ext of this.active) ext.validateNode?.(node, this);
     }
     return node;
@@ -233,136 +213,6 @@ class Validator implements Validation {
     );
     if (transforms.length === 0) return arg;
     return { ...arg, values: arg.values.map((v) => transforms.reduce((s, f) => f(s), v)) };
-  }
-
-  private compileArguments(node: CompiledNode, args: Argument[]): void {
-    const spec = node.spec;
-    const tags = this.lookup(`tags:${spec.type}:${spec.name}`, () => tagsFor(this.active, spec));
-    const groups = new Set(spec.groups ?? []);
-    const groupSeen = new Map<string, string>();
-    const what = `${node.name} ${spec.type}`;
-    let unknownTag = false;
-    let i = 0;
-    for (; i < args.length && args[i]!.kind === "tag"; i++) {
-      const arg = args[i] as Extract<Argument, { kind: "tag" }>;
-      const name = arg.name;
-      let tag: TagSpec | undefined = tags.find((t) => t.name === name);
-      let group: string | undefined = tag?.group;
-      if (tag === undefined && groups.has("comparator") && name === ":comparator") {
-        tag = { name, param: "string", group: "comparator" };
-        group = "comparator";
-      }
-      const matchType = groups.has("match-type")
-        ? matchTypes(this.active).find((m) => m.tag === name)
-        : undefined;
-      if (tag === undefined && matchType !== undefined) {
-        tag = { name, ...(matchType.param ? { param: matchType.param } : {}) };
-        group = "match type";
-      }
-      const part = groups.has("address-part")
-        ? addressParts(this.active).find((p) => p.tag === name)
-        : undefined;
-      if (tag === undefined && part !== undefined) {
-        tag = { name };
-        group = "address part";
-      }
-      if (tag === undefined) {
-        this.error(arg.pos, `unknown tagged argument '${name}' for the ${what}`);
-        // The tag's parameter (if it had one) cannot be told apart from positional arguments.
-        unknownTag = true;
-        continue;
-      }
-      if (node.tags.has(name)) {
-        this.error(arg.pos, `tagged argument '${name}' is specified more than once for the ${what}`);
-      }
-      if (group !== undefined) {
-        const other = groupSeen.get(group);
-        if (other !== undefined) {
-          this.error(
-            arg.pos,
-            `multiple ${group} arguments specified for the ${what} ('${other}' and '${name}')`,
-          );
-        }
-        groupSeen.set(group, name);
-      }
-      let param: Argument | null = null;
-      if (tag.param !== undefined) {
-        const next = args[i + 1];
-        if (next === undefined || !fits(next, tag.param)) {
-          const found = next === undefined ? "none" : describeArg(next);
-          this.error(
-            arg.pos,
-            `the ${name} tag for the ${what} requires a ${TYPE_NAMES[tag.param]} argument, but ${found} was found`,
-          );
-        } else {
-          param = next;
-          i++;
-        }
-      }
-      node.tags.set(name, param);
-      node.tagSpecs.push(tag);
-      if (matchType !== undefined && group === "match type") {
-        node.matchType = matchType;
-        node.matchParam = param?.kind === "strings" ? (param.values[0] ?? null) : null;
-      }
-      if (part !== undefined && group === "address part") node.addressPart = part;
-      if (group === "comparator" && param?.kind === "strings") {
-        const cname = param.values[0] ?? "";
-        const comparator = comparators(this.active).find((c) => c.name === cname);
-        if (comparator === undefined) this.error(param.pos, `unknown comparator '${cname}'`);
-        else node.comparator = comparator;
-      }
-    }
-    const positional = args.slice(i);
-    node.positional = positional;
-    if (unknownTag) return;
-    const expected = spec.positional ?? [];
-    const minimum = expected.length - (spec.optionalPositional ?? 0);
-    for (const [k, arg] of positional.entries()) {
-      if (arg.kind === "tag") {
-        this.error(
-          arg.pos,
-          `tagged argument ${arg.name} found after the positional arguments of the ${what}`,
-        );
-        return;
-      }
-      const type = expected[k];
-      if (type === undefined) {
-        this.error(arg.pos, `too many arguments for the ${what}: expected ${expected.length}`);
-        return;
-      }
-      if (!fits(arg, type)) {
-        this.error(
-          arg.pos,
-          `the ${what} expects a ${TYPE_NAMES[type]} as argument ${k + 1}, but ${describeArg(arg)} was found`,
-        );
-      }
-    }
-    if (positional.length < minimum) {
-      const missing = expected.slice(positional.length, minimum).map((t) => TYPE_NAMES[t]);
-      this.error(
-        node.pos,
-        `the ${what} requires ${minimum} positional argument(s) (missing ${missing.join(", ")})`,
-      );
-    }
-    node.positional = positional;
-    this.resolveDefaults(node, groups);
-  }
-
-  private resolveDefaults(node: CompiledNode, groups: Set<string>): void {
-    if (groups.has("comparator") && node.comparator === null) {
-      node.comparator = comparators(this.active).find((c) => c.name === "i;ascii-casemap") ?? null;
-    }
-    if (groups.has("match-type") && node.matchType === null) {
-      node.matchType = matchTypes(this.active).find((m) => m.tag === ":is") ?? null;
-    }
-    if (groups.has("address-part") && node.addressPart === null) {
-      node.addressPart = addressParts(this.active).find((p) => p.tag === ":all") ?? null;
-    }
-    if (node.matchType !== null && node.comparator !== null && node.matchType.checkComparator) {
-      const problem = node.matchType.checkComparator(node.comparator);
-      if (problem !== null) this.error(node.pos, problem);
-    }
   }
 
   private compileTests(node: CompiledNode, ast: TestNode): void {

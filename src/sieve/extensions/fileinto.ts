@@ -1,9 +1,9 @@
-// RFC 5228 §4.1: fileinto.
+// RFC 5228 §4.1: fileinto. Whether the mailbox can be stored into (an empty or invalid name,
+// a missing mailbox) is found out by delivery, as with Pigeonhole: that is a runtime failure
+// which falls back to the implicit keep.
 import { StoreAction } from "../actions.js";
 import { applyActionTags } from "../core/modifiers.js";
 import type { Extension } from "../extension.js";
-import { SieveRuntimeError } from "../result.js";
-import { stringsOf } from "../runtime.js";
 
 export const fileinto: Extension = {
   name: "fileinto",
@@ -12,14 +12,8 @@ export const fileinto: Extension = {
       name: "fileinto",
       type: "command",
       positional: ["string"],
-      validate(node, v) {
-        const name = stringsOf(node.positional[0])[0] ?? "";
-        if (name === "") v.error(node.positional[0]!.pos, "fileinto command: mailbox name is empty");
-      },
       async execute(node, rt) {
         const mailbox = rt.string(node, 0);
-        if (mailbox === "")
-          throw new SieveRuntimeError("fileinto command: mailbox name is empty", node.pos.line);
         const action = new StoreAction("fileinto", mailbox, node.pos.line);
         action.flags = rt.keepFlags();
         await applyActionTags(action, node, rt);
