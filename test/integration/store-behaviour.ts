@@ -320,7 +320,7 @@ export function storeBehaviour(label: string, options: BehaviourOptions): void {
       const child = part.children[0]!;
       const stored = await text(await inbox.read(uid, { crlf: false }));
       assert.equal(stored.slice(child.bodyStart, child.bodyEnd), "one");
-      assert.deepEqual(await inbox.structure(uid), part, "served from the index the second time");
+      assert.equal(inbox.message(uid)!.mime?.children.length, 1);
     });
 
     it("is only a cache: deleting the index loses nothing", async () => {

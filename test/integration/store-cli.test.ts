@@ -21,10 +21,7 @@ function tsv(text: string): string[][] {
 }
 
 before(() => {
-  writeFileSync(
-    config,
-    '[auth]\npasswd_file = "users"\n[[mailboxes]]\nname = "Sent"\nspecial_use = "\\\\Sent"\nauto = "create"\n',
-  );
+  writeFileSync(config, '[auth]\npasswd_file = "users"\n');
   mkdirSync(home);
   if (isRoot) chownSync(home, uid, gid);
   writeFileSync(
@@ -49,7 +46,6 @@ test("mailbox, save, fetch, search, flags, copy, move, expunge, quota and index 
   assert.deepEqual(tsv(await run(["mailbox", "list", "-u", "alice"])), [
     ["mailbox", "attributes"],
     ["INBOX", "\\HasNoChildren"],
-    ["Sent", "\\HasNoChildren \\Sent"],
     ["Work", "\\HasChildren"],
     ["Work/Süd", "\\HasNoChildren"],
   ]);

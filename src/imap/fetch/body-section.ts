@@ -52,7 +52,10 @@ export async function bodySection(
   if (range === null) return literal(Buffer.alloc(0));
   if (text === "HEADER.FIELDS" || text === "HEADER.FIELDS.NOT") {
     const header = await readAll(storedRange(mailbox, uid, range.start, range.end));
-    const fields = filterHeaderFields(header, section.fields, text === "HEADER.FIELDS.NOT");
+    const fields = filterHeaderFields(header, section.fields, {
+      not: text === "HEADER.FIELDS.NOT",
+      topLevel: section.part.length === 0,
+    });
     const { skip, take } = window(fields.length, partial);
     return literal(fields.subarray(skip, skip + take));
   }
