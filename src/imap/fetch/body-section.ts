@@ -1,7 +1,6 @@
-import { filterHeaderFields, locateSection, type MimePart } from "../../mime/index.js";
+import { filterHeaderFields, imapBytes, locateSection, type MimePart } from "../../mime/index.js";
 import type { Mailbox } from "../../store/index.js";
 import { type BodySection, type FetchPartial, StreamedBody } from "../protocol/index.js";
-import { crlfSlice } from "./crlf-slice.js";
 
 /** The stored bytes [start, end) of a message, as a stream. */
 async function* storedRange(
@@ -37,7 +36,7 @@ function literal(bytes: Buffer): StreamedBody {
 }
 
 /**
- * BODY[section]<partial>: a body streamed from the file (line ends sent as CRLF), or the
+ * BODY[section]<partial>: a body streamed from the file (line ends as CRLF, NUL as 0x80), or the
  * filtered header fields, or an empty literal where the section does not exist (as Dovecot).
  */
 export async function bodySection(
@@ -61,5 +60,8 @@ export async function bodySection(
   }
   const { skip, take } = window(range.size, partial);
   if (take === 0) return literal(Buffer.alloc(0));
-  return new StreamedBody(take, crlfSlice(storedRange(mailbox, uid, range.start, range.end), skip, take));
+  return new StreamedBody(
+    take,
+    imapBytes(storedRange(mailbox, uid, range.start, range.end), { skip, limit: take }),
+  );
 }
