@@ -2,9 +2,14 @@
 import type { SieveAction } from "./actions.js";
 import type { SieveRunResult } from "./result.js";
 
+/** sieve-test shows control characters of an action line (a CRLF in a name) as '?'. */
+function sanitize(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, "?");
+}
+
 function actionLines(action: SieveAction): string[] {
   const { text, lines } = action.describe();
-  return [` * ${text}`, ...lines];
+  return [` * ${sanitize(text)}`, ...lines];
 }
 
 /** The "Performed actions" / "Implicit keep" listing written to stdout. */

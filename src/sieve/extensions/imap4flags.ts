@@ -1,13 +1,38 @@
 // RFC 5232: imap4flags — setflag/addflag/removeflag, hasflag, and :flags on keep/fileinto.
 import { normalizeFlags, type SieveAction, StoreAction } from "../actions.js";
+import type { Position } from "../ast.js";
 import { matchValues } from "../core/header-access.js";
-import type { CommandSpec, Extension } from "../extension.js";
+import type { CommandSpec, Extension, Validation } from "../extension.js";
 import type { Runtime } from "../runtime.js";
+import { stringsOf } from "../runtime.js";
 import { getVariable, setVariable } from "./variables.js";
 
-/** Splits flag strings at spaces (RFC 5232 §3: a string may list several flags). */
+const SYSTEM_FLAGS = ["\\seen", "\\answered", "\\flagged", "\\deleted", "\\draft"];
+
+/** RFC 3501 §2.3.2: a settable system flag, or a keyword atom. */
+function isValidFlag(flag: string): boolean {
+  if (flag.startsWith("\\")) return SYSTEM_FLAGS.includes(flag.toLowerCase());
+  return /^[^(){ %*"\\\]\x00-\x1f\x7f]+$/.test(flag);
+}
+
+function flagWords(list: string[]): string[] {
+  return list.flatMap((s) => s.split(/\s+/)).filter((f) => f !== "");
+}
+
+/** Splits flag strings at spaces (RFC 5232 §3); invalid flags are ignored, as Pigeonhole does. */
 export function splitFlags(list: string[]): string[] {
-  return normalizeFlags(list.flatMap((s) => s.split(/\s+/)).filter((f) => f !== ""));
+  return normalizeFlags(flagWords(list).filter(isValidFlag));
+}
+
+/** Pigeonhole warns about the first invalid constant flag of a command and ignores it. */
+function warnInvalid(values: string[], command: string, pos: Position, v: Validation): void {
+  const bad = flagWords(values.filter((s) => !s.includes("${"))).find((f) => !isValidFlag(f));
+  if (bad !== undefined) {
+    v.warning(
+      pos,
+      `IMAP flag '${bad}' specified for the ${command} command is invalid and will be ignored (only first invalid is reported)`,
+    );
+  }
 }
 
 function internalFlags(rt: Runtime): string[] {
@@ -48,6 +73,8 @@ function flagCommand(name: string, verb: string, op: Operation): CommandSpec {
       if (node.positional.length === 2 && !v.has("variables")) {
         v.error(node.pos, `the ${name} command takes a variable name only with the variables extension`);
       }
+      const flags = node.positional[node.positional.length - 1];
+      if (flags !== undefined) warnInvalid(stringsOf(flags), name, flags.pos, v);
     },
     execute(node, rt) {
       const variable = node.positional.length === 2 ? rt.string(node, 0) : null;
@@ -90,6 +117,9 @@ export const imap4flags: Extension = {
       tag: {
         name: ":flags",
         param: "strings",
+        validate(node, param, v) {
+          if (param !== null) warnInvalid(stringsOf(param), node.name, param.pos, v);
+        },
         modifyAction(action: SieveAction, node, rt) {
           if (action instanceof StoreAction) action.flags = splitFlags(rt.tagStrings(node, ":flags") ?? []);
         },

@@ -177,9 +177,12 @@ async function execute(node: CompiledNode, rt: Runtime): Promise<undefined> {
   const from = rt.tagString(node, ":from");
   const reason = rt.string(node, 0);
   const mime = node.tags.has(":mime");
+  // The default handle is made from the arguments as written, before variable substitution
+  // (as Pigeonhole does, observed), so a reply tracks per rule rather than per expanded text.
+  const written = (tag: string) => stringsOf(node.tags.get(tag))[0] ?? null;
   const handle =
     rt.tagString(node, ":handle") ??
-    `${reason}${subject ?? "<default-subject>"}${from ?? "<default-from>"}${mime ? "<MIME>" : "<NO-MIME>"}`;
+    `${stringsOf(node.positional[0])[0] ?? ""}${written(":subject") ?? "<default-subject>"}${written(":from") ?? "<default-from>"}${mime ? "<MIME>" : "<NO-MIME>"}`;
   const decision = decide(node, rt);
   let reply: VacationReply | { skipped: string } = { skipped: "skipped" in decision ? decision.skipped : "" };
   if ("to" in decision) {

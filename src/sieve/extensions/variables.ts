@@ -99,12 +99,17 @@ function quoteWildcard(s: string): string {
   return s.replace(/[*?\\]/g, "\\$&");
 }
 
+// Case modifiers change ASCII letters only, as Pigeonhole does (observed: :upper "élan" is
+// "éLAN"); RFC 5229 §4.1 leaves non-ASCII case mapping to the implementation.
+const asciiUpper = (s: string) => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
+const asciiLower = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
 function upperFirst(s: string): string {
-  return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
+  return s.length === 0 ? s : asciiUpper(s[0]!) + s.slice(1);
 }
 
 function lowerFirst(s: string): string {
-  return s.length === 0 ? s : s[0]!.toLowerCase() + s.slice(1);
+  return s.length === 0 ? s : asciiLower(s[0]!) + s.slice(1);
 }
 
 const modifier = (name: string, precedence: number, apply: (s: string) => string): TagSpec => ({
@@ -114,8 +119,8 @@ const modifier = (name: string, precedence: number, apply: (s: string) => string
 
 /** The modifiers of `set` (RFC 5229 §4.1), also taken by extracttext (RFC 5703 §7). */
 export const setModifiers: TagSpec[] = [
-  modifier(":lower", 40, (s) => s.toLowerCase()),
-  modifier(":upper", 40, (s) => s.toUpperCase()),
+  modifier(":lower", 40, asciiLower),
+  modifier(":upper", 40, asciiUpper),
   modifier(":lowerfirst", 30, lowerFirst),
   modifier(":upperfirst", 30, upperFirst),
   modifier(":quotewildcard", 20, quoteWildcard),
