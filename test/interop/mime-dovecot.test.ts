@@ -26,7 +26,13 @@ import {
   parseMime,
   type SectionText,
 } from "../../src/mime/index.js";
-import { generateHeaderSoup, generateMessage, limitMessages, mulberry32 } from "./mime-generator.js";
+import {
+  generateHeaderSoup,
+  generateLineSoup,
+  generateMessage,
+  limitMessages,
+  mulberry32,
+} from "./mime-generator.js";
 
 const IMAP_BIN = "/usr/lib/dovecot/imap";
 const FIXTURES = new URL("../fixtures/mime/", import.meta.url).pathname;
@@ -247,9 +253,10 @@ test(`generated structures (seed ${SEED}) and the parser limits equal Dovecot's`
   skip: !haveDovecot,
 }, async (t) => {
   const rand = mulberry32(SEED);
-  const messages = Array.from({ length: 400 }, (_, i) => ({
+  const generators = [generateMessage, generateHeaderSoup, generateLineSoup];
+  const messages = Array.from({ length: 450 }, (_, i) => ({
     name: `generated #${i} (seed ${SEED})`,
-    bytes: i % 2 === 0 ? generateMessage(rand) : generateHeaderSoup(rand),
+    bytes: generators[i % 3]!(rand),
   }));
   await compareStructure(t, [...messages, ...limitMessages()]);
 });

@@ -323,3 +323,45 @@ export function limitMessages(): { name: string; bytes: Buffer }[] {
     { name: "multipart and message/rfc822 nested 120 deep", bytes: Buffer.from(mixed) },
   ];
 }
+
+const SOUP_LINES = [
+  "",
+  "",
+  " ",
+  "--a",
+  "--a--",
+  "--a-",
+  "--a--x",
+  "--ab",
+  "--b",
+  "--b--",
+  "--",
+  "-",
+  "--a \t",
+  "Content-Type: multipart/mixed; boundary=a",
+  "Content-Type: multipart/alternative; boundary=ab",
+  "Content-Type: multipart/digest; boundary=b",
+  "Content-Type: message/rfc822",
+  "Content-Type: text/plain",
+  "Content-Type: text",
+  "MIME-Version: 1.0",
+  "Subject: x",
+  "From: a@b",
+  " continued",
+  "\tcontinued",
+  "body text",
+  "no colon",
+  `--${"a".repeat(84)}`,
+  "x\0y",
+];
+
+/** Random lines from a pool of structure-bearing ones, with random line ends. */
+export function generateLineSoup(r: Rand): Buffer {
+  let out = pick(r, ["Content-Type: multipart/mixed; boundary=a\n\n", "MIME-Version: 1.0\n", ""]);
+  const n = int(r, 40);
+  for (let i = 0; i < n; i++) {
+    out += pick(r, SOUP_LINES);
+    out += i === n - 1 && chance(r, 0.3) ? "" : pick(r, ["\n", "\n", "\r\n", "\r", "\r\r\n"]);
+  }
+  return Buffer.from(out, "latin1");
+}
