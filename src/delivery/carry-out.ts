@@ -3,7 +3,7 @@
 // copy, so nothing is lost.
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import type { JsonValue, SieveAction, SieveMessage } from "../sieve/index.js";
+import type { JsonValue, SieveAction } from "../sieve/index.js";
 import {
   isStoreError,
   isValidKeyword,
@@ -11,7 +11,8 @@ import {
   type SystemFlag,
   type UserStore,
 } from "../store/index.js";
-import { headerValue, notificationMail, rejectionMail, vacationReply } from "./compose.js";
+import { notificationMail, rejectionMail, vacationReply } from "./compose.js";
+import { headerValue } from "./edited-message.js";
 import type { MailSender } from "./sendmail.js";
 import type { TrackingStore } from "./tracking-store.js";
 import type { RecipientOutcome } from "./types.js";
@@ -23,9 +24,8 @@ export interface CarryOutContext {
   log: Logger;
   /** The bytes to store (trace headers and header edits applied). */
   data: Buffer;
-  /** The message as received, for redirects and rejections. */
+  /** The message as received, for redirects, replies and rejections. */
   original: Buffer;
-  parsed: SieveMessage;
   envelopeFrom: string;
   recipient: string;
   defaultMailbox: string;
@@ -146,7 +146,6 @@ async function doReject(c: CarryOutContext, reason: string): Promise<RecipientOu
     recipient: c.recipient,
     reason,
     original: c.original,
-    parsed: c.parsed,
     date: c.now,
   });
   try {
@@ -160,7 +159,7 @@ async function doReject(c: CarryOutContext, reason: string): Promise<RecipientOu
 }
 
 async function redirect(c: CarryOutContext, address: string): Promise<boolean> {
-  const id = headerValue(c.parsed, "message-id") ?? createHash("sha256").update(c.original).digest("hex");
+  const id = headerValue(c.original, "message-id") ?? createHash("sha256").update(c.original).digest("hex");
   const key = createHash("sha256").update(`${id}\0${address.toLowerCase()}`).digest("hex");
   if (c.tracking.seen("redirect", key, REDIRECT_LOOP_SECONDS, c.now)) {
     c.log.info({ to: address }, "redirect skipped: this message was already redirected there");
@@ -197,7 +196,7 @@ async function vacation(c: CarryOutContext, j: Record<string, JsonValue>): Promi
     subject: str(reply.subject) ?? "",
     reason: str(j.reason) ?? "",
     mime: j.mime === true,
-    original: c.parsed,
+    original: c.original,
     date: c.now,
   });
   try {

@@ -3,15 +3,8 @@
 // notifications (RFC 5436).
 import { randomBytes } from "node:crypto";
 import libmime from "libmime";
-import type { SieveMessage } from "../sieve/index.js";
+import { headerValue } from "./edited-message.js";
 import { rfc5322Date } from "./trace-headers.js";
-
-/** The first value of a header field of the message, unfolded and trimmed; null when absent. */
-export function headerValue(message: SieveMessage, name: string): string | null {
-  const lower = name.toLowerCase();
-  const field = message.root.headers.find((h) => h.name.toLowerCase() === lower);
-  return field === undefined ? null : field.raw.replace(/\r?\n(?=[ \t])/g, "").trim();
-}
 
 function decoded(value: string | null): string | null {
   if (value === null) return null;
@@ -37,7 +30,8 @@ export interface VacationInput {
   subject: string;
   reason: string;
   mime: boolean;
-  original: SieveMessage;
+  /** The message answered. */
+  original: Buffer;
   date: Date;
 }
 
@@ -70,7 +64,6 @@ export interface RejectionInput {
   recipient: string;
   reason: string;
   original: Buffer;
-  parsed: SieveMessage;
   date: Date;
 }
 
@@ -84,8 +77,8 @@ function headerBlock(original: Buffer): Buffer {
 
 export function rejectionMail(r: RejectionInput): Buffer {
   const boundary = `${randomBytes(9).toString("base64url")}/${r.hostname}`;
-  const subject = decoded(headerValue(r.parsed, "subject")) ?? "";
-  const origId = headerValue(r.parsed, "message-id");
+  const subject = decoded(headerValue(r.original, "subject")) ?? "";
+  const origId = headerValue(r.original, "message-id");
   const head = [
     `Message-ID: ${messageId(r.hostname)}`,
     `Date: ${rfc5322Date(r.date)}`,

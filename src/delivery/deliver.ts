@@ -6,13 +6,12 @@ import type { Logger } from "pino";
 import type { UserInfo } from "../auth/index.js";
 import type { Config } from "../config/index.js";
 import { withUser } from "../log/index.js";
-import type { SieveAction, SieveEngine } from "../sieve/index.js";
-import { SieveMessage } from "../sieve/index.js";
-import type { UserStore } from "../store/index.js";
+import type { SieveAction, SieveEngine, SieveMessage } from "../sieve/index.js";
+import { isStoreError, type UserStore } from "../store/index.js";
 import { openUserMail } from "../user-mail/index.js";
 import { carryOut } from "./carry-out.js";
 import { rejectionMail } from "./compose.js";
-import { withHeaders } from "./edited-message.js";
+import { headerValue, withHeaders } from "./edited-message.js";
 import { splitRecipient } from "./recipient.js";
 import { runScripts } from "./run-scripts.js";
 import { scriptSequence } from "./script-sequence.js";
@@ -46,7 +45,18 @@ export class Delivery {
     this.hostname = d.hostname || os.hostname();
     this.postmaster = d.postmaster_address || `postmaster@${this.hostname}`;
     this.sender = deps.sender ?? new SendmailCommand(d.sendmail_path);
-    this.openStore = deps.openStore ?? ((user, log) => openUserMail(user, deps.config, log));
+    const open = deps.openStore ?? ((user: UserInfo, log: Logger) => openUserMail(user, deps.config, log));
+    this.openStore = async (user, log) => {
+      // Two first deliveries to a new user race to create its auto-created mailboxes; the loser
+      // sees ALREADYEXISTS. Opening again finds them made.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await open(user, log);
+        } catch (err) {
+          if (!isStoreError(err, "ALREADYEXISTS") || attempt >= 3) throw err;
+        }
+      }
+    };
   }
 
   private lookup(req: RecipientRequest): { user: UserInfo | undefined; detail: string } {
@@ -94,7 +104,6 @@ export class Delivery {
       recipient,
       reason,
       original: message,
-      parsed: new SieveMessage(message),
       date: new Date(),
     });
     try {
@@ -128,18 +137,29 @@ export class Delivery {
             }),
             message,
           ]);
-    const parsed = new SieveMessage(data);
+    // Parsed on first need (a recipient with scripts), then shared by every recipient.
+    let parsed: Promise<SieveMessage> | null = null;
+    const parse = () => {
+      parsed ??= import("../sieve/index.js").then((sieve) => new sieve.SieveMessage(data));
+      return parsed;
+    };
     const outcomes = new Map<string, RecipientOutcome>();
     // Recipients one after another: each holds its own store open, and an MTA sends few at once.
     for (const [key, req] of distinct) {
-      outcomes.set(key, await this.deliverOne(req, { envelope, data, original: message, parsed, now }));
+      outcomes.set(key, await this.deliverOne(req, { envelope, data, original: message, parse, now }));
     }
     return recipients.map((r) => outcomes.get(r.address.toLowerCase())!);
   }
 
   private async deliverOne(
     req: RecipientRequest,
-    m: { envelope: DeliveryEnvelope; data: Buffer; original: Buffer; parsed: SieveMessage; now: Date },
+    m: {
+      envelope: DeliveryEnvelope;
+      data: Buffer;
+      original: Buffer;
+      parse: () => Promise<SieveMessage>;
+      now: Date;
+    },
   ): Promise<RecipientOutcome> {
     const { config } = this.deps;
     let found: ReturnType<Delivery["lookup"]>;
@@ -192,7 +212,7 @@ export class Delivery {
         const outcome = await runScripts(
           await this.deps.engine(),
           sequence,
-          { message: m.parsed, envelope, env },
+          { message: await m.parse(), envelope, env },
           log,
         );
         if (outcome.ran.length > 0) actions = outcome.actions;
@@ -207,7 +227,6 @@ export class Delivery {
           log,
           data,
           original: m.original,
-          parsed: m.parsed,
           envelopeFrom: m.envelope.from,
           recipient: req.address,
           defaultMailbox,
@@ -222,7 +241,7 @@ export class Delivery {
       if (result.status === "delivered" || result.status === "rejected") {
         for (const r of records) tracking.record(r.kind, r.key, m.now);
       }
-      logOutcome(log, m.parsed, result);
+      logOutcome(log, headerValue(m.original, "message-id"), result);
       return result;
     } catch (err) {
       log.error({ err: (err as Error).message }, "delivery failed");
@@ -247,8 +266,7 @@ function keepAction(): SieveAction {
   };
 }
 
-function logOutcome(log: Logger, parsed: SieveMessage, r: RecipientOutcome): void {
-  const msgid = parsed.root.headers.find((h) => h.name.toLowerCase() === "message-id")?.raw.trim();
+function logOutcome(log: Logger, msgid: string | null, r: RecipientOutcome): void {
   if (r.status === "delivered") {
     if (r.mailboxes.length > 0)
       log.info({ msgid, mailboxes: r.mailboxes }, `saved mail to ${r.mailboxes.join(", ")}`);

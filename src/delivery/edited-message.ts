@@ -19,3 +19,11 @@ export function withHeaders(message: Buffer, headers: HeaderField[]): Buffer {
   const head = headers.map((h) => `${h.name}: ${h.raw}\r\n`).join("");
   return Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), message.subarray(bodyOffset(message))]);
 }
+
+/** The first header field of that name, unfolded and trimmed (latin1 code units); null when absent. */
+export function headerValue(message: Buffer, name: string): string | null {
+  const head = message.subarray(0, bodyOffset(message)).toString("latin1");
+  const re = new RegExp(`^${name.replace(/[^A-Za-z0-9-]/g, "")}[ \\t]*:(.*(?:\\r?\\n[ \\t].*)*)`, "im");
+  const m = re.exec(head);
+  return m === null ? null : m[1]!.replace(/\r?\n(?=[ \t])/g, "").trim();
+}
