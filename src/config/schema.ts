@@ -270,6 +270,10 @@ export const configSchema = z.strictObject({
         .describe(
           "Seconds between `* OK Still here` lines to a client in IDLE, below common NAT timeouts (Dovecot's imap_idle_notify_interval).",
         ),
+      tls_listen: z
+        .array(listenAddress)
+        .default([])
+        .describe("Where IMAP listens with implicit TLS (IMAPS, usually port 993); needs [tls] cert and key."),
     })
     .prefault({}),
   pop3: protocol("POP3", {

@@ -1,6 +1,9 @@
-import type { ListenAddress } from "../config/index.js";
+import type { Socket } from "node:net";
+import type { UserInfo } from "../auth/index.js";
+import { ConfigError, type ListenAddress, parseListenAddress } from "../config/index.js";
+import type { Logger } from "../log/index.js";
 import { sessionLogger } from "../log/index.js";
-import { Listeners, loadTlsContext } from "../net/index.js";
+import { type ConnectionInfo, Listeners, loadTlsContext, startTls } from "../net/index.js";
 import type { RunningService, ServiceContext } from "../server/index.js";
 import { openUserMail } from "../user-mail/index.js";
 import type { ImapSettings } from "./command-context.js";
@@ -17,38 +20,62 @@ export async function imapService(addresses: ListenAddress[], ctx: ServiceContex
     failureDelayMs: config.auth.failure_delay * 1000,
     idleKeepaliveSeconds: config.imap.idle_keepalive,
   };
-  return Listeners.open(
-    addresses,
-    {
-      maxConnections: config.imap.max_connections,
-      maxConnectionsPerIp: config.imap.max_connections_per_ip,
-      idleTimeout: config.imap.idle_timeout,
+  const tlsAddresses = config.imap.tls_listen.map((a) => parseListenAddress(a)!);
+  if (tlsAddresses.length > 0 && !tls) throw new ConfigError("imap.tls_listen needs tls.cert and tls.key");
+  const options = {
+    maxConnections: config.imap.max_connections,
+    maxConnectionsPerIp: config.imap.max_connections_per_ip,
+    idleTimeout: config.imap.idle_timeout,
+  };
+  const deps = (log: Logger) => ({
+    log,
+    auth: ctx.auth,
+    settings,
+    tls,
+    openMail: (user: UserInfo, userLog: Logger) => openUserMail(user, config, userLog),
+  });
+  const idleTimeoutMs = config.imap.idle_timeout * 1000;
+  const handler = (implicitTls: boolean) => ({
+    onConnection(socket: Socket, info: ConnectionInfo) {
+      const log = sessionLogger(ctx.log, "imap", info.peer);
+      log.debug({ tls: implicitTls }, "connected");
+      socket.once("close", () => log.debug("disconnected"));
+      if (!implicitTls) {
+        new ImapSession(socket, info.ip, deps(log), idleTimeoutMs).greet();
+        return;
+      }
+      // RFC 8314: TLS from the first byte (IMAPS, port 993).
+      startTls(socket, tls!).then(
+        (secure) => new ImapSession(secure, info.ip, deps(log), idleTimeoutMs, socket).greet(),
+        (err: Error) => {
+          log.info({ err: err.message }, "TLS handshake failed");
+          socket.destroy();
+        },
+      );
     },
-    {
-      onConnection(socket, info) {
-        const log = sessionLogger(ctx.log, "imap", info.peer);
-        log.debug("connected");
-        socket.once("close", () => log.debug("disconnected"));
-        const session = new ImapSession(
-          socket,
-          info.ip,
-          {
-            log,
-            auth: ctx.auth,
-            settings,
-            tls,
-            openMail: (user, userLog) => openUserMail(user, config, userLog),
-          },
-          config.imap.idle_timeout * 1000,
-        );
-        session.greet();
-      },
-      onRefused(socket, reason) {
-        socket.write(untaggedStatus("BYE", `${reason}.`));
-      },
-      onIdle(socket) {
-        socket.write(untaggedStatus("BYE", "Disconnected for inactivity."));
-      },
+    onRefused(socket: Socket, reason: string) {
+      if (!implicitTls) socket.write(untaggedStatus("BYE", `${reason}.`));
     },
-  );
+    onIdle(socket: Socket) {
+      if (!implicitTls) socket.write(untaggedStatus("BYE", "Disconnected for inactivity."));
+    },
+  });
+  const plain = await Listeners.open(addresses, options, handler(false));
+  let secure: Listeners;
+  try {
+    secure = await Listeners.open(tlsAddresses, options, handler(true));
+  } catch (err) {
+    await plain.stopAccepting();
+    throw err;
+  }
+  const both = [plain, secure];
+  return {
+    sessionCount: () => plain.sessionCount() + secure.sessionCount(),
+    stopAccepting: async () => {
+      await Promise.all(both.map((l) => l.stopAccepting()));
+    },
+    closeSessions: () => {
+      for (const l of both) l.closeSessions();
+    },
+  };
 }

@@ -67,13 +67,16 @@ export class ImapSession implements ImapContext {
     readonly remoteIp: string,
     private readonly deps: SessionDeps,
     private readonly idleTimeoutMs: number,
+    /** The TCP socket under a TLS one (implicit TLS): the listener's idle timer runs on it. */
+    private readonly raw: Socket = socket,
   ) {
     this.socket = socket;
     this.log = deps.log;
     this.auth = deps.auth;
     this.settings = deps.settings;
-    this.secure = remoteIp === "unix" || remoteIp === "::1" || /^(::ffff:)?127\./.test(remoteIp);
-    socket.setTimeout(PRE_LOGIN_TIMEOUT_MS);
+    const loopback = remoteIp === "unix" || remoteIp === "::1" || /^(::ffff:)?127\./.test(remoteIp);
+    this.secure = loopback || "encrypted" in socket;
+    raw.setTimeout(PRE_LOGIN_TIMEOUT_MS);
     this.attach(socket);
   }
 
@@ -166,7 +169,7 @@ export class ImapSession implements ImapContext {
     this.userStore = store;
     this.sessionState = "authenticated";
     this.log = withUser(this.log, user.user);
-    this.socket.setTimeout(this.idleTimeoutMs);
+    this.raw.setTimeout(this.idleTimeoutMs);
   }
 
   select(mailbox: SelectedMailbox | null): void {
