@@ -9,19 +9,22 @@ import { freePort, startLoft } from "../helpers/server.js";
 
 test("npm start's server in an empty directory: demo user printed once, stored hashed, exit 0 on SIGTERM", async () => {
   const tmp = tempDir();
+  const server = startLoft(tmp.dir);
   try {
-    const server = startLoft(tmp.dir);
     const m = await server.waitFor(/created user "demo" with password "([^"]+)"/);
     const password = m[1]!;
     await server.waitFor(/loft started/);
-    // The embedded default serves ManageSieve on 127.0.0.1:4190.
-    const sieve = await LineClient.open(4190);
-    assert.match(await sieve.readUntil(/^OK /), /"IMPLEMENTATION" "Loft"[\s\S]*"SASL" "PLAIN LOGIN"/);
-    sieve.close();
-    // ... and POP3 on 127.0.0.1:1110.
-    const pop3 = await LineClient.open(1110);
-    assert.match(await pop3.readUntil(/^\+OK/), /^\+OK Loft ready\./);
-    pop3.close();
+    // The embedded default serves every protocol on loopback's high ports.
+    for (const [port, greeting] of [
+      [1143, /^\* OK /],
+      [1110, /^\+OK /],
+      [2424, /^220 /],
+      [4190, /^OK /],
+    ] as const) {
+      const client = await LineClient.open(port);
+      assert.match(await client.readUntil(greeting), new RegExp(greeting.source, "m"), `port ${port}`);
+      client.close();
+    }
     const users = readFileSync(join(tmp.dir, "var", "users"), "utf8");
     assert.match(users, /^demo:\{ARGON2ID\}\$argon2id\$/);
     assert.ok(!users.includes(password), "the password is stored hashed");
@@ -46,6 +49,7 @@ test("npm start's server in an empty directory: demo user printed once, stored h
     assert.doesNotMatch(again.output(), /created user/);
     assert.ok(!again.output().includes(password));
   } finally {
+    await server.stop();
     tmp.remove();
   }
 });
