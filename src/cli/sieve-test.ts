@@ -11,6 +11,7 @@ import {
   type Diagnostic,
   MemoryEnvironment,
   resultToJSON,
+  type ScriptLocation,
   SieveEngine,
   SieveMessage,
   type SieveRunResult,
@@ -84,7 +85,12 @@ export async function sieveTest(
   const engine = new SieveEngine({ extensions: new Set(new SieveEngine().registry.names()) });
   const source = readInput(scriptPath).toString("utf8");
   const label = scriptLabel(scriptPath);
-  const compiled = engine.compile(source, label);
+  const personal = scriptDir(opts.personalDir);
+  const global = scriptDir(opts.globalDir);
+  const loadScript = (name: string, location: ScriptLocation) =>
+    location === "global" ? global(name) : personal(name);
+  // Included scripts are checked when compiling, as Pigeonhole's sieve-test does.
+  const compiled = engine.compile(source, label, { loadScript });
   if (!opts.json) {
     for (const w of compiled.warnings) io.stderr(`${label}: line ${w.pos.line}: warning: ${w.message}.\n`);
   }
@@ -101,11 +107,9 @@ export async function sieveTest(
     return EX_DATAERR;
   }
   const message = new SieveMessage(readInput(messagePath));
-  const personal = scriptDir(opts.personalDir);
-  const global = scriptDir(opts.globalDir);
   const env = new MemoryEnvironment({
     mailboxes: opts.mailbox ?? [],
-    loadScript: (name, location) => (location === "global" ? global(name) : personal(name)),
+    loadScript,
   });
   const envelope = {
     from: opts.from ?? defaultSender(message),

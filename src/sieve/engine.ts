@@ -11,7 +11,7 @@ import type { SieveMessage } from "./message.js";
 import { Registry } from "./registry.js";
 import type { SieveRunResult } from "./result.js";
 import type { CompiledScript } from "./runtime.js";
-import { type CompileResult, compileSource } from "./validator.js";
+import { type CompileOptions, type CompileResult, compileSource } from "./validator.js";
 
 interface CacheEntry {
   mtimeMs: number;
@@ -34,8 +34,9 @@ export class SieveEngine {
     return this.registry.names().filter((n) => this.config.extensions.has(n));
   }
 
-  compile(source: string, name = "script"): CompileResult {
-    return compileSource(source, name, this.registry, this.config);
+  /** Compiles a script; with `options.loadScript`, includes of constant names are checked too. */
+  compile(source: string, name = "script", options: CompileOptions = {}): CompileResult {
+    return compileSource(source, name, this.registry, this.config, options);
   }
 
   /** Compiles a script file, reusing the last result while path, mtime and size are unchanged. */

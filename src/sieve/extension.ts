@@ -5,8 +5,10 @@ import type { SieveAction } from "./actions.js";
 import type { ParsedAddress } from "./address.js";
 import type { Argument, Position, StringListArgument } from "./ast.js";
 import type { SieveConfig } from "./config.js";
+import type { ScriptLocation } from "./environment.js";
 import type { HeaderField } from "./message.js";
 import type { Runtime } from "./runtime.js";
+import type { CompileResult } from "./validator.js";
 
 export type ArgType = "string" | "strings" | "number";
 
@@ -132,6 +134,13 @@ export interface CompiledNode {
   data: Map<string, unknown>;
 }
 
+/** Compile-time access to included scripts. */
+export interface IncludeAccess {
+  load(name: string, location: ScriptLocation): string | null;
+  /** Compiles an included script; "cycle" when it is already being compiled around this one. */
+  compile(source: string, name: string, key: string): CompileResult | "cycle";
+}
+
 /** The compile-time view an extension gets. */
 export interface Validation {
   error(pos: Position, message: string): void;
@@ -140,6 +149,8 @@ export interface Validation {
   has(capability: string): boolean;
   /** The engine's settings (limits an extension may check at compile time). */
   readonly config: SieveConfig;
+  /** Other scripts, when the caller can read them at compile time (include checks). */
+  includes(): IncludeAccess | null;
   /** The enclosing commands of the node being validated, innermost last. */
   ancestors: CompiledNode[];
 }

@@ -3,11 +3,20 @@
 import { type ArgumentContext, compileArguments } from "./arguments.js";
 import type { Argument, CommandNode, Position, Script, TestNode } from "./ast.js";
 import type { SieveConfig } from "./config.js";
-import type { CommandSpec, CompiledNode, Extension, Validation } from "./extension.js";
+import type { ScriptLocation } from "./environment.js";
+import type { CommandSpec, CompiledNode, Extension, IncludeAccess, Validation } from "./extension.js";
 import { parse } from "./parser.js";
 import { findCommand, type Registry } from "./registry.js";
 import type { CompiledScript } from "./runtime.js";
 import type { Diagnostic } from "./syntax-error.js";
+
+/** Optional compile-time access to other scripts, for tools that can read them synchronously. */
+export interface CompileOptions {
+  /** Reads a script for include; when given, includes of constant names are checked now. */
+  loadScript?: (name: string, location: ScriptLocation) => string | null;
+  /** The scripts being compiled around this one (`personal:name`), for include cycles. */
+  includeChain?: string[];
+}
 
 export type CompileResult =
   | { ok: true; script: CompiledScript; warnings: Diagnostic[] }
@@ -31,8 +40,25 @@ class Validator implements Validation, ArgumentContext {
   constructor(
     private readonly registry: Registry,
     readonly config: SieveConfig,
+    private readonly options: CompileOptions,
   ) {
     this.active = registry.active([]);
+  }
+
+  includes(): IncludeAccess | null {
+    const load = this.options.loadScript;
+    if (load === undefined) return null;
+    const chain = this.options.includeChain ?? [];
+    return {
+      load,
+      compile: (source, name, key) => {
+        if (chain.includes(key)) return "cycle";
+        return compileSource(source, name, this.registry, this.config, {
+          loadScript: load,
+          includeChain: [...chain, key],
+        });
+      },
+    };
   }
 
   error(pos: Position, message: string): void {
@@ -265,6 +291,7 @@ export function compileSource(
   name: string,
   registry: Registry,
   config: SieveConfig,
+  options: CompileOptions = {},
 ): CompileResult {
   if (Buffer.byteLength(source, "utf8") > config.maxScriptSize) {
     return {
@@ -278,7 +305,10 @@ export function compileSource(
   // A UTF-8 byte order mark some editors write is not part of the script.
   const parsed = parse(source.startsWith("\ufeff") ? source.slice(1) : source);
   if (!parsed.ok) return { ok: false, errors: [parsed.error], warnings: [] };
-  const validator = new Validator(registry, config);
+  const validator = new Validator(registry, config, {
+    ...options,
+    includeChain: options.includeChain ?? [`personal:${name}`],
+  });
   const nodes = validator.compileScript(parsed.script);
   const byPosition = (list: Diagnostic[]) =>
     [...list].sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column);

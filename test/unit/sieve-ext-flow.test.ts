@@ -2,7 +2,7 @@
 // include/return/global, ihave/error, duplicate, editheader, vacation, vacation-seconds.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { actions, compileErrors, holds, KEEP, run, runFull } from "./sieve-harness.js";
+import { actions, compileErrors, engine, holds, KEEP, run, runFull } from "./sieve-harness.js";
 
 const scripts = {
   personal: {
@@ -200,4 +200,36 @@ test("vacation :subject overrides; a message without Subject gets 'Automated rep
   const v = await vacationOf('"x";', { message: "From: a@x.org\r\nTo: bob@example.net\r\n\r\nb\r\n" });
   assert.deepEqual(v.reply, { to: "alice@example.org", subject: "Automated reply" });
   assert.equal(await holds("true", ["vacation"]), true);
+});
+
+test("include: with a script loader, missing, circular and broken includes are compile errors", () => {
+  const stored: Record<string, string> = { ...scripts.personal };
+  const loadScript = (name: string, location: "personal" | "global") =>
+    location === "global" ? (scripts.global[name as "spam"] ?? null) : (stored[name] ?? null);
+  const errors = (source: string) => {
+    const result = engine.compile(source, "main", { loadScript });
+    return result.ok ? [] : result.errors.map((e) => e.message);
+  };
+  assert.deepEqual(
+    errors('require "include"; include "spam"; include :global "spam"; include :optional "nope";'),
+    [],
+  );
+  assert.deepEqual(errors('require "include"; include "nope";'), [
+    "included personal script 'nope' does not exist",
+  ]);
+  assert.deepEqual(errors('require "include"; include :global "nope";'), [
+    "included global script 'nope' does not exist",
+  ]);
+  assert.match(
+    errors('require "include"; include "loop";')[0]!,
+    /failed to compile included personal script 'loop'.*circular include of personal script 'loop'/,
+  );
+  stored.main = 'require "include"; include "main";';
+  assert.deepEqual(errors(stored.main), ["circular include of personal script 'main'"]);
+  assert.match(
+    errors('require "include"; include "broken";')[0]!,
+    /failed to compile included personal script 'broken': line 1:/,
+  );
+  // Without a loader (delivery), includes are checked when they run.
+  assert.equal(engine.compile('require "include"; include "nope";').ok, true);
 });

@@ -68,8 +68,31 @@ export const include: Extension = {
       ],
       validate(node, v) {
         const name = stringsOf(node.positional[0])[0] ?? "";
-        if (!name.includes("${") && !validName(name)) {
-          v.error(node.positional[0]!.pos, `include: invalid script name '${name}'`);
+        const pos = node.positional[0]!.pos;
+        if (name.includes("${")) return;
+        if (!validName(name)) {
+          v.error(pos, `include: invalid script name '${name}'`);
+          return;
+        }
+        // When the scripts can be read now, check them now, as Pigeonhole does; delivery
+        // checks again at run time.
+        const includes = v.includes();
+        if (includes === null) return;
+        const location = node.tags.has(":global") ? "global" : "personal";
+        const source = includes.load(name, location);
+        if (source === null) {
+          if (!node.tags.has(":optional"))
+            v.error(pos, `included ${location} script '${name}' does not exist`);
+          return;
+        }
+        const result = includes.compile(source, name, `${location}:${name}`);
+        if (result === "cycle") v.error(pos, `circular include of ${location} script '${name}'`);
+        else if (!result.ok) {
+          const first = result.errors[0]!;
+          v.error(
+            pos,
+            `failed to compile included ${location} script '${name}': line ${first.pos.line}: ${first.message}`,
+          );
         }
       },
       async execute(node, rt) {
