@@ -3,10 +3,17 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { SieveEngine } from "../sieve/index.js";
-import { scriptLabel } from "./sieve-test.js";
+import { scriptLabel, scriptLoader } from "./sieve-test.js";
 import { EX_NOINPUT, ExitError } from "./sysexits.js";
 
-export function checkScripts(paths: string[]): number {
+export interface CheckOptions {
+  /** Directories of personal and global scripts: when given, includes are checked too. */
+  personalDir?: string;
+  globalDir?: string;
+}
+
+export function checkScripts(paths: string[], opts: CheckOptions = {}): number {
+  const loadScript = scriptLoader(opts.personalDir, opts.globalDir);
   const engine = new SieveEngine({ extensions: new Set(new SieveEngine().registry.names()) });
   let failed = false;
   for (const path of paths) {
@@ -16,7 +23,7 @@ export function checkScripts(paths: string[]): number {
     } catch (err) {
       throw new ExitError(`cannot read ${path}: ${(err as Error).message}`, EX_NOINPUT);
     }
-    const result = engine.compile(source, scriptLabel(path));
+    const result = engine.compile(source, scriptLabel(path), loadScript ? { loadScript } : {});
     for (const w of result.warnings) {
       process.stdout.write(`${path}:${w.pos.line}:${w.pos.column}: warning: ${w.message}\n`);
     }
@@ -34,8 +41,10 @@ export function register(program: Command): void {
     .command("check")
     .description("compile Sieve scripts and report every error (like sievec)")
     .argument("<scripts...>", "script files")
-    .action((paths: string[]) => {
-      const code = checkScripts(paths);
+    .option("--personal-dir <dir>", "directory of the user's scripts: check includes against it")
+    .option("--global-dir <dir>", "directory of global scripts: check include :global against it")
+    .action((paths: string[], opts: CheckOptions) => {
+      const code = checkScripts(paths, opts);
       if (code !== 0) process.exitCode = code;
     });
 }

@@ -57,6 +57,17 @@ function scriptDir(dir: string | undefined): (name: string) => string | null {
   };
 }
 
+/** Reads NAME.sieve from the personal or global directory; undefined when neither is given. */
+export function scriptLoader(
+  personalDir: string | undefined,
+  globalDir: string | undefined,
+): ((name: string, location: ScriptLocation) => string | null) | undefined {
+  if (personalDir === undefined && globalDir === undefined) return undefined;
+  const personal = scriptDir(personalDir);
+  const global = scriptDir(globalDir);
+  return (name, location) => (location === "global" ? global(name) : personal(name));
+}
+
 export function scriptLabel(path: string): string {
   return (path.split("/").pop() ?? path).replace(/\.sieve$/, "");
 }
@@ -85,11 +96,8 @@ export async function sieveTest(
   const engine = new SieveEngine({ extensions: new Set(new SieveEngine().registry.names()) });
   const source = readInput(scriptPath).toString("utf8");
   const label = scriptLabel(scriptPath);
-  const personal = scriptDir(opts.personalDir);
-  const global = scriptDir(opts.globalDir);
-  const loadScript = (name: string, location: ScriptLocation) =>
-    location === "global" ? global(name) : personal(name);
   // Included scripts are checked when compiling, as Pigeonhole's sieve-test does.
+  const loadScript = scriptLoader(opts.personalDir, opts.globalDir) ?? (() => null);
   const compiled = engine.compile(source, label, { loadScript });
   if (!opts.json) {
     for (const w of compiled.warnings) io.stderr(`${label}: line ${w.pos.line}: warning: ${w.message}.\n`);

@@ -145,6 +145,27 @@ test("sieve check prints every error with file:line:column and exits 1; clean sc
   ]);
 });
 
+test("sieve check --personal-dir checks includes", () => {
+  const inc = script("incl", 'require "include"; include "mine"; include "absent";');
+  const lines: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    lines.push(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  let withDirs: number;
+  let without: number;
+  try {
+    withDirs = checkScripts([inc], { personalDir: join(dir, "personal") });
+    without = checkScripts([inc]);
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.equal(withDirs, 1);
+  assert.equal(without, 0);
+  assert.deepEqual(lines, [`${inc}:1:44: error: included personal script 'absent' does not exist\n`]);
+});
+
 test("the built bin/loft runs sieve-test", {
   skip: !existsSync(new URL("../../dist/cli/main.js", import.meta.url).pathname),
 }, () => {
