@@ -274,6 +274,14 @@ export const configSchema = z.strictObject({
         .array(listenAddress)
         .default([])
         .describe("Where IMAP listens with implicit TLS (IMAPS, usually port 993); needs [tls] cert and key."),
+      max_connections_per_user: z
+        .number()
+        .int()
+        .positive()
+        .default(10)
+        .describe(
+          "Most IMAP sessions one user may have open from one address (Dovecot's mail_max_userip_connections).",
+        ),
     })
     .prefault({}),
   pop3: protocol("POP3", {

@@ -57,6 +57,8 @@ export interface ImapContext {
   sendParts(parts: readonly ResponsePart[]): Promise<void>;
   /** The next reader event, waiting for input (SASL lines, IDLE's DONE, APPEND's literal). */
   nextEvent(): Promise<ReaderEvent>;
+  /** Counts the session against the user's connection limit; false when over it. */
+  admitUser(user: string): boolean;
   openMail(user: UserInfo): Promise<UserStore>;
   login(user: UserInfo, store: UserStore): void;
   select(mailbox: SelectedMailbox | null): void;

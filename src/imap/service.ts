@@ -9,6 +9,7 @@ import { openUserMail } from "../user-mail/index.js";
 import type { ImapSettings } from "./command-context.js";
 import { untaggedStatus } from "./protocol/index.js";
 import { ImapSession } from "./session.js";
+import { UserConnections } from "./user-connections.js";
 
 /** IMAP4rev1 (RFC 3501) and its everyday extensions on the configured addresses. */
 export async function imapService(addresses: ListenAddress[], ctx: ServiceContext): Promise<RunningService> {
@@ -27,12 +28,14 @@ export async function imapService(addresses: ListenAddress[], ctx: ServiceContex
     maxConnectionsPerIp: config.imap.max_connections_per_ip,
     idleTimeout: config.imap.idle_timeout,
   };
+  const userConnections = new UserConnections(config.imap.max_connections_per_user);
   const deps = (log: Logger) => ({
     log,
     auth: ctx.auth,
     settings,
     tls,
     openMail: (user: UserInfo, userLog: Logger) => openUserMail(user, config, userLog),
+    userConnections,
   });
   const idleTimeoutMs = config.imap.idle_timeout * 1000;
   const handler = (implicitTls: boolean) => ({

@@ -22,6 +22,7 @@ import {
   writeResponse,
 } from "./protocol/index.js";
 import type { SelectedMailbox } from "./selected-mailbox.js";
+import type { UserConnections } from "./user-connections.js";
 
 export interface SessionDeps {
   log: Logger;
@@ -29,6 +30,8 @@ export interface SessionDeps {
   settings: ImapSettings;
   tls: SecureContext | null;
   openMail(user: UserInfo, log: Logger): Promise<UserStore>;
+  /** Sessions per user and address (null: no limit). */
+  userConnections: UserConnections | null;
 }
 
 /** Dovecot disconnects after this many bad commands in a row (imap-client.c). */
@@ -59,6 +62,7 @@ export class ImapSession implements ImapContext {
   private userStore: UserStore | null = null;
   private current: SelectedMailbox | null = null;
   private changeListener: (() => void) | null = null;
+  private releaseUser: (() => void) | null = null;
   condstore = false;
   savedSearch: number[] = [];
 
@@ -160,6 +164,13 @@ export class ImapSession implements ImapContext {
     }
   }
 
+  admitUser(user: string): boolean {
+    const limits = this.deps.userConnections;
+    if (limits === null) return true;
+    this.releaseUser = limits.admit(user, this.remoteIp);
+    return this.releaseUser !== null;
+  }
+
   openMail(user: UserInfo): Promise<UserStore> {
     return this.deps.openMail(user, this.log);
   }
@@ -242,6 +253,7 @@ export class ImapSession implements ImapContext {
       this.current?.close();
       this.current = null;
       this.userStore?.close();
+      this.releaseUser?.();
       if (!this.closed) this.socket.end();
     }
   }

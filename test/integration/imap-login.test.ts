@@ -8,6 +8,7 @@ import { connect as tlsConnect } from "node:tls";
 import { pino } from "pino";
 import { Authenticator, PasswdFile } from "../../src/auth/index.js";
 import { ImapSession } from "../../src/imap/session.js";
+import { UserConnections } from "../../src/imap/user-connections.js";
 import { loadTlsContext } from "../../src/net/index.js";
 import { openUserStore } from "../../src/store/index.js";
 import { tempDir } from "../helpers/cli.js";
@@ -55,7 +56,12 @@ after(async () => {
 });
 
 /** A listener whose sessions believe the peer is `ip`. */
-async function listen(ip: string, plaintextWithoutTls: boolean, withTls: boolean): Promise<number> {
+async function listen(
+  ip: string,
+  plaintextWithoutTls: boolean,
+  withTls: boolean,
+  userConnections: UserConnections | null = null,
+): Promise<number> {
   const server = createServer((socket: Socket) => {
     new ImapSession(
       socket,
@@ -70,6 +76,7 @@ async function listen(ip: string, plaintextWithoutTls: boolean, withTls: boolean
           idleKeepaliveSeconds: 60,
         },
         tls: withTls ? tlsContext : null,
+        userConnections,
         openMail: (user) =>
           openUserStore({
             user: user.user,
@@ -170,5 +177,25 @@ describe("STARTTLS", () => {
     await until(/^c (OK|NO)/m);
     assert.match(data, /^c OK /m);
     secure.destroy();
+  });
+});
+
+describe("connections per user", () => {
+  test("a user may have only so many sessions from one address; a closed one frees its place", async () => {
+    const port = await listen("127.0.0.1", false, false, new UserConnections(2));
+    const sessions: LineClient[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await LineClient.open(port);
+      await c.readUntil(/^\* OK /);
+      sessions.push(c);
+    }
+    assert.match(await command(sessions[0]!, "a", `LOGIN kim ${PASSWORD}`), /^a OK /m);
+    assert.match(await command(sessions[1]!, "a", `LOGIN kim ${PASSWORD}`), /^a OK /m);
+    assert.match(await command(sessions[2]!, "a", `LOGIN kim ${PASSWORD}`), /^a NO \[LIMIT\]/m);
+    sessions[0]!.send("z LOGOUT\r\n");
+    await sessions[0]!.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.match(await command(sessions[2]!, "b", `LOGIN kim ${PASSWORD}`), /^b OK /m);
+    for (const c of sessions) c.close();
   });
 });

@@ -153,6 +153,7 @@ before(async () => {
           idleKeepaliveSeconds: 60,
         },
         tls: null,
+        userConnections: null,
         openMail: (user) =>
           openUserStore({ user: user.user, home: user.home, mailLocation: user.mailLocation }),
       },

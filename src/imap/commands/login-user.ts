@@ -25,6 +25,14 @@ export async function loginUser(
   if (authzid !== "" && authzid !== authcid) return fail("authorization identity differs");
   const result = await ctx.auth.authenticate(authcid, password, ctxIp(ctx));
   if (!result.ok) return fail(result.reason);
+  if (!ctx.admitUser(result.user.user)) {
+    ctx.log.info({ user: result.user.user }, "too many connections from this user and address");
+    return {
+      status: "NO",
+      text: "Maximum number of connections from user+IP exceeded",
+      code: { name: "LIMIT" },
+    };
+  }
   const store = await ctx.openMail(result.user);
   ctx.login(result.user, store);
   ctx.log.info({ mechanism }, "logged in");
