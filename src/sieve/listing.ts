@@ -16,8 +16,14 @@ function actionLines(action: SieveAction): string[] {
 export function formatListing(result: SieveRunResult): string {
   const out: string[] = ["", "Performed actions:", ""];
   const performed = result.actions.filter((a) => a !== result.implicitKeepAction);
-  if (performed.length === 0) out.push("  (none)");
-  for (const action of performed) out.push(...actionLines(action));
+  // Pigeonhole lists duplicate tracking among the actions, where the test ran.
+  const tracked = (k: number) =>
+    result.tracking.filter((t) => t.listing !== undefined && t.position === k).map((t) => ` * ${t.listing}`);
+  const lines: string[] = [];
+  for (const [k, action] of performed.entries()) lines.push(...tracked(k), ...actionLines(action));
+  lines.push(...tracked(performed.length));
+  if (lines.length === 0) out.push("  (none)");
+  out.push(...lines);
   out.push("", "Implicit keep:", "");
   if (result.implicitKeepAction === null) out.push("  (none)");
   else out.push(...actionLines(result.implicitKeepAction));

@@ -20,6 +20,10 @@ export interface TrackingRecord {
   kind: string;
   key: string;
   seconds: number;
+  /** How sieve-test lists it among the performed actions, if at all. */
+  listing?: string;
+  /** How many actions existed when it was made (its place in that listing). */
+  position?: number;
 }
 
 export interface SieveRunResult {

@@ -6,7 +6,6 @@
 //   - Pigeonhole's sieve-test has no mail storage to ask
 //   - sieve-test reports no delivery phase; delivery runs 'during'
 //   - spamtest needs sieve_spamtest_* settings in Pigeonhole
-//   - Pigeonhole lists duplicate tracking as an action; Loft reports it in the result's tracking list
 //   - RFC 5228 §4.2: the plain redirect cancels the implicit keep even when merged
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -223,6 +222,8 @@ const SCRIPTS = [
   'require ["reject","variables"]; set "r" "because"; reject "${r}";',
   'require "copy"; redirect :copy "a@example.com"; redirect :copy "b@example.com"; discard;',
   'keep; redirect "a@example.com"; discard; stop; keep;',
+  'require ["duplicate"]; if duplicate :handle "x" { discard; }',
+  'require ["duplicate", "fileinto"]; fileinto "a"; if duplicate { discard; } keep;',
 ];
 
 let dir = "";

@@ -46,7 +46,15 @@ export const duplicate: Extension = {
           .digest("hex");
         const seen = await rt.env.duplicateSeen(key, seconds);
         // With :last the period restarts at every occurrence; without it only a new id is recorded.
-        if (!seen || node.tags.has(":last")) rt.result.tracking.push({ kind: "duplicate", key, seconds });
+        if (!seen || node.tags.has(":last")) {
+          rt.result.tracking.push({
+            kind: "duplicate",
+            key,
+            seconds,
+            listing: handle === "" ? "track duplicate" : `track duplicate with handle: ${handle}`,
+            position: rt.result.actions.length,
+          });
+        }
         return seen;
       },
     },
