@@ -41,7 +41,6 @@ export interface ImapContext {
   readonly connected: boolean;
   /** The client's address, "unix" for a unix socket. */
   readonly remoteIp: string;
-  readonly user: UserInfo | null;
   /** The user's mail (authenticated and selected states). */
   readonly store: UserStore;
   readonly selected: SelectedMailbox | null;

@@ -65,11 +65,6 @@ export class SelectedMailbox {
     return this.uids[this.uids.length - 1] ?? 0;
   }
 
-  /** Keywords in use, for FLAGS and PERMANENTFLAGS. */
-  keywordList(): string[] {
-    return [...this.keywords];
-  }
-
   isRecent(uid: number): boolean {
     return this.recent.has(uid);
   }

@@ -58,7 +58,6 @@ export class ImapSession implements ImapContext {
   private wake: (() => void) | null = null;
   private badCommands = 0;
   private sessionState: SessionState = "not-authenticated";
-  private currentUser: UserInfo | null = null;
   private userStore: UserStore | null = null;
   private current: SelectedMailbox | null = null;
   private changeListener: (() => void) | null = null;
@@ -104,10 +103,6 @@ export class ImapSession implements ImapContext {
 
   get state(): SessionState {
     return this.sessionState;
-  }
-
-  get user(): UserInfo | null {
-    return this.currentUser;
   }
 
   get store(): UserStore {
@@ -176,7 +171,6 @@ export class ImapSession implements ImapContext {
   }
 
   login(user: UserInfo, store: UserStore): void {
-    this.currentUser = user;
     this.userStore = store;
     this.sessionState = "authenticated";
     this.log = withUser(this.log, user.user);
