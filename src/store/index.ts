@@ -14,7 +14,6 @@ export {
 export { expandVariables, type MailLocation, parseMailLocation } from "./mail-location.js";
 export { formatMailboxName, INBOX, MAX_NAME_BYTES, parseMailboxName } from "./mailbox-name.js";
 export { openUserStore } from "./open-user-store.js";
-export { parseQuotaRule, type QuotaLimits } from "./quota-rule.js";
 export type {
   AppendOptions,
   AppendResult,

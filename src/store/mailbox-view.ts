@@ -4,7 +4,7 @@ import type { FormatMailbox, MessageDetails } from "./backend.js";
 import { toCrlfRange } from "./crlf-stream.js";
 import { errnoCode, isStoreError, StoreError } from "./errors.js";
 import { bitsToFlags, FLAG_BITS, flagsToBits, isValidKeyword, type SystemFlag } from "./flags.js";
-import { type AppliedChanges, type MessageRow, type StoreIndex, splitKeywords } from "./index/store-index.js";
+import { type AppliedChanges, type MessageRow, type StoreIndex, splitKeywords } from "./index/index.js";
 import type { MailboxPath } from "./mailbox-name.js";
 import type {
   AppendOptions,

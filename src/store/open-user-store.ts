@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import type { FormatStore } from "./backend.js";
 import { effectiveOwner, type FileOwner } from "./file-owner.js";
 import { MaildirStore } from "./formats/maildir/index.js";
-import { StoreIndex } from "./index/store-index.js";
+import { StoreIndex } from "./index/index.js";
 import { type MailLocation, parseMailLocation } from "./mail-location.js";
 import type { OpenUserStoreOptions, UserStore } from "./types.js";
 import { LoftUserStore } from "./user-store.js";

@@ -1,6 +1,6 @@
 import type { FormatStore } from "./backend.js";
 import { StoreError } from "./errors.js";
-import type { StoreIndex } from "./index/store-index.js";
+import type { StoreIndex } from "./index/index.js";
 import {
   formatMailboxName,
   INBOX,

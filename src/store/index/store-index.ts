@@ -1,94 +1,23 @@
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { MessageDetails, ScanResult } from "../backend.js";
-import { DIR_MODE, FILE_MODE, type FileOwner } from "../file-owner.js";
-import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
-
-export interface MailboxRow {
-  id: number;
-  name: string;
-  uidvalidity: number;
-  uidnext: number;
-  highest_modseq: number;
-  first_recent_uid: number;
-  fingerprint: string | null;
-  sync_seq: number;
-}
-
-/** Everything but the MIME structure, which only structure() needs. */
-const ROW_COLUMNS = "uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq";
-
-export interface MessageRow {
-  uid: number;
-  ref: string;
-  guid: string;
-  flags: number;
-  keywords: string;
-  size: number;
-  vsize: number;
-  internal_date: number;
-  saved_date: number;
-  modseq: number;
-}
-
-export interface NewMessage {
-  uid: number;
-  ref: string;
-  guid: string;
-  flags: number;
-  keywords: readonly string[];
-  size: number;
-  vsize: number;
-  internalDate: number;
-  mime?: string | undefined;
-}
-
-export interface FlagUpdate {
-  uid: number;
-  ref: string;
-  flags: number;
-  keywords: readonly string[];
-}
-
-/** What one sync or write changed, by UID. */
-export interface AppliedChanges {
-  added: number[];
-  expunged: number[];
-  changed: number[];
-  modseq: number;
-}
-
-export interface MailboxCounts {
-  messages: number;
-  unseen: number;
-  recent: number;
-  size: number;
-  firstUnseenUid: number | undefined;
-}
-
-export function joinKeywords(keywords: readonly string[]): string {
-  return keywords.join(" ");
-}
-
-export function splitKeywords(text: string): string[] {
-  return text === "" ? [] : text.split(" ");
-}
-
-/** Keywords compare case-insensitively, as Dovecot matches them. */
-function sameKeywords(a: readonly string[], b: string): boolean {
-  const norm = (list: readonly string[]) =>
-    list
-      .map((k) => k.toLowerCase())
-      .sort()
-      .join(" ");
-  return norm(a) === norm(splitKeywords(b));
-}
+import type { FileOwner } from "../file-owner.js";
+import { openDatabase } from "./open-database.js";
+import {
+  type AppliedChanges,
+  type FlagUpdate,
+  joinKeywords,
+  type MailboxCounts,
+  type MailboxRow,
+  type MessageRow,
+  type NewMessage,
+  ROW_COLUMNS,
+  sameKeywords,
+} from "./rows.js";
 
 /**
  * The per-user SQLite index (WAL, so readers in other processes never block writers). Every write
- * runs in one IMMEDIATE transaction and bumps the mailbox's sync_seq, which syncs use to notice that
- * another writer got in between their scan and their commit.
+ * runs in one IMMEDIATE transaction; one that changes something bumps the mailbox's modseq and
+ * sync_seq, which syncs use to notice that another writer got in between their scan and their commit.
  */
 export class StoreIndex {
   private readonly db: Database.Database;
@@ -109,38 +38,7 @@ export class StoreIndex {
   }
 
   static open(path: string, owner: FileOwner | undefined): StoreIndex {
-    if (path !== ":memory:") {
-      const dir = dirname(path);
-      if (!existsSync(dir)) {
-        mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-        if (owner) chownSync(dir, owner.uid, owner.gid);
-      }
-      // Created here with 0600 and the user as owner: SQLite gives its -wal and -shm files the same.
-      if (!existsSync(path)) closeSync(openSync(path, "a", FILE_MODE));
-      chmodSync(path, FILE_MODE);
-      if (owner) chownSync(path, owner.uid, owner.gid);
-    }
-    const db = new Database(path, { timeout: 30_000 });
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    // Small per-user page cache: thousands of idle sessions must fit in a few hundred MB.
-    db.pragma("cache_size = -512");
-    db.pragma("foreign_keys = OFF");
-    db.exec(SCHEMA);
-    const version = db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as
-      | string
-      | undefined;
-    if (version === undefined) {
-      db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
-    }
-    if (path !== ":memory:") {
-      for (const file of [`${path}-wal`, `${path}-shm`]) {
-        if (!existsSync(file)) continue;
-        chmodSync(file, FILE_MODE);
-        if (owner) chownSync(file, owner.uid, owner.gid);
-      }
-    }
-    return new StoreIndex(db);
+    return new StoreIndex(openDatabase(path, owner));
   }
 
   close(): void {

@@ -15,10 +15,11 @@ import { errnoCode, StoreError } from "../../errors.js";
 import { chownPath, DIR_MODE, type FileOwner } from "../../file-owner.js";
 import { isInbox, type MailboxPath } from "../../mailbox-name.js";
 import { acquireDotlock, type Dotlock } from "./dotlock.js";
-import { buildFilename, compareNewFiles, type ParsedFilename, parseFilename, withSizes } from "./filename.js";
+import { buildFilename, compareNewFiles, parseFilename, withSizes } from "./filename.js";
 import { addKeywords, keywordIndex, unknownKeywordName } from "./keywords.js";
 import { KeywordsFile } from "./keywords-file.js";
 import type { MaildirLayout } from "./layout.js";
+import { countLineFeeds, type DirFile, listMaildir } from "./maildir-dir.js";
 import { writeTmpFile } from "./maildir-save.js";
 import { effectiveNextUid, recordExt, type Uidlist, type UidlistRecord } from "./uidlist.js";
 import {
@@ -35,12 +36,6 @@ const DETAILS_SLICE = 500;
 
 /** Directory mtimes this recent may hide a second change with the same stamp (Dovecot's dirty window). */
 const DIRTY_WINDOW_MS = 1000;
-
-interface DirFile {
-  dir: "new" | "cur";
-  name: string;
-  parsed: ParsedFilename;
-}
 
 /** One Dovecot Maildir mailbox: files in new/ and cur/, UIDs in dovecot-uidlist (storage-maildir.md). */
 export class MaildirMailbox implements FormatMailbox {
@@ -112,41 +107,6 @@ export class MaildirMailbox implements FormatMailbox {
   }
 
   /**
-   * Lists new/ then cur/. A file renamed from new/ to cur/ between the two reads shows twice: the cur/
-   * one wins. If a directory changed while we read it, read again so a concurrent rename is never
-   * mistaken for an expunge.
-   */
-  private async readFiles(): Promise<Map<string, DirFile>> {
-    for (let attempt = 0; ; attempt++) {
-      const before = await this.dirStamps();
-      const files = new Map<string, DirFile>();
-      for (const dir of ["new", "cur"] as const) {
-        let names: string[];
-        try {
-          names = await readdir(join(this.dir, dir));
-        } catch (err) {
-          if (errnoCode(err) === "ENOENT") throw new StoreError("NONEXISTENT", "Mailbox doesn't exist");
-          throw err;
-        }
-        for (const name of names) {
-          if (name.startsWith(".") || name.startsWith(":")) continue;
-          const parsed = parseFilename(name);
-          files.set(parsed.base, { dir, name, parsed });
-        }
-      }
-      if ((await this.dirStamps()) === before || attempt >= 5) return files;
-    }
-  }
-
-  private async dirStamps(): Promise<string> {
-    const [a, b] = await Promise.all([stat(join(this.dir, "new")), stat(join(this.dir, "cur"))]).catch(() => [
-      undefined,
-      undefined,
-    ]);
-    return `${a?.mtimeMs}:${a?.ino}:${b?.mtimeMs}:${b?.ino}`;
-  }
-
-  /**
    * Gives UIDs to files the uidlist does not know (§3.2), under the lock: re-read the list, sort the
    * new names in Dovecot's order, append or rewrite. Creates the uidlist of a new mailbox.
    */
@@ -191,7 +151,7 @@ export class MaildirMailbox implements FormatMailbox {
   }
 
   async scan(): Promise<ScanResult> {
-    let files = await this.readFiles();
+    let files = await listMaildir(this.dir);
     const loaded = await readUidlistFile(this.uidlistPath).catch(() => undefined);
     let list = loaded?.list;
     let names = await this.keywords.load();
@@ -208,7 +168,7 @@ export class MaildirMailbox implements FormatMailbox {
     if (needsLock) {
       const lock = await this.lock();
       try {
-        files = await this.readFiles();
+        files = await listMaildir(this.dir);
         list = await this.assignUids(lock, files);
         names = await this.keywords.load();
         if (unknownLetters(names)) names = await this.nameUnknownLetters(files, names);
@@ -258,7 +218,7 @@ export class MaildirMailbox implements FormatMailbox {
   /** Finds the current file of a message whose ref went stale (someone renamed it for flags or to cur/). */
   private async resolve(ref: string): Promise<string | undefined> {
     const base = parseFilename(ref.slice(ref.indexOf("/") + 1)).base;
-    const files = await this.readFiles();
+    const files = await listMaildir(this.dir);
     const file = files.get(base);
     return file ? `${file.dir}/${file.name}` : undefined;
   }
@@ -280,19 +240,11 @@ export class MaildirMailbox implements FormatMailbox {
         }
         const parsed = parseFilename(ref.slice(ref.indexOf("/") + 1));
         const size = parsed.size ?? st.size;
-        const vsize = parsed.vsize ?? size + (await this.countLineFeeds(ref).catch(() => 0));
+        const vsize = parsed.vsize ?? size + (await countLineFeeds(join(this.dir, ref)).catch(() => 0));
         result.push({ size, vsize, internalDate: st.mtimeMs });
       }
     }
     return result;
-  }
-
-  private async countLineFeeds(ref: string): Promise<number> {
-    let count = 0;
-    for await (const chunk of createReadStream(join(this.dir, ref)) as AsyncIterable<Buffer>) {
-      for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) count++;
-    }
-    return count;
   }
 
   private async keywordLetters(lock: Dotlock | undefined, keywords: readonly string[]): Promise<number[]> {
@@ -364,7 +316,7 @@ export class MaildirMailbox implements FormatMailbox {
   private async recordSaved(lock: Dotlock, base: string): Promise<number> {
     const loaded = await readUidlistFile(this.uidlistPath).catch(() => undefined);
     if (!loaded || loaded.list.needsRewrite || !loaded.cleanEnd) {
-      const list = await this.assignUids(lock, await this.readFiles());
+      const list = await this.assignUids(lock, await listMaildir(this.dir));
       const record = list.records.find((r) => r.base === base);
       if (!record) throw new StoreError("TEMPFAIL", "Saved message vanished before it got a UID");
       return record.uid;

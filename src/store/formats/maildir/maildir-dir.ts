@@ -1,0 +1,57 @@
+import { createReadStream } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { errnoCode, StoreError } from "../../errors.js";
+import { type ParsedFilename, parseFilename } from "./filename.js";
+
+/** A message file as found in new/ or cur/, keyed elsewhere by its base name. */
+export interface DirFile {
+  dir: "new" | "cur";
+  name: string;
+  parsed: ParsedFilename;
+}
+
+async function dirStamps(dir: string): Promise<string> {
+  const [a, b] = await Promise.all([stat(join(dir, "new")), stat(join(dir, "cur"))]).catch(() => [
+    undefined,
+    undefined,
+  ]);
+  return `${a?.mtimeMs}:${a?.ino}:${b?.mtimeMs}:${b?.ino}`;
+}
+
+/**
+ * Lists new/ then cur/ of a Maildir by base name. A file renamed from new/ to cur/ between the two
+ * reads shows twice: the cur/ one wins. If a directory changed while we read it, read again, so a
+ * concurrent rename is never mistaken for an expunge. Names starting with `.` are not messages; a
+ * name starting with `:` has no base (storage-maildir.md §2.1).
+ */
+export async function listMaildir(mailboxDir: string): Promise<Map<string, DirFile>> {
+  for (let attempt = 0; ; attempt++) {
+    const before = await dirStamps(mailboxDir);
+    const files = new Map<string, DirFile>();
+    for (const dir of ["new", "cur"] as const) {
+      let names: string[];
+      try {
+        names = await readdir(join(mailboxDir, dir));
+      } catch (err) {
+        if (errnoCode(err) === "ENOENT") throw new StoreError("NONEXISTENT", "Mailbox doesn't exist");
+        throw err;
+      }
+      for (const name of names) {
+        if (name.startsWith(".") || name.startsWith(":")) continue;
+        const parsed = parseFilename(name);
+        files.set(parsed.base, { dir, name, parsed });
+      }
+    }
+    if ((await dirStamps(mailboxDir)) === before || attempt >= 5) return files;
+  }
+}
+
+/** LF count of a stored message: its `W=` size is the physical size plus this. */
+export async function countLineFeeds(path: string): Promise<number> {
+  let count = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) count++;
+  }
+  return count;
+}

@@ -1,0 +1,43 @@
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { DIR_MODE, FILE_MODE, type FileOwner } from "../file-owner.js";
+import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
+
+/**
+ * Opens (creating when missing) a user's index file: 0600 and owned by the user, in a 0700 directory,
+ * WAL mode so readers in other processes never block writers.
+ */
+export function openDatabase(path: string, owner: FileOwner | undefined): Database.Database {
+  if (path !== ":memory:") {
+    const dir = dirname(path);
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      if (owner) chownSync(dir, owner.uid, owner.gid);
+    }
+    // Created here with 0600 and the user as owner: SQLite gives its -wal and -shm files the same.
+    if (!existsSync(path)) closeSync(openSync(path, "a", FILE_MODE));
+    chmodSync(path, FILE_MODE);
+    if (owner) chownSync(path, owner.uid, owner.gid);
+  }
+  const db = new Database(path, { timeout: 30_000 });
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  // Small per-user page cache: thousands of idle sessions must fit in a few hundred MB.
+  db.pragma("cache_size = -512");
+  db.exec(SCHEMA);
+  const version = db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as
+    | string
+    | undefined;
+  if (version === undefined) {
+    db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+  }
+  if (path !== ":memory:") {
+    for (const file of [`${path}-wal`, `${path}-shm`]) {
+      if (!existsSync(file)) continue;
+      chmodSync(file, FILE_MODE);
+      if (owner) chownSync(file, owner.uid, owner.gid);
+    }
+  }
+  return db;
+}

@@ -1,0 +1,81 @@
+/** Row shapes of the index and the small conversions around them. */
+
+export interface MailboxRow {
+  id: number;
+  name: string;
+  uidvalidity: number;
+  uidnext: number;
+  highest_modseq: number;
+  first_recent_uid: number;
+  fingerprint: string | null;
+  sync_seq: number;
+}
+
+/** Everything but the MIME structure, which only structure() needs. */
+export const ROW_COLUMNS = "uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq";
+
+export interface MessageRow {
+  uid: number;
+  ref: string;
+  guid: string;
+  flags: number;
+  keywords: string;
+  size: number;
+  vsize: number;
+  internal_date: number;
+  saved_date: number;
+  modseq: number;
+}
+
+export interface NewMessage {
+  uid: number;
+  ref: string;
+  guid: string;
+  flags: number;
+  keywords: readonly string[];
+  size: number;
+  vsize: number;
+  internalDate: number;
+  mime?: string | undefined;
+}
+
+export interface FlagUpdate {
+  uid: number;
+  ref: string;
+  flags: number;
+  keywords: readonly string[];
+}
+
+/** What one sync or write changed, by UID. */
+export interface AppliedChanges {
+  added: number[];
+  expunged: number[];
+  changed: number[];
+  modseq: number;
+}
+
+export interface MailboxCounts {
+  messages: number;
+  unseen: number;
+  recent: number;
+  size: number;
+  firstUnseenUid: number | undefined;
+}
+
+export function joinKeywords(keywords: readonly string[]): string {
+  return keywords.join(" ");
+}
+
+export function splitKeywords(text: string): string[] {
+  return text === "" ? [] : text.split(" ");
+}
+
+/** Keywords compare case-insensitively, as Dovecot matches them. */
+export function sameKeywords(a: readonly string[], b: string): boolean {
+  const norm = (list: readonly string[]) =>
+    list
+      .map((k) => k.toLowerCase())
+      .sort()
+      .join(" ");
+  return norm(a) === norm(splitKeywords(b));
+}
