@@ -365,6 +365,12 @@ export const configSchema = z.strictObject({
         .describe(
           "Command that sends redirects, vacation replies, rejections and notifications (sendmail_path); run as CMD -i -f SENDER -- RCPT.",
         ),
+      submission_host: z
+        .string()
+        .default("")
+        .describe(
+          "SMTP relay (host or host:port) for that mail instead of sendmail_path (submission_host); empty: use sendmail_path.",
+        ),
       mailbox_autocreate: z
         .boolean()
         .default(false)

@@ -17,6 +17,7 @@ import { runScripts } from "./run-scripts.js";
 import { scriptSequence } from "./script-sequence.js";
 import { type MailSender, SendmailCommand } from "./sendmail.js";
 import { DeliveryEnvironment } from "./sieve-environment.js";
+import { SmtpRelay } from "./smtp-relay.js";
 import { traceHeaders } from "./trace-headers.js";
 import { TrackingStore } from "./tracking-store.js";
 import type { DeliveryEnvelope, RecipientOutcome, RecipientRequest } from "./types.js";
@@ -44,7 +45,11 @@ export class Delivery {
     const d = deps.config.delivery;
     this.hostname = d.hostname || os.hostname();
     this.postmaster = d.postmaster_address || `postmaster@${this.hostname}`;
-    this.sender = deps.sender ?? new SendmailCommand(d.sendmail_path);
+    this.sender =
+      deps.sender ??
+      (d.submission_host === ""
+        ? new SendmailCommand(d.sendmail_path)
+        : new SmtpRelay(d.submission_host, this.hostname));
     const open = deps.openStore ?? ((user: UserInfo, log: Logger) => openUserMail(user, deps.config, log));
     this.openStore = async (user, log) => {
       // Two first deliveries to a new user race to create its auto-created mailboxes; the loser
