@@ -352,6 +352,7 @@ export class MailboxView implements Mailbox {
       const { changed, expunged } = this.changesSince(cursor.modseq);
       const change: MailboxChange = {
         mailbox: this.name,
+        uidValidity: status.uidValidity,
         newUids: changed.filter((m) => m.uid >= cursor.uidNext).map((m) => m.uid),
         flagsChanged: changed.filter((m) => m.uid < cursor.uidNext).map((m) => m.uid),
         expunged,

@@ -5,9 +5,12 @@ import type { SystemFlag } from "./flags.js";
 /** RFC 6154 special-use attributes. */
 export type SpecialUse = "\\All" | "\\Archive" | "\\Drafts" | "\\Flagged" | "\\Junk" | "\\Sent" | "\\Trash";
 
+/** A configured mailbox (Dovecot's `mailbox NAME { special_use, auto }`). */
 export interface AutoCreateMailbox {
   name: string;
   specialUse?: SpecialUse;
+  /** Create it when missing (default); false only lends it the special-use attribute (`auto = no`). */
+  create?: boolean;
   /** Subscribe when creating it (Dovecot's `auto = subscribe`). */
   subscribe?: boolean;
 }
@@ -122,6 +125,8 @@ export interface CopyResult {
 /** Changes seen in a mailbox since a listener's last notification. */
 export interface MailboxChange {
   mailbox: string;
+  /** When this differs from what a session saw, its UIDs are void: it must resynchronise (IMAP: BYE). */
+  uidValidity: number;
   newUids: number[];
   expunged: number[];
   flagsChanged: number[];

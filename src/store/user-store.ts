@@ -69,7 +69,7 @@ export class LoftUserStore implements UserStore {
     );
     for (const auto of this.parts.autoCreate) {
       const path = this.parse(auto.name);
-      if (existing.has(pathKey(path))) continue;
+      if (auto.create === false || existing.has(pathKey(path))) continue;
       await this.parts.format.create(path);
       if (auto.subscribe) await this.parts.format.setSubscribed(path, true);
     }

@@ -113,6 +113,24 @@ describe("Maildir files as Dovecot writes and reads them", () => {
     );
   });
 
+  it("starts over with a new UIDVALIDITY when the uidlist is lost, and tells watchers", async () => {
+    const { root, store } = await fresh();
+    const inbox = await store.openMailbox("INBOX");
+    await inbox.append(Buffer.from("Subject: 1\n\nx\n"));
+    const before = inbox.uidValidity;
+    const changes: number[] = [];
+    const stop = inbox.watch((c) => changes.push(c.uidValidity));
+    try {
+      rmSync(join(root, "dovecot-uidlist"));
+      await inbox.sync();
+      assert.ok(inbox.uidValidity > before);
+      assert.deepEqual(inbox.uids(), [1]);
+      assert.ok(changes.includes(inbox.uidValidity), "watchers learn the new UIDVALIDITY");
+    } finally {
+      stop();
+    }
+  });
+
   it("overrides the lock of a process that died holding it", async () => {
     const { root, store } = await fresh();
     writeFileSync(join(root, "dovecot-uidlist.lock"), `999999999:${(await import("node:os")).hostname()}`);

@@ -20,9 +20,12 @@ export function watchDirectory(dir: string, listener: () => void): () => void {
       created.watcher = watch(dir, { persistent: false }, () => {
         for (const l of created.listeners) l();
       });
+      // The directory went away (mailbox deleted or renamed): forget the entry so a later watch of
+      // the same path starts afresh; the periodic rescan covers the gap.
       created.watcher.on("error", () => {
         created.watcher?.close();
         created.watcher = undefined;
+        if (entries.get(dir) === created) entries.delete(dir);
       });
     } catch {
       created.watcher = undefined;
