@@ -338,6 +338,13 @@ export const configSchema = z.strictObject({
         .boolean()
         .default(true)
         .describe("Add a Received header to messages delivered over LMTP (lmtp_add_received_header)."),
+      unix_socket_mode: z
+        .string()
+        .regex(/^0?[0-7]{3}$/, "expected an octal file mode such as 0666")
+        .default("0666")
+        .describe(
+          "Permissions of LMTP's unix sockets (Dovecot's unix_listener lmtp mode, 0666 by default): the MTA's user must be able to connect.",
+        ),
     })
     .prefault({}),
   delivery: z

@@ -2,7 +2,7 @@
 // sockets). smtp-server owns the wire; this module owns the decisions: who is a recipient,
 // and one reply per accepted RCPT, each from that recipient's own delivery outcome.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync } from "node:fs";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import type { ListenAddress } from "../config/index.js";
 import { Delivery, lazySieveEngine } from "../delivery/index.js";
@@ -146,7 +146,7 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
     },
   });
 
-  return Listeners.open(
+  const listeners = await Listeners.open(
     addresses,
     {
       maxConnections: settings.max_connections,
@@ -172,4 +172,8 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
       },
     },
   );
+  // The listener makes unix sockets 0600; the MTA usually runs as another user.
+  for (const a of addresses)
+    if (a.kind === "unix") chmodSync(a.path, Number.parseInt(settings.unix_socket_mode, 8));
+  return listeners;
 }

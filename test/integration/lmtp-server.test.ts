@@ -172,6 +172,11 @@ describe("LMTP", () => {
     assert.match(replies[10_004]!, /^250 /);
   });
 
+  test("the unix socket has Dovecot's LMTP socket mode, 0666", async () => {
+    const { statSync } = await import("node:fs");
+    assert.equal(statSync(join(world.dir, "lmtp.sock")).mode & 0o777, 0o666);
+  });
+
   test("swaks delivers over TCP and over the unix socket", async () => {
     const before = good().length;
     for (const target of [
