@@ -1,6 +1,6 @@
 import type { Authenticator, UserInfo } from "../auth/index.js";
 import type { Logger } from "../log/index.js";
-import type { UserStore } from "../store/index.js";
+import type { Mailbox, UserStore } from "../store/index.js";
 import type {
   Command,
   CommandReader,
@@ -46,6 +46,8 @@ export interface ImapContext {
   readonly selected: SelectedMailbox | null;
   /** CONDSTORE was enabled (RFC 7162 §3.1). */
   condstore: boolean;
+  /** The mailbox the last APPEND opened, kept while APPENDs follow one another. */
+  appendTarget: Mailbox | null;
   /** The numbers the last SEARCH RETURN (SAVE) saved, as UIDs. */
   savedSearch: number[];
   /** Plaintext authentication may be used now. */

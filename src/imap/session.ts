@@ -3,7 +3,7 @@ import type { SecureContext } from "node:tls";
 import type { Authenticator, UserInfo } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
 import { startTls } from "../net/index.js";
-import type { UserStore } from "../store/index.js";
+import type { Mailbox, UserStore } from "../store/index.js";
 import { capabilityList } from "./capabilities.js";
 import type { ImapContext, ImapSettings, Reply, SessionState } from "./command-context.js";
 import { streamAppend } from "./commands/append.js";
@@ -64,6 +64,7 @@ export class ImapSession implements ImapContext {
   private releaseUser: (() => void) | null = null;
   condstore = false;
   savedSearch: number[] = [];
+  appendTarget: Mailbox | null = null;
 
   constructor(
     socket: Socket,
@@ -266,6 +267,7 @@ export class ImapSession implements ImapContext {
         return this.finish(outcome.tag, outcome.reply, outcome.command);
       }
       case "command": {
+        if (event.command.name !== "APPEND") this.appendTarget = null;
         const { reply, command } = await runCommand(this, event.command);
         return this.finish(event.command.tag, reply, command);
       }

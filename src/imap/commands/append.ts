@@ -21,8 +21,14 @@ const APPEND_STATES = ["authenticated", "selected"] as const;
 async function target(ctx: ImapContext, wire: string): Promise<Mailbox | Reply> {
   const name = mailboxArg(ctx, wire);
   if (typeof name !== "string") return name;
+  // Opening a mailbox re-reads its directory: a run of APPENDs (a client uploading a
+  // folder) reuses the selected mailbox or the one the previous APPEND opened.
+  if (ctx.selected?.name === name) return ctx.selected.mailbox;
+  if (ctx.appendTarget?.name === name) return ctx.appendTarget;
   try {
-    return await ctx.store.openMailbox(name);
+    const mailbox = await ctx.store.openMailbox(name);
+    ctx.appendTarget = mailbox;
+    return mailbox;
   } catch (err) {
     if (!isStoreError(err, "NONEXISTENT")) throw err;
     const text = Buffer.from(`Mailbox doesn't exist: ${name}`, "utf8").toString("latin1");
