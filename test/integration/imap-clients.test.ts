@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ImapFlow } from "imapflow";
 import { type ImapServer, PASSWORD, startImapServer } from "../fixtures/imap/setup.js";
-import { loft, REPO, run } from "../helpers/cli.js";
+import { REPO, run } from "../helpers/cli.js";
 
 let imap: ImapServer;
 
@@ -152,7 +152,7 @@ describe("imapflow", () => {
     }
   });
 
-  test("IDLE is told of a message saved by another process within a second", async () => {
+  test("IDLE is told of a message loft-lda delivers in another process within a second", async () => {
     const c = client("watcher");
     await c.connect();
     try {
@@ -163,11 +163,12 @@ describe("imapflow", () => {
       const idling = c.idle();
       await new Promise((r) => setTimeout(r, 200));
       const started = Date.now();
-      const save = await loft(["save", "-c", imap.config, "-u", "watcher"], {
-        cwd: imap.dir,
-        input: "Subject: from outside\r\n\r\nhello\r\n",
-      });
-      assert.equal(save.code, 0, save.stderr);
+      const delivered = await run(
+        process.execPath,
+        [join(REPO, "bin", "loft-lda"), "-c", imap.config, "-d", "watcher", "-f", "sender@example.org"],
+        { cwd: imap.dir, input: "From: sender@example.org\r\nSubject: from outside\r\n\r\nhello\r\n" },
+      );
+      assert.equal(delivered.code, 0, delivered.stderr);
       const saved = Date.now();
       const { count, at } = await told;
       assert.equal(count, 1);
