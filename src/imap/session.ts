@@ -80,7 +80,7 @@ export class ImapSession implements ImapContext {
     this.settings = deps.settings;
     const loopback = remoteIp === "unix" || remoteIp === "::1" || /^(::ffff:)?127\./.test(remoteIp);
     this.secure = loopback || "encrypted" in socket;
-    raw.setTimeout(PRE_LOGIN_TIMEOUT_MS);
+    raw.setTimeout(Math.min(PRE_LOGIN_TIMEOUT_MS, idleTimeoutMs));
     this.attach(socket);
   }
 
