@@ -3,12 +3,11 @@ import { PasswdFile, userInfo } from "../auth/index.js";
 import {
   type Mailbox,
   type MessageInfo,
-  openUserStore,
-  parseQuotaRule,
   StoreError,
   type StoreErrorCode,
   type UserStore,
 } from "../store/index.js";
+import { openUserMail } from "../user-mail/index.js";
 import { commandContext } from "./context.js";
 import { matches, parseQuery, QueryMessage, requiredMailboxes } from "./mail-query.js";
 import {
@@ -38,8 +37,8 @@ const EXIT_CODES: Record<StoreErrorCode, number> = {
 };
 
 /**
- * Looks the user up in the userdb and opens their mail as delivery does: run as root, files are
- * created owned by the user's uid/gid from the userdb.
+ * Looks the user up in the userdb and opens their mail as delivery and the protocols do (config's
+ * separator, special-use mailboxes and quota); run as root, created files belong to the user.
  */
 export async function withUserStore<T>(
   cmd: Command,
@@ -52,15 +51,7 @@ export async function withUserStore<T>(
   const info = userInfo(entry, { mailLocation: ctx.loaded.config.mail_location });
   let store: UserStore | undefined;
   try {
-    store = await openUserStore({
-      user: info.user,
-      home: info.home,
-      mailLocation: info.mailLocation,
-      ...(info.uid !== undefined ? { uid: info.uid } : {}),
-      ...(info.gid !== undefined ? { gid: info.gid } : {}),
-      quota: info.fields.quota_rule ? parseQuotaRule(info.fields.quota_rule) : {},
-      logger: ctx.log,
-    });
+    store = await openUserMail(info, ctx.loaded.config, ctx.log);
     return await work(store);
   } catch (err) {
     if (err instanceof StoreError) throw new ExitError(err.message, EXIT_CODES[err.code]);

@@ -21,7 +21,10 @@ function tsv(text: string): string[][] {
 }
 
 before(() => {
-  writeFileSync(config, '[auth]\npasswd_file = "users"\n');
+  writeFileSync(
+    config,
+    '[auth]\npasswd_file = "users"\n[[mailboxes]]\nname = "Sent"\nspecial_use = "\\\\Sent"\nauto = "create"\n',
+  );
   mkdirSync(home);
   if (isRoot) chownSync(home, uid, gid);
   writeFileSync(
@@ -46,6 +49,7 @@ test("mailbox, save, fetch, search, flags, copy, move, expunge, quota and index 
   assert.deepEqual(tsv(await run(["mailbox", "list", "-u", "alice"])), [
     ["mailbox", "attributes"],
     ["INBOX", "\\HasNoChildren"],
+    ["Sent", "\\HasNoChildren \\Sent"],
     ["Work", "\\HasChildren"],
     ["Work/Süd", "\\HasNoChildren"],
   ]);

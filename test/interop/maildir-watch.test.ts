@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { chownSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, it } from "node:test";
@@ -6,6 +7,37 @@ import { type MailboxChange, openUserStore } from "../../src/store/index.js";
 import { type DovecotPeer, MAIL_GID, MAIL_UID, makeDovecotPeer } from "./dovecot-peer.js";
 
 const peers: DovecotPeer[] = [];
+
+/** Runs the crash test's saver until it reports one save, then stops it; returns that UID. */
+async function saveInOtherProcess(peer: DovecotPeer): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(import.meta.dirname, "crash-saver.ts"),
+      peer.home,
+      peer.mailLocation,
+      String(MAIL_UID),
+      String(MAIL_GID),
+      "1",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  let text = "";
+  const uid = await new Promise<number>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /^saved (\d+) /m.exec(text);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on("exit", () => reject(new Error(`saver exited: ${text}`)));
+  });
+  child.kill("SIGKILL");
+  await exited;
+  return uid;
+}
 after(() => {
   for (const p of peers) p.cleanup();
 });
@@ -57,6 +89,11 @@ it("a watcher hears of deliveries, flag changes and expunges by other processes 
     await peer.doveadm(["expunge", "mailbox", "INBOX", "uid", "2"]);
     await next((c) => c.expunged.includes(2), since);
     assert.deepEqual(inbox.uids(), [1]);
+
+    // Another Loft process, sharing the index: its save is already in the index when the watch fires.
+    since = Date.now();
+    const uid = await saveInOtherProcess(peer);
+    await next((c) => c.newUids.includes(uid), since);
   } finally {
     stop();
     store.close();
