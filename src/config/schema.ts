@@ -273,7 +273,9 @@ export const configSchema = z.strictObject({
       tls_listen: z
         .array(listenAddress)
         .default([])
-        .describe("Where IMAP listens with implicit TLS (IMAPS, usually port 993); needs [tls] cert and key."),
+        .describe(
+          "Where IMAP listens with implicit TLS (IMAPS, usually port 993); needs [tls] cert and key.",
+        ),
       max_connections_per_user: z
         .number()
         .int()
