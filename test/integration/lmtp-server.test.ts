@@ -172,6 +172,26 @@ describe("LMTP", () => {
     assert.match(replies[10_004]!, /^250 /);
   });
 
+  test("a client resetting the connection in the middle of DATA stores nothing and harms no one", async () => {
+    const before = good().length;
+    const { connect } = await import("node:net");
+    const s = connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => {
+      let buf = "";
+      s.on("data", (d) => {
+        buf += d;
+        if (buf.includes("354 ")) resolve();
+      });
+      s.write("LHLO m\r\nMAIL FROM:<s@far.test>\r\nRCPT TO:<good@loft.test>\r\nDATA\r\n");
+    });
+    s.write("Subject: cut\r\n\r\nhalf a mess");
+    s.resetAndDestroy();
+    const replies = await converse(port, "NOOP\r\n", 2);
+    assert.match(replies[1]!, /^250 /);
+    assert.equal(good().length, before);
+    assert.equal(server.child.exitCode, null);
+  });
+
   test("the unix socket has Dovecot's LMTP socket mode, 0666", async () => {
     const { statSync } = await import("node:fs");
     assert.equal(statSync(join(world.dir, "lmtp.sock")).mode & 0o777, 0o666);
