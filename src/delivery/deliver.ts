@@ -8,7 +8,7 @@ import type { Config } from "../config/index.js";
 import { withUser } from "../log/index.js";
 import type { SieveAction, SieveEngine, SieveMessage } from "../sieve/index.js";
 import { isStoreError, type UserStore } from "../store/index.js";
-import { openUserMail } from "../user-mail/index.js";
+import { openUserMail, userStoreOptions } from "../user-mail/index.js";
 import { carryOut } from "./carry-out.js";
 import { rejectionMail } from "./compose.js";
 import { headerValue, withHeaders } from "./edited-message.js";
@@ -79,7 +79,9 @@ export class Delivery {
       return "tempfail";
     }
     if (user === undefined) return "unknown-user";
-    if (!checkQuota) return "ok";
+    // Without limits there is nothing to check, and no reason to open the store.
+    const limits = userStoreOptions(user, this.deps.config).quota;
+    if (!checkQuota || (!limits?.storage && !limits?.messages)) return "ok";
     let store: UserStore | undefined;
     try {
       store = await this.openStore(user, this.deps.log);
