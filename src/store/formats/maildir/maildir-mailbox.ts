@@ -34,8 +34,18 @@ import { allocateUidValidity } from "./uidvalidity.js";
 /** Files stat()ed between two yields to the event loop. */
 const DETAILS_SLICE = 500;
 
-/** Directory mtimes this recent may hide a second change with the same stamp (Dovecot's dirty window). */
-const DIRTY_WINDOW_MS = 1000;
+/**
+ * A directory mtime this recent may hide a second change with the same stamp, so the mailbox is
+ * read again (Dovecot's dirty window, one second because it must work with second-granular file
+ * systems). Where the file system keeps sub-second stamps, a few clock ticks are enough, which
+ * spares a big mailbox from being rescanned on every command for a second after each change.
+ */
+const DIRTY_WINDOW_SECONDS_MS = 1000;
+const DIRTY_WINDOW_FINE_MS = 50;
+
+function dirtyWindow(mtimeNs: bigint): number {
+  return mtimeNs % 1_000_000_000n === 0n ? DIRTY_WINDOW_SECONDS_MS : DIRTY_WINDOW_FINE_MS;
+}
 
 /** One Dovecot Maildir mailbox: files in new/ and cur/, UIDs in dovecot-uidlist (storage-maildir.md). */
 export class MaildirMailbox implements FormatMailbox {
@@ -85,14 +95,17 @@ export class MaildirMailbox implements FormatMailbox {
 
   async fingerprint(): Promise<string | undefined> {
     try {
-      const [newDir, curDir] = await Promise.all([stat(join(this.dir, "new")), stat(join(this.dir, "cur"))]);
-      const newest = Math.max(newDir.mtimeMs, curDir.mtimeMs);
-      if (Date.now() - newest < DIRTY_WINDOW_MS) return undefined;
+      const [newDir, curDir] = await Promise.all([
+        stat(join(this.dir, "new"), { bigint: true }),
+        stat(join(this.dir, "cur"), { bigint: true }),
+      ]);
+      const newest = newDir.mtimeNs > curDir.mtimeNs ? newDir.mtimeNs : curDir.mtimeNs;
+      if (Date.now() - Number(newest / 1_000_000n) < dirtyWindow(newest)) return undefined;
       const keywords = await stat(this.keywords.path).then(
         (st) => st.mtimeMs,
         () => 0,
       );
-      return `${newDir.mtimeMs}:${curDir.mtimeMs}:${await uidlistStamp(this.uidlistPath)}:${keywords}`;
+      return `${newDir.mtimeNs}:${curDir.mtimeNs}:${await uidlistStamp(this.uidlistPath)}:${keywords}`;
     } catch (err) {
       if (errnoCode(err) === "ENOENT") return undefined;
       throw err;

@@ -22,11 +22,11 @@ export async function readUidlistFile(path: string): Promise<LoadedUidlist | und
   return { list: parseUidlist(text), cleanEnd: text.endsWith("\n") };
 }
 
-/** A stamp that changes on every append (size) and rewrite (inode). */
+/** A stamp that changes on every append (size) and rewrite (inode, and mtime should an inode be reused). */
 export async function uidlistStamp(path: string): Promise<string> {
   try {
     const st = await stat(path);
-    return `${st.ino}.${st.size}`;
+    return `${st.ino}.${st.size}.${st.mtimeMs}`;
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return "none";
     throw err;
