@@ -67,10 +67,17 @@ export const fetch: CommandSpec<"FETCH"> = {
       info = await markSeen(selected, info, attrs);
       const root = attrs.some(needsStructure) ? await selected.mailbox.structure(uid) : null;
       const m = { mailbox: selected.mailbox, info, recent: selected.isRecent(uid), root };
+      // RFC 3501 §6.4.5: flags changed by the fetch itself are told; Dovecot puts them just
+      // before the first item that set \Seen.
+      let tellFlags = info.modseq !== infos.get(uid)!.modseq && !attrs.some((a) => a.kind === "FLAGS");
       const items: FetchItem[] = [];
-      for (const attr of attrs) items.push(await fetchItem(attr, m));
-      if (info.modseq !== infos.get(uid)!.modseq && !attrs.some((a) => a.kind === "FLAGS"))
-        items.push(await fetchItem({ kind: "FLAGS" }, m));
+      for (const attr of attrs) {
+        if (tellFlags && setsSeen(attr)) {
+          items.push(await fetchItem({ kind: "FLAGS" }, m));
+          tellFlags = false;
+        }
+        items.push(await fetchItem(attr, m));
+      }
       await writer.add(fetchResponse(selected.seqOf(uid), items));
     }
     await writer.flush();
