@@ -99,8 +99,9 @@ export class MaildirMailbox implements FormatMailbox {
         stat(join(this.dir, "new"), { bigint: true }),
         stat(join(this.dir, "cur"), { bigint: true }),
       ]);
-      const newest = newDir.mtimeNs > curDir.mtimeNs ? newDir.mtimeNs : curDir.mtimeNs;
-      if (Date.now() - Number(newest / 1_000_000n) < dirtyWindow(newest)) return undefined;
+      const now = Date.now();
+      const dirty = (ns: bigint) => now - Number(ns / 1_000_000n) < dirtyWindow(ns);
+      if (dirty(newDir.mtimeNs) || dirty(curDir.mtimeNs)) return undefined;
       const keywords = await stat(this.keywords.path).then(
         (st) => st.mtimeMs,
         () => 0,
