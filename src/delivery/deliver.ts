@@ -216,15 +216,20 @@ export class Delivery {
           to: req.address,
           ...(req.original ? { origTo: req.original } : {}),
         };
-        const outcome = await runScripts(
-          await this.deps.engine(),
-          sequence,
-          { message: await m.parse(), envelope, env },
-          log,
-        );
-        if (outcome.ran.length > 0) actions = outcome.actions;
-        if (outcome.editedHeaders !== null) data = withHeaders(m.data, outcome.editedHeaders);
-        records = outcome.tracking;
+        try {
+          const outcome = await runScripts(
+            await this.deps.engine(),
+            sequence,
+            { message: await m.parse(), envelope, env },
+            log,
+          );
+          if (outcome.ran.length > 0) actions = outcome.actions;
+          if (outcome.editedHeaders !== null) data = withHeaders(m.data, outcome.editedHeaders);
+          records = outcome.tracking;
+        } catch (err) {
+          // Whatever goes wrong in Sieve, the message is kept: a script never loses mail.
+          log.error({ err: (err as Error).message }, "Sieve failed; keeping the message");
+        }
       }
       const result = await carryOut(
         {
