@@ -90,11 +90,14 @@ export class Maildrop {
     }
   }
 
-  /** The message with CRLF line ends; a StoreError EXPUNGED if another session removed it. */
+  /**
+   * The message as stored (pop3Body turns bare LF into CRLF while it dot-stuffs, in the same
+   * pass); a StoreError EXPUNGED if another session removed it.
+   */
   read(entry: Readonly<Entry>, retrieval: boolean): Promise<Readable> {
     // RETR (not TOP) marks the message \Seen at QUIT, as Dovecot does.
     if (retrieval && !entry.seen) (entry as Entry).retrieved = true;
-    return this.mailbox.read(entry.uid, { crlf: true });
+    return this.mailbox.read(entry.uid, { crlf: false });
   }
 
   /**

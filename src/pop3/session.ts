@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import {
@@ -96,9 +95,25 @@ export class Pop3Session implements Pop3Output {
     for await (const chunk of chunks) {
       if (this.closed) return;
       if (!this.socket.write(chunk)) {
-        await Promise.race([once(this.socket, "drain"), once(this.socket, "close")]);
+        // Flush what the command has corked so far, and wait until the client has read it.
+        this.socket.uncork();
+        await this.drained();
+        this.socket.cork();
       }
     }
+  }
+
+  private drained(): Promise<void> {
+    const socket = this.socket;
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off("drain", done);
+        socket.off("close", done);
+        resolve();
+      };
+      socket.on("drain", done);
+      socket.on("close", done);
+    });
   }
 
   private isTls(): boolean {
@@ -142,7 +157,14 @@ export class Pop3Session implements Pop3Output {
         } else if (event.kind === "nul") {
           this.bad("-ERR Invalid NUL byte in command.");
         } else {
-          await this.command(event.text);
+          // One command's lines and body leave in as few writes as the socket allows.
+          const socket = this.socket;
+          socket.cork();
+          try {
+            await this.command(event.text);
+          } finally {
+            socket.uncork();
+          }
         }
       }
     } catch (err) {
@@ -248,6 +270,8 @@ export class Pop3Session implements Pop3Output {
       return false;
     }
     this.line("+OK Begin TLS negotiation now.");
+    // The reply must leave before the handshake can begin.
+    this.socket.uncork();
     // Anything pipelined after STLS was sent in the clear and is dropped (RFC 2595 §4).
     this.pending = [];
     const plain = this.socket;

@@ -4,6 +4,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { REPO, tempDir } from "../helpers/cli.js";
 import { freePort } from "../helpers/server.js";
 
@@ -120,11 +121,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** tsx by its path: `--import tsx` would resolve from the server's working directory. */
+const TSX_LOADER = pathToFileURL(join(REPO, "node_modules", "tsx", "dist", "loader.mjs")).href;
+
 /** `loft serve -c FILE` from the sources (tsx), so the test does not depend on a build in dist/. */
 export async function startServer(configPath: string, cwd: string): Promise<RunningServer> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(REPO, "src", "cli", "main.ts"), "serve", "-c", configPath],
+    ["--import", TSX_LOADER, join(REPO, "src", "cli", "main.ts"), "serve", "-c", configPath],
     {
       cwd,
       env: { ...process.env, LOFT_CONFIG: "" },
