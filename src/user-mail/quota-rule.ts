@@ -14,9 +14,10 @@ export function parseQuotaRule(rule: string): Partial<QuotaLimits> | null {
   for (const part of parts) {
     const m = /^(storage|bytes|messages)=(\d+)([bBkKmMgGtT]?)$/.exec(part);
     if (!m) return null;
-    const value = Number(m[2]) * UNITS[m[3]!.toUpperCase()]!;
+    // Dovecot reads a bare `storage=N` as kilobytes and a bare `bytes=N` as bytes.
+    const unit = m[3] === "" ? (m[1] === "storage" ? 1024 : 1) : UNITS[m[3]!.toUpperCase()]!;
     if (m[1] === "messages") limits.messages = Number(m[2]);
-    else limits.storage = value;
+    else limits.storage = Number(m[2]) * unit;
   }
   return limits;
 }
