@@ -29,8 +29,6 @@ export interface DeliveryDeps {
   log: Logger;
   /** The Sieve engine, created on first need (loft-lda should not load it for a user without scripts). */
   engine: () => Promise<SieveEngine>;
-  sender?: MailSender;
-  openStore?: (user: UserInfo, log: Logger) => Promise<UserStore>;
 }
 
 export type RecipientCheck = "ok" | "unknown-user" | "over-quota" | "tempfail";
@@ -46,17 +44,15 @@ export class Delivery {
     this.hostname = d.hostname || os.hostname();
     this.postmaster = d.postmaster_address || `postmaster@${this.hostname}`;
     this.sender =
-      deps.sender ??
-      (d.submission_host === ""
+      d.submission_host === ""
         ? new SendmailCommand(d.sendmail_path)
-        : new SmtpRelay(d.submission_host, this.hostname));
-    const open = deps.openStore ?? ((user: UserInfo, log: Logger) => openUserMail(user, deps.config, log));
+        : new SmtpRelay(d.submission_host, this.hostname);
     this.openStore = async (user, log) => {
       // Two first deliveries to a new user race to create its auto-created mailboxes; the loser
       // sees ALREADYEXISTS. Opening again finds them made.
       for (let attempt = 1; ; attempt++) {
         try {
-          return await open(user, log);
+          return await openUserMail(user, deps.config, log);
         } catch (err) {
           if (!isStoreError(err, "ALREADYEXISTS") || attempt >= 3) throw err;
         }
