@@ -10,7 +10,6 @@ import { streamAppend } from "./commands/append.js";
 import { runCommand } from "./commands/index.js";
 import { failureReply } from "./failure-reply.js";
 import {
-  BodySizeMismatchError,
   type Command,
   CommandReader,
   continuationRequest,
@@ -144,7 +143,15 @@ export class ImapSession implements ImapContext {
 
   async sendParts(parts: readonly ResponsePart[]): Promise<void> {
     if (this.closed) throw new SessionClosed();
-    await writeResponse(this.socket, parts);
+    try {
+      await writeResponse(this.socket, parts);
+    } catch (err) {
+      // Part of a response went out: whatever follows would be read as its rest.
+      this.log.error({ err }, "response broken off; closing the connection");
+      this.socket.destroy();
+      this.closed = true;
+      throw new SessionClosed();
+    }
   }
 
   async nextEvent(): Promise<ReaderEvent> {
@@ -235,10 +242,7 @@ export class ImapSession implements ImapContext {
     try {
       while (!this.closed && this.sessionState !== "logout") await this.handle(await this.nextEvent());
     } catch (err) {
-      if (err instanceof BodySizeMismatchError) {
-        this.log.error({ err }, "message changed while it was being sent");
-        this.socket.destroy();
-      } else if (!(err instanceof SessionClosed)) {
+      if (!(err instanceof SessionClosed)) {
         this.log.error({ err }, "internal error in IMAP session");
         this.send(
           untaggedStatus("BYE", "Internal error occurred. Refer to server log for more information."),

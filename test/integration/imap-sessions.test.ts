@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readdirSync, truncateSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type ImapServer, PASSWORD, startImapServer } from "../fixtures/imap/setup.js";
 import { LineClient } from "../helpers/line-client.js";
@@ -6,7 +8,7 @@ import { LineClient } from "../helpers/line-client.js";
 let imap: ImapServer;
 
 before(async () => {
-  imap = await startImapServer(["ann", "ben", "cy"], ["idle_keepalive = 1"]);
+  imap = await startImapServer(["ann", "ben", "cy", "dee"], ["idle_keepalive = 1"]);
 });
 
 after(async () => {
@@ -157,4 +159,22 @@ describe("malformed input", () => {
     assert.match(await c.readUntil(/^\* BYE /), /Too many invalid/);
     await c.closed;
   });
+});
+
+test("a message that shrank on disk while being sent ends that connection, not the server", async () => {
+  const c = await session("dee");
+  const body = `Subject: shrinking\r\n\r\n${"x".repeat(5000)}\r\n`;
+  assert.match(await append(c, "a", body), /^a OK/m);
+  const cur = join(imap.home("dee"), "Maildir", "cur");
+  const news = join(imap.home("dee"), "Maildir", "new");
+  const [file] = [
+    ...readdirSync(cur).map((f) => join(cur, f)),
+    ...readdirSync(news).map((f) => join(news, f)),
+  ];
+  truncateSync(file!, 100);
+  c.send("b FETCH 1 (BODY.PEEK[])\r\n");
+  await c.closed;
+  const d = await session("dee");
+  assert.match(await command(d, "c", "FETCH 1 (RFC822.SIZE)"), /^c OK/m);
+  d.close();
 });

@@ -2,18 +2,21 @@ import { filterHeaderFields, imapBytes, locateSection, type MimePart } from "../
 import type { Mailbox } from "../../store/index.js";
 import { type BodySection, type FetchPartial, StreamedBody } from "../protocol/index.js";
 
-/** The stored bytes [start, end) of a message, as a stream. */
-async function* storedRange(
+/**
+ * The stored bytes [start, end) of a message, opened now: once a literal's size has gone
+ * out its bytes must follow, and an open file outlives an expunge by another session.
+ */
+async function storedRange(
   mailbox: Mailbox,
   uid: number,
   start: number,
   end: number,
-): AsyncGenerator<Uint8Array> {
-  if (end <= start) return;
-  yield* await mailbox.read(uid, { crlf: false, start, end: end - 1 });
+): Promise<AsyncIterable<Uint8Array> | Iterable<Uint8Array>> {
+  if (end <= start) return [];
+  return mailbox.read(uid, { crlf: false, start, end: end - 1 });
 }
 
-async function readAll(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+async function readAll(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of source) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks);
@@ -50,7 +53,7 @@ export async function bodySection(
   const range = locateSection(root, section.part, text);
   if (range === null) return literal(Buffer.alloc(0));
   if (text === "HEADER.FIELDS" || text === "HEADER.FIELDS.NOT") {
-    const header = await readAll(storedRange(mailbox, uid, range.start, range.end));
+    const header = await readAll(await storedRange(mailbox, uid, range.start, range.end));
     const fields = filterHeaderFields(header, section.fields, {
       not: text === "HEADER.FIELDS.NOT",
       topLevel: section.part.length === 0,
@@ -62,6 +65,6 @@ export async function bodySection(
   if (take === 0) return literal(Buffer.alloc(0));
   return new StreamedBody(
     take,
-    imapBytes(storedRange(mailbox, uid, range.start, range.end), { skip, limit: take }),
+    imapBytes(await storedRange(mailbox, uid, range.start, range.end), { skip, limit: take }),
   );
 }
