@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { maildirMessages, makeWorld } from "../fixtures/delivery/setup.js";
@@ -53,10 +53,7 @@ describe("loft-lda", () => {
     assert.equal(e.code, 77);
     assert.match(e.stderr, /^Quota exceeded \(mailbox for user is full\)$/m);
 
-    writeFileSync(
-      tempfailConfig,
-      `${(await import("node:fs")).readFileSync(world.configFile, "utf8")}\nquota_full_tempfail = true\n`,
-    );
+    writeFileSync(tempfailConfig, `${readFileSync(world.configFile, "utf8")}\nquota_full_tempfail = true\n`);
     const t = await lda(["-d", "full", "-e"], MESSAGE, tempfailConfig);
     assert.equal(t.code, 75);
 
@@ -87,6 +84,28 @@ describe("loft-lda", () => {
       const r = await lda(args, MESSAGE);
       assert.equal(r.code, 64, `${args.join(" ")}: ${r.stderr}`);
     }
+  });
+
+  test("without -d: root must name the user (64); another user gets their own mail, as from ~/.forward", {
+    skip: process.getuid?.() === 0 ? false : "needs root to switch users",
+  }, async () => {
+    const r = await lda([], MESSAGE);
+    assert.equal(r.code, 64);
+    assert.match(r.stderr, /-d/);
+    chmodSync(world.dir, 0o755);
+    chmodSync(world.configFile, 0o644);
+    chmodSync(join(world.dir, "users"), 0o644);
+    // Debian's mail user (uid 8) stands for a local account piping "|loft-lda" from ~/.forward.
+    mkdirSync(world.home("mail"), { recursive: true });
+    chownSync(world.home("mail"), 8, 8);
+    appendFileSync(join(world.dir, "users"), `mail:{PLAIN}x:::,:${world.home("mail")}::\n`);
+    const asMail = await run(
+      "setpriv",
+      ["--reuid=8", "--regid=8", "--clear-groups", process.execPath, LDA, "-c", world.configFile],
+      { input: MESSAGE, env: { USER: "mail" }, cwd: world.dir },
+    );
+    assert.equal(asMail.code, 0, asMail.stderr);
+    assert.equal(maildirMessages(world.home("mail")).length, 1);
   });
 
   test("loft deliver is the same command", async () => {
