@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import pino from "pino";
@@ -36,7 +36,7 @@ writeFileSync(
 writeFileSync(join(world.dir, "after.sieve"), 'require ["imap4flags"];\naddflag "\\\\Flagged";\n');
 writeFileSync(
   world.configFile,
-  `${(await import("node:fs")).readFileSync(world.configFile, "utf8")}\n[sieve]\nbefore = ["${globalDir}"]\nafter = ["${join(world.dir, "after.sieve")}"]\n[lmtp]\nsave_to_detail_mailbox = true\n`,
+  `${readFileSync(world.configFile, "utf8")}\n[sieve]\nbefore = ["${globalDir}"]\nafter = ["${join(world.dir, "after.sieve")}"]\n[lmtp]\nsave_to_detail_mailbox = true\n`,
 );
 
 const log = pino({ level: "silent" });

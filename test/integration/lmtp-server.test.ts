@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { converse, maildirMessages, makeWorld } from "../fixtures/delivery/setup.js";
@@ -17,7 +18,6 @@ let server: RunningLoft;
 before(async () => {
   port = await freePort();
   const config = readFileSync(world.configFile, "utf8");
-  const { writeFileSync } = await import("node:fs");
   writeFileSync(
     world.configFile,
     `${config}\n[lmtp]\nlisten = ["127.0.0.1:${port}", "unix:${join(world.dir, "lmtp.sock")}"]\nmax_message_size = "10K"\nmax_recipients = 100\n[imap]\nlisten = []\n[pop3]\nlisten = []\n`,
@@ -49,7 +49,6 @@ describe("LMTP", () => {
   });
 
   test("LHLO lists PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES and SIZE", async () => {
-    const { connect } = await import("node:net");
     const lines = await new Promise<string>((resolve) => {
       const s = connect(port, "127.0.0.1");
       let buf = "";
@@ -174,7 +173,6 @@ describe("LMTP", () => {
 
   test("a client resetting the connection in the middle of DATA stores nothing and harms no one", async () => {
     const before = good().length;
-    const { connect } = await import("node:net");
     const s = connect(port, "127.0.0.1");
     await new Promise<void>((resolve) => {
       let buf = "";
@@ -193,7 +191,6 @@ describe("LMTP", () => {
   });
 
   test("the unix socket has Dovecot's LMTP socket mode, 0666", async () => {
-    const { statSync } = await import("node:fs");
     assert.equal(statSync(join(world.dir, "lmtp.sock")).mode & 0o777, 0o666);
   });
 
