@@ -10,7 +10,11 @@ test("Dovecot quota rules", () => {
     messages: 1000,
   });
   assert.deepEqual(parseQuotaRule("*:bytes=2048"), { storage: 2048 });
-  assert.deepEqual(parseQuotaRule("*:storage=2048"), { storage: 2048 * 1024 }, "a bare storage= is in kilobytes");
+  assert.deepEqual(
+    parseQuotaRule("*:storage=2048"),
+    { storage: 2048 * 1024 },
+    "a bare storage= is in kilobytes",
+  );
   assert.deepEqual(parseQuotaRule("*:storage=100b"), { storage: 100 });
   assert.equal(parseQuotaRule("Trash:storage=+100M"), null);
   assert.equal(parseQuotaRule("*:storage=lots"), null);
