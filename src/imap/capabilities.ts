@@ -13,6 +13,7 @@ const AUTHENTICATED = [
   "CONDSTORE",
   "ESEARCH",
   "LIST-STATUS",
+  "BINARY",
   "MOVE",
   "SPECIAL-USE",
   "STATUS=SIZE",

@@ -138,3 +138,49 @@ test("mailbox names in modified UTF-7 both ways", async () => {
   assert.match(await command("g3", "CREATE Bad&Name"), /^g3 NO /m);
   assert.match(await command("g4", 'SELECT "Entw&APw-rfe"'), /^g4 OK \[READ-WRITE\]/m);
 });
+
+test("BINARY: decoded parts, literal8 for NULs, APPEND of a literal8, unknown encodings", async () => {
+  await command("h1", "CREATE Bin");
+  await command("h2", "SELECT Bin");
+  const nul = Buffer.from("Subject: nul\r\n\r\na\0b\r\n", "latin1");
+  c.send(Buffer.concat([Buffer.from(`h3 APPEND Bin ~{${nul.length}+}\r\n`), nul, Buffer.from("\r\n")]));
+  assert.match(await c.readUntil(/^h3 /), /^h3 OK \[APPENDUID \d+ 1\]/m);
+  const encoded = [
+    "Subject: encoded",
+    "Content-Transfer-Encoding: base64",
+    "X-After: yes",
+    "",
+    "aGVsbG8Kd29ybGQK",
+    "",
+  ].join("\r\n");
+  await command("h4", `APPEND Bin {${encoded.length}+}\r\n${encoded}`);
+  const weird = "Subject: weird\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\n";
+  await command("h5", `APPEND Bin {${weird.length}+}\r\n${weird}`);
+
+  const withNul = await command("h6", "FETCH 1 (BINARY.PEEK[1] BODY.PEEK[TEXT] BINARY.SIZE[1])");
+  assert.ok(withNul.includes("BINARY[1] ~{5}\r\na\0b\r\n"), JSON.stringify(withNul));
+  // BODY[] cannot carry a NUL: Dovecot sends 0x80 instead
+  assert.match(withNul, /BODY\[TEXT\] \{5\}\r\na[^\0]b\r\n/);
+  assert.match(withNul, /BINARY\.SIZE\[1\] 5\)/);
+  const decoded = await command("h7", "FETCH 2 (BINARY.PEEK[1] BINARY.PEEK[]<0.16> BINARY.SIZE[])");
+  assert.ok(decoded.includes("BINARY[1] ~{12}\r\nhello\nworld\n"), JSON.stringify(decoded));
+  assert.ok(decoded.includes("BINARY[]<0> ~{16}\r\nSubject: encoded"), JSON.stringify(decoded));
+  // the encoding header moves to the end of the header and says binary, as Dovecot writes it
+  const whole = await command("h8", "FETCH 2 (BINARY.PEEK[])");
+  assert.ok(
+    whole.includes(
+      "Subject: encoded\r\nX-After: yes\r\nContent-Transfer-Encoding: binary\r\n\r\nhello\nworld\n",
+    ),
+    JSON.stringify(whole),
+  );
+  assert.match(decoded, /BINARY\.SIZE\[\] 81\)/);
+  assert.match(await command("h9", "FETCH 3 (BINARY.PEEK[1])"), /^h9 NO \[UNKNOWN-CTE\]/m);
+  const badQp = "Subject: bad\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nbad =ZZ escape\r\n";
+  await command("h12", `APPEND Bin {${badQp.length}+}\r\n${badQp}`);
+  assert.match(
+    await command("h13", "FETCH 4 (BINARY.SIZE[1])"),
+    /^h13 NO \[PARSE\] Invalid data in MIME part/m,
+  );
+  assert.match(await command("h10", "FETCH 2 (FLAGS)"), /FLAGS \(\\Recent\)/);
+  assert.match(await command("h11", "FETCH 2 (BINARY[1])"), /FLAGS \(\\Seen \\Recent\) BINARY\[1\]/);
+});

@@ -1,6 +1,6 @@
 import type { MessageInfo } from "../../store/index.js";
-import type { CommandSpec, ImapContext, Reply } from "../command-context.js";
-import { fetchItem, needsStructure, setsSeen } from "../fetch/fetch-items.js";
+import type { CommandOf, CommandSpec, ImapContext, Reply } from "../command-context.js";
+import { BinaryDecodeError, fetchItem, needsStructure, setsSeen } from "../fetch/fetch-items.js";
 import {
   type FetchAttribute,
   type FetchItem,
@@ -49,8 +49,6 @@ export const fetch: CommandSpec<"FETCH"> = {
     const selected = ctx.selected!;
     const invalid = checkSequenceSet(selected, command.set, command.uid, command.uid ? "UID FETCH" : "FETCH");
     if (invalid !== null) return invalid;
-    if (command.items.some((a) => a.kind === "BINARY[]" || a.kind === "BINARY.SIZE"))
-      return { status: "BAD", text: "Error in IMAP command FETCH: BINARY is not supported" };
     const attrs = [...command.items];
     if (command.changedSince !== null || attrs.some((a) => a.kind === "MODSEQ")) ctx.condstore = true;
     // RFC 3501 §6.4.8: UID FETCH always answers with the UID; RFC 7162 §3.1.4.1 likewise MODSEQ.
@@ -58,32 +56,48 @@ export const fetch: CommandSpec<"FETCH"> = {
     if (command.changedSince !== null && !attrs.some((a) => a.kind === "MODSEQ"))
       attrs.push({ kind: "MODSEQ" });
     const uids = selected.resolve(command.set, command.uid, ctx.savedSearch);
-    const infos = messagesOf(selected, uids);
     const writer = new BatchWriter(ctx);
-    for (const uid of uids) {
-      let info = infos.get(uid);
-      if (info === undefined) continue;
-      if (command.changedSince !== null && info.modseq <= command.changedSince) continue;
-      info = await markSeen(selected, info, attrs);
-      const root = attrs.some(needsStructure) ? await selected.mailbox.structure(uid) : null;
-      const m = { mailbox: selected.mailbox, info, recent: selected.isRecent(uid), root };
-      // RFC 3501 §6.4.5: flags changed by the fetch itself are told; Dovecot puts them just
-      // before the first item that set \Seen.
-      let tellFlags = info.modseq !== infos.get(uid)!.modseq && !attrs.some((a) => a.kind === "FLAGS");
-      const items: FetchItem[] = [];
-      for (const attr of attrs) {
-        if (tellFlags && setsSeen(attr)) {
-          items.push(await fetchItem({ kind: "FLAGS" }, m));
-          tellFlags = false;
-        }
-        items.push(await fetchItem(attr, m));
-      }
-      await writer.add(fetchResponse(selected.seqOf(uid), items));
+    try {
+      await fetchMessages(selected, command, attrs, uids, writer);
+    } catch (err) {
+      if (!(err instanceof BinaryDecodeError)) throw err;
+      await writer.flush();
+      return { status: "NO", text: err.message, code: { name: err.code } };
     }
     await writer.flush();
     return { status: "OK", text: "Fetch completed." };
   },
 };
+
+async function fetchMessages(
+  selected: SelectedMailbox,
+  command: CommandOf<"FETCH">,
+  attrs: readonly FetchAttribute[],
+  uids: readonly number[],
+  writer: BatchWriter,
+): Promise<void> {
+  const infos = messagesOf(selected, uids);
+  for (const uid of uids) {
+    let info = infos.get(uid);
+    if (info === undefined) continue;
+    if (command.changedSince !== null && info.modseq <= command.changedSince) continue;
+    info = await markSeen(selected, info, attrs);
+    const root = attrs.some(needsStructure) ? await selected.mailbox.structure(uid) : null;
+    const m = { mailbox: selected.mailbox, info, recent: selected.isRecent(uid), root };
+    // RFC 3501 §6.4.5: flags changed by the fetch itself are told; Dovecot puts them just
+    // before the first item that set \Seen.
+    let tellFlags = info.modseq !== infos.get(uid)!.modseq && !attrs.some((a) => a.kind === "FLAGS");
+    const items: FetchItem[] = [];
+    for (const attr of attrs) {
+      if (tellFlags && setsSeen(attr)) {
+        items.push(await fetchItem({ kind: "FLAGS" }, m));
+        tellFlags = false;
+      }
+      items.push(await fetchItem(attr, m));
+    }
+    await writer.add(fetchResponse(selected.seqOf(uid), items));
+  }
+}
 
 /** Fetching a body sets \Seen in a read-write mailbox (RFC 3501 §6.4.5). */
 async function markSeen(

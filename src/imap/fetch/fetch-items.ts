@@ -8,6 +8,7 @@ import {
   fetchItemName,
   formatDateTime,
 } from "../protocol/index.js";
+import { type BinaryFailure, binarySection, binarySize } from "./binary-section.js";
 import { bodySection } from "./body-section.js";
 
 /** Items that need the MIME structure. */
@@ -20,15 +21,29 @@ export function needsStructure(attr: FetchAttribute): boolean {
     case "RFC822.HEADER":
     case "RFC822.TEXT":
     case "BODY[]":
+    case "BINARY[]":
+    case "BINARY.SIZE":
       return true;
     default:
       return false;
   }
 }
 
+/** BINARY cannot decode a part: its encoding is unknown (RFC 3516 §4.3) or its body invalid. */
+export class BinaryDecodeError extends Error {
+  override readonly name = "BinaryDecodeError";
+  constructor(readonly code: BinaryFailure) {
+    super(code === "UNKNOWN-CTE" ? "Unknown Content-Transfer-Encoding." : "Invalid data in MIME part.");
+  }
+}
+
 /** Items that set \Seen when fetched (RFC 3501 §6.4.5). */
 export function setsSeen(attr: FetchAttribute): boolean {
-  return attr.kind === "RFC822" || attr.kind === "RFC822.TEXT" || (attr.kind === "BODY[]" && !attr.peek);
+  return (
+    attr.kind === "RFC822" ||
+    attr.kind === "RFC822.TEXT" ||
+    ((attr.kind === "BODY[]" || attr.kind === "BINARY[]") && !attr.peek)
+  );
 }
 
 export interface MessageContext {
@@ -81,8 +96,15 @@ export async function fetchItem(attr: FetchAttribute, m: MessageContext): Promis
         name: fetchItemName(attr),
         value: await bodySection(m.mailbox, info.uid, m.root!, attr.section, attr.partial),
       };
-    case "BINARY[]":
-    case "BINARY.SIZE":
-      throw new Error("BINARY is not offered");
+    case "BINARY[]": {
+      const value = await binarySection(m.mailbox, info.uid, m.root!, attr.part, attr.partial);
+      if (typeof value === "string") throw new BinaryDecodeError(value);
+      return { name: fetchItemName(attr), value };
+    }
+    case "BINARY.SIZE": {
+      const size = await binarySize(m.mailbox, info.uid, m.root!, attr.part);
+      if (typeof size === "string") throw new BinaryDecodeError(size);
+      return { name: fetchItemName(attr), value: size };
+    }
   }
 }
