@@ -1,10 +1,13 @@
 import { BlockList, isIP } from "node:net";
+import type { Config } from "../config/index.js";
 import type { PasswdFile } from "./passwd-file.js";
 import { hashPassword, verifyPassword } from "./password-schemes/index.js";
-import { checkUserName, type UserInfo, userInfo } from "./userdb.js";
+import { checkUserName, expandTemplate, type UserInfo, userInfo } from "./userdb.js";
 
 export interface AuthSettings {
   usernameChars: string;
+  /** Dovecot's auth_username_format: how a login or recipient name becomes the userdb key (%Lu, %n, …); default %u. */
+  usernameFormat?: string;
   mailLocation: string;
   /** The scheme of the hash verified for unknown users, to spend the time a real check takes. */
   defaultScheme: string;
@@ -24,14 +27,34 @@ export class Authenticator {
     private readonly settings: AuthSettings,
   ) {}
 
+  /** The authenticator the config describes, over an already loaded passwd-file. */
+  static fromConfig(db: PasswdFile, config: Config): Authenticator {
+    return new Authenticator(db, {
+      usernameChars: config.auth.username_chars,
+      usernameFormat: config.auth.username_format,
+      mailLocation: config.mail_location,
+      defaultScheme: config.auth.default_pass_scheme,
+    });
+  }
+
   /** The user's userdb record, without checking a password (delivery, admin commands). */
-  lookup(user: string): UserInfo | undefined {
+  /** The userdb key for a name as a client or an MTA gave it. */
+  private key(name: string): string {
+    return expandTemplate(this.settings.usernameFormat ?? "%u", { user: name });
+  }
+
+  lookup(name: string): UserInfo | undefined {
+    return this.lookupKey(this.key(name));
+  }
+
+  private lookupKey(user: string): UserInfo | undefined {
     if (checkUserName(user, this.settings.usernameChars) !== null) return undefined;
     const entry = this.db.lookup(user);
     return entry && userInfo(entry, { mailLocation: this.settings.mailLocation });
   }
 
-  async authenticate(user: string, password: string, remoteIp?: string): Promise<AuthResult> {
+  async authenticate(name: string, password: string, remoteIp?: string): Promise<AuthResult> {
+    const user = this.key(name);
     const nameProblem = checkUserName(user, this.settings.usernameChars);
     const entry = nameProblem === null ? this.db.lookup(user) : undefined;
     if (!entry || entry.password === "") {
@@ -57,7 +80,7 @@ export class Authenticator {
       return { ok: false, reason: `remote address ${remoteIp ?? "(none)"} not in allow_nets` };
     if (fields.nologin !== undefined && fields.proxy === undefined)
       return { ok: false, reason: "nologin", userMessage: fields.reason || undefined };
-    const info = this.lookup(user);
+    const info = this.lookupKey(user);
     return info ? { ok: true, user: info } : { ok: false, reason: "userdb lookup failed" };
   }
 }

@@ -13,8 +13,8 @@ export interface UserInfo {
 }
 
 /**
- * Expands Dovecot's %u (user), %n (local part), %d (domain), %h (home) and %%; an unknown
- * variable is left as written, as Dovecot does.
+ * Expands Dovecot's %u (user), %n (local part), %d (domain), %h (home) and %%, with the L
+ * modifier for lower case (%Lu); an unknown variable is left as written, as Dovecot does.
  */
 export function expandTemplate(template: string, vars: { user: string; home?: string }): string {
   const at = vars.user.indexOf("@");
@@ -25,7 +25,11 @@ export function expandTemplate(template: string, vars: { user: string; home?: st
     h: vars.home ?? "",
     "%": "%",
   };
-  return template.replace(/%([undh%])/g, (whole, v: string) => values[v] ?? whole);
+  return template.replace(/%(L?)([undh%])/g, (whole, lower: string, v: string) => {
+    const value = values[v];
+    if (value === undefined) return whole;
+    return lower ? value.toLowerCase() : value;
+  });
 }
 
 export function userInfo(entry: PasswdEntry, defaults: { mailLocation: string }): UserInfo {

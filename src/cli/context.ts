@@ -27,11 +27,6 @@ export function commandContext(cmd: Command): CommandContext {
     log,
     passwdPath,
     stateDir: configPath(loaded, config.state_dir),
-    openAuth: () =>
-      new Authenticator(PasswdFile.load(passwdPath, log), {
-        usernameChars: config.auth.username_chars,
-        mailLocation: config.mail_location,
-        defaultScheme: config.auth.default_pass_scheme,
-      }),
+    openAuth: () => Authenticator.fromConfig(PasswdFile.load(passwdPath, log), config),
   };
 }

@@ -78,11 +78,10 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
   }).child({ protocol: "lda" });
   let auth: Authenticator;
   try {
-    auth = new Authenticator(PasswdFile.load(configPath(loaded, config.auth.passwd_file), log), {
-      usernameChars: config.auth.username_chars,
-      mailLocation: config.mail_location,
-      defaultScheme: config.auth.default_pass_scheme,
-    });
+    auth = Authenticator.fromConfig(
+      PasswdFile.load(configPath(loaded, config.auth.passwd_file), log),
+      config,
+    );
   } catch (err) {
     return { code: EX_TEMPFAIL, reason: `userdb lookup failed: ${(err as Error).message}` };
   }

@@ -189,6 +189,13 @@ export const configSchema = z.strictObject({
       failure_delay: seconds("auth.failure_delay")
         .default(2)
         .describe("Seconds to wait before answering a failed authentication."),
+      username_format: z
+        .string()
+        .min(1)
+        .default("%Lu")
+        .describe(
+          'How a login or recipient name becomes the userdb name (Dovecot\'s auth_username_format): %u, %n (local part), %d (domain), L for lower case; "%Ln" drops the domain.',
+        ),
       username_chars: z
         .string()
         .default("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567890.-_@+")

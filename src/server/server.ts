@@ -71,11 +71,7 @@ export class Server {
   private openUserdb(path: string): void {
     this.passwd = PasswdFile.load(path, this.log);
     this.passwd.watch();
-    this.auth = new Authenticator(this.passwd, {
-      usernameChars: this.config.auth.username_chars,
-      mailLocation: this.config.mail_location,
-      defaultScheme: this.config.auth.default_pass_scheme,
-    });
+    this.auth = Authenticator.fromConfig(this.passwd, this.config);
   }
 
   private async startProtocol(protocol: ProtocolName): Promise<void> {

@@ -23,6 +23,7 @@ const home = join(tmp.dir, "home", "jo");
 const PASSWORD = "jo-Secret-1";
 const MAIL_UID = 8; // Debian's `mail` user: Dovecot's tools refuse to run as root.
 let port: number;
+let lmtpPort: number;
 let server: RunningLoft;
 
 const SCRIPT =
@@ -30,15 +31,17 @@ const SCRIPT =
 
 before(async () => {
   port = await freePort();
+  lmtpPort = await freePort();
   chmodSync(tmp.dir, 0o755);
   mkdirSync(home, { recursive: true });
   chownSync(home, MAIL_UID, MAIL_UID);
   chownSync(join(tmp.dir, "home"), MAIL_UID, MAIL_UID);
   writeConfig(join(tmp.dir, "loft.toml"), {
     state_dir: "state",
-    auth: { passwd_file: "users", failure_delay: 0.2 },
+    auth: { passwd_file: "users", failure_delay: 0.2, username_format: "%Ln" },
     sieve: { max_script_size: "2K", quota_max_scripts: 3 },
     managesieve: { listen: [`127.0.0.1:${port}`] },
+    lmtp: { listen: [`127.0.0.1:${lmtpPort}`] },
     log: { level: "debug" },
   });
   const add = await loft(
@@ -77,6 +80,12 @@ function sieveConnect(args: string[]) {
   );
 }
 
+/** Messages in the user's Reports mailbox (Maildir++). */
+function reportFiles(): string[] {
+  const folder = join(home, "Maildir", ".Reports");
+  return ["new", "cur"].flatMap((d) => (existsSync(join(folder, d)) ? readdirSync(join(folder, d)) : []));
+}
+
 async function loggedIn(): Promise<LineClient> {
   const c = await LineClient.open(port);
   await c.readUntil(/^OK /);
@@ -97,6 +106,26 @@ describe("sieve-connect against Loft", () => {
     assert.match(r.stdout, /^"filter" ACTIVE$/m);
     assert.equal(readlinkSync(join(home, ".dovecot.sieve")), "sieve/filter.sieve");
     assert.equal(statSync(join(home, "sieve", "filter.sieve")).uid, MAIL_UID, "owned by the user's uid");
+
+    // The next LMTP delivery follows the newly active script.
+    assert.equal((await loft(["mailbox", "create", "-u", "jo", "Reports"], { cwd: tmp.dir })).code, 0);
+    const before = reportFiles().length;
+    const swaks = await run(
+      "swaks",
+      [
+        "--protocol",
+        "LMTP",
+        "--server",
+        `127.0.0.1:${lmtpPort}`,
+        "--to",
+        "Jo@example.org",
+        "--from",
+        "a@example.org",
+      ].concat(["--header", "Subject: monthly report", "--body", "numbers"]),
+      { timeoutMs: 20_000 },
+    );
+    assert.equal(swaks.code, 0, swaks.stdout);
+    assert.equal(reportFiles().length, before + 1, "filed into Reports by the uploaded script");
 
     const copy = join(tmp.dir, "downloaded.sieve");
     r = await sieveConnect(["--download", "--remotesieve", "filter", "--localsieve", copy]);
@@ -338,14 +367,11 @@ describe("interoperating with Pigeonhole", {
 
     const message =
       "From: a@example.org\nTo: jo@example.org\nSubject: monthly report\nMessage-ID: <r1@example.org>\n\nnumbers\n";
+    const before = reportFiles().length;
     asMail("/usr/lib/dovecot/dovecot-lda", ["-c", conf, "-f", "a@example.org"], message);
-    const folder = join(home, "Maildir", ".Reports");
-    const files = ["new", "cur"].flatMap((d) =>
-      existsSync(join(folder, d)) ? readdirSync(join(folder, d)) : [],
-    );
     assert.equal(
-      files.length,
-      1,
+      reportFiles().length,
+      before + 1,
       `the script filed the message into Reports: ${readFileSync(join(dove, "dovecot.log"), "utf8")}`,
     );
   });

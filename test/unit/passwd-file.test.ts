@@ -49,6 +49,10 @@ test("short lines, comments and malformed lines", () => {
 test("templates and user names", () => {
   assert.equal(expandTemplate("/var/vmail/%d/%n/%%/%u/%x", { user: "a@b.c" }), "/var/vmail/b.c/a/%/a@b.c/%x");
   assert.equal(expandTemplate("%h/mail", { user: "a", home: "/h/a" }), "/h/a/mail");
+  assert.equal(
+    expandTemplate("%Lu|%Ln|%Ld|%n", { user: "Jo@Example.ORG" }),
+    "jo@example.org|jo|example.org|Jo",
+  );
   const chars = "abcdefghijklmnopqrstuvwxyz@.";
   assert.equal(checkUserName("a@b.c", chars), null);
   for (const bad of ["", "..", ".", "a/b", "a\0b", "a\nb", "x".repeat(256), "A"])
