@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { REPO } from "../helpers/cli.js";
 import {
-  configFile,
   deliver,
   message,
   PASSWORD,
@@ -20,7 +19,7 @@ let server: RunningServer;
 
 before(async () => {
   fx = await pop3Fixture("loft-pop3-clients-");
-  server = await startServer(configFile(fx), fx.dir);
+  server = await startServer(fx);
 });
 
 after(async () => {

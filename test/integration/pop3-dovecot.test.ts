@@ -13,7 +13,6 @@ import { openUserMail } from "../../src/user-mail/index.js";
 import { run } from "../helpers/cli.js";
 import {
   chownTree,
-  configFile,
   deliver,
   dovecotConfig,
   dovecotPop3,
@@ -39,7 +38,7 @@ before(async () => {
   chownTree(annHome());
   appendFileSync(join(fx.dir, "users"), `ann:{PLAIN}${PASSWORD}:${MAIL_UID}:${MAIL_UID}::${annHome()}\n`);
   dovecot = dovecotConfig(fx);
-  server = await startServer(configFile(fx), fx.dir);
+  server = await startServer(fx);
 });
 
 after(async () => {

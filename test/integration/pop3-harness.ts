@@ -124,13 +124,15 @@ export interface RunningServer {
 /** tsx by its path: `--import tsx` would resolve from the server's working directory. */
 const TSX_LOADER = pathToFileURL(join(REPO, "node_modules", "tsx", "dist", "loader.mjs")).href;
 
-/** `loft serve -c FILE` from the sources (tsx), so the test does not depend on a build in dist/. */
-export async function startServer(configPath: string, cwd: string): Promise<RunningServer> {
+/**
+ * `loft serve -c FILE` that must fail to start: returns its output once `re` appears in it, and
+ * stops the process (a failed start does not always end it).
+ */
+export async function serveFailure(configPath: string, re: RegExp): Promise<string> {
   const child = spawn(
     process.execPath,
     ["--import", TSX_LOADER, join(REPO, "src", "cli", "main.ts"), "serve", "-c", configPath],
     {
-      cwd,
       env: { ...process.env, LOFT_CONFIG: "" },
     },
   );
@@ -142,25 +144,71 @@ export async function startServer(configPath: string, cwd: string): Promise<Runn
     out += d;
   });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const waitFor = async (re: RegExp, ms = 20_000) => {
-    const deadline = Date.now() + ms;
-    while (!re.test(out)) {
-      if (child.exitCode !== null) throw new Error(`loft exited (${child.exitCode}):\n${out}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in:\n${out}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  await waitFor(/loft started/);
-  return {
-    output: () => out,
-    waitFor,
-    async stop() {
+  const deadline = Date.now() + 20_000;
+  while (!re.test(out) && child.exitCode === null && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  if (child.exitCode === null) child.kill("SIGKILL");
+  await exited;
+  return out;
+}
+
+/**
+ * `loft serve` from the sources (tsx), so the test does not depend on a build in dist/, on the
+ * fixture's config with `extra` [pop3] lines. Ports that another process took meanwhile are
+ * replaced by fresh ones.
+ */
+export async function startServer(fixture: Pop3Fixture, extra: string[] = []): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    const configPath = configFile(fixture, extra);
+    const child = spawn(
+      process.execPath,
+      ["--import", TSX_LOADER, join(REPO, "src", "cli", "main.ts"), "serve", "-c", configPath],
+      {
+        cwd: fixture.dir,
+        env: { ...process.env, LOFT_CONFIG: "" },
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    const stop = async () => {
       if (child.exitCode === null) child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited;
       clearTimeout(timer);
-    },
-  };
+    };
+    const waitFor = async (re: RegExp, ms = 20_000) => {
+      const deadline = Date.now() + ms;
+      while (!re.test(out)) {
+        if (child.exitCode !== null) throw new Error(`loft exited (${child.exitCode}):\n${out}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in:\n${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    try {
+      await waitFor(/loft started|EADDRINUSE/);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    if (out.includes("EADDRINUSE") && attempt < 5) {
+      await stop();
+      fixture.port = await freePort();
+      fixture.tlsPort = await freePort();
+      continue;
+    }
+    if (!out.includes("loft started")) {
+      await stop();
+      throw new Error(`loft did not start:\n${out}`);
+    }
+    return { output: () => out, waitFor, stop };
+  }
 }
 
 /** Sends `lines` pipelined (CRLF added) and returns everything the server said until it closed. */

@@ -2,7 +2,7 @@
 // session, plaintext refused without TLS, idle timeout, connections per address, failed-login
 // delay, line length, NUL bytes, bad-command limits.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -24,6 +24,7 @@ import {
   pop3Exchange,
   pop3Fixture,
   type RunningServer,
+  serveFailure,
   startServer,
 } from "./pop3-harness.js";
 
@@ -32,7 +33,7 @@ let server: RunningServer;
 
 before(async () => {
   fx = await pop3Fixture("loft-pop3-session-");
-  server = await startServer(configFile(fx, ["max_connections_per_ip = 3"]), fx.dir);
+  server = await startServer(fx, ["max_connections_per_ip = 3"]);
 });
 
 after(async () => {
@@ -180,7 +181,7 @@ describe("limits", () => {
   test("idle timeout", async () => {
     // A server of its own: a one-second timeout would also cut slow password checks short.
     const idle = await pop3Fixture("loft-pop3-idle-");
-    const idleServer = await startServer(configFile(idle, ["idle_timeout = 1"]), idle.dir);
+    const idleServer = await startServer(idle, ["idle_timeout = 1"]);
     try {
       const socket = connect({ port: idle.port, host: "127.0.0.1" });
       let out = "";
@@ -378,5 +379,32 @@ describe("plaintext authentication away from loopback", () => {
         "",
       ].join("\r\n"),
     );
+  });
+});
+
+describe("configuration", () => {
+  test("a uidl_format Dovecot's pop3 would refuse, or tls_listen without a certificate, is a config error", async () => {
+    const bad = await pop3Fixture("loft-pop3-config-");
+    try {
+      const cases: [string[], RegExp][] = [
+        [['uidl_format = "%u%x"'], /pop3\.uidl_format: unknown variable %x/],
+        [['uidl_format = "%m"'], /pop3\.uidl_format: %m \(header MD5\) is not available for Maildir/],
+      ];
+      for (const [extra, message] of cases) {
+        const out = await serveFailure(configFile(bad, extra), message);
+        assert.match(out, message);
+        assert.doesNotMatch(out, /loft started/);
+      }
+      const file = configFile(bad);
+      writeFileSync(
+        file,
+        readFileSync(file, "utf8").replace('[tls]\ncert = "cert.pem"\nkey = "key.pem"\n', ""),
+      );
+      const out = await serveFailure(file, /pop3\.tls_listen needs tls\.cert and tls\.key/);
+      assert.match(out, /pop3\.tls_listen needs tls\.cert and tls\.key/);
+      assert.doesNotMatch(out, /loft started/);
+    } finally {
+      bad.remove();
+    }
   });
 });
