@@ -30,14 +30,19 @@ async function readRange(mailbox: Mailbox, uid: number, start: number, end: numb
 
 /** Stored bytes with every bare LF sent as CRLF; NULs stay (BINARY sends them in literal8). */
 function asSent(bytes: Buffer): Buffer {
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
-    if (c === 0x0a && (i === 0 || bytes[i - 1] !== 0x0d)) out.push(0x0d);
-    out.push(c);
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (let lf = bytes.indexOf(0x0a); lf !== -1; lf = bytes.indexOf(0x0a, lf + 1)) {
+    if (lf > 0 && bytes[lf - 1] === 0x0d) continue;
+    pieces.push(bytes.subarray(from, lf), CRLF);
+    from = lf + 1;
   }
-  return Buffer.from(out);
+  if (pieces.length === 0) return bytes;
+  pieces.push(bytes.subarray(from));
+  return Buffer.concat(pieces);
 }
+
+const CRLF = Buffer.from("\r\n");
 
 /**
  * A part's Content-Transfer-Encoding: from the structure, else from its header (a message

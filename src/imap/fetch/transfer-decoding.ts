@@ -33,7 +33,9 @@ function hex(c: number): number {
  */
 function decodeQuotedPrintable(raw: Buffer): Buffer | null {
   let invalid = false;
-  const out: number[] = [];
+  // decoded bytes never outnumber the input's, plus a CR for each LF
+  const out = Buffer.allocUnsafe(raw.length * 2);
+  let n = 0;
   const lines = raw.toString("latin1").split("\n");
   lines.forEach((full, i) => {
     const last = i === lines.length - 1;
@@ -43,7 +45,7 @@ function decodeQuotedPrintable(raw: Buffer): Buffer | null {
     for (let j = 0; j < line.length; j++) {
       const c = line.charCodeAt(j);
       if (c !== 0x3d) {
-        out.push(c);
+        out[n++] = c;
         continue;
       }
       if (j === line.length - 1) {
@@ -53,15 +55,18 @@ function decodeQuotedPrintable(raw: Buffer): Buffer | null {
       const hi = hex(line.charCodeAt(j + 1));
       const lo = hex(line.charCodeAt(j + 2));
       if (hi >= 0 && lo >= 0) {
-        out.push(hi * 16 + lo);
+        out[n++] = hi * 16 + lo;
         j += 2;
       } else {
         invalid = true;
       }
     }
-    if (!last && !soft) out.push(0x0d, 0x0a);
+    if (!last && !soft) {
+      out[n++] = 0x0d;
+      out[n++] = 0x0a;
+    }
   });
-  return invalid ? null : Buffer.from(out);
+  return invalid ? null : Buffer.from(out.subarray(0, n));
 }
 
 /** The decoded body, or null when it is not valid in its encoding. */
