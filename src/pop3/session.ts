@@ -1,19 +1,13 @@
 import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
-import {
-  type Authenticator,
-  decodeSaslResponse,
-  findSaslMechanism,
-  type SaslExchange,
-  saslMechanisms,
-  type UserInfo,
-} from "../auth/index.js";
+import { type Authenticator, saslMechanisms, type UserInfo } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
 import { startTls } from "../net/index.js";
 import { capaResponse } from "./capabilities.js";
 import { type LineEvent, LineReader } from "./line-reader.js";
 import type { Pop3Mail } from "./mail-access.js";
 import type { Maildrop } from "./maildrop.js";
+import { PLAINTEXT_DISALLOWED, SaslLogin, type SaslOutcome } from "./sasl-login.js";
 import { type Pop3Output, Transaction } from "./transaction.js";
 
 export interface Pop3Settings {
@@ -36,8 +30,6 @@ const MAX_BAD_BEFORE_LOGIN = 10;
 const MAX_BAD_AFTER_LOGIN = 20;
 
 const AUTH_FAILED = "-ERR [AUTH] Authentication failed.";
-const PLAINTEXT_DISALLOWED =
-  "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
 
 /** One POP3 connection: AUTHORIZATION → TRANSACTION → UPDATE at QUIT (RFC 1939 §3). */
 export class Pop3Session implements Pop3Output {
@@ -49,7 +41,7 @@ export class Pop3Session implements Pop3Output {
   private secure: boolean;
   private badCommands = 0;
   private userName: string | null = null;
-  private sasl: { exchange: SaslExchange; mechanism: string } | null = null;
+  private readonly sasl = new SaslLogin();
   private transaction: Transaction | null = null;
   private maildrop: Maildrop | null = null;
   private readonly onChunk = (chunk: Buffer) => this.onData(chunk);
@@ -187,7 +179,10 @@ export class Pop3Session implements Pop3Output {
   }
 
   private async command(text: string): Promise<void> {
-    if (this.sasl) return this.saslContinue(text);
+    if (this.sasl.active) {
+      await this.saslOutcome(this.sasl.respond(text));
+      return;
+    }
     const space = text.indexOf(" ");
     const name = (space < 0 ? text : text.slice(0, space)).toUpperCase();
     const args = space < 0 ? "" : text.slice(space + 1).replace(/^ +/, "");
@@ -307,71 +302,23 @@ export class Pop3Session implements Pop3Output {
   }
 
   private async auth(args: string): Promise<boolean> {
-    if (args === "") {
-      // Old clients probe with a bare AUTH for the mechanism list (Dovecot answers it too).
-      const names = saslMechanisms(this.plaintextAllowed()).map((m) => m.name);
-      this.line(["+OK", ...names, "."].join("\r\n"));
-      return true;
-    }
-    const [mechName = "", initial, ...rest] = args.split(" ");
-    if (rest.length > 0) {
-      this.bad("-ERR Invalid AUTH parameters.");
-      return false;
-    }
-    const mechanism = findSaslMechanism(mechName, this.plaintextAllowed());
-    if (!mechanism) {
-      this.bad(
-        findSaslMechanism(mechName, true)
-          ? PLAINTEXT_DISALLOWED
-          : "-ERR Unsupported authentication mechanism.",
-      );
-      return false;
-    }
-    this.sasl = { exchange: mechanism.start(), mechanism: mechanism.name };
-    if (initial === undefined) return this.saslStep(null);
-    const decoded = decodeSaslResponse(initial);
-    if (!("data" in decoded)) {
-      this.sasl = null;
-      this.bad("-ERR Invalid base64 data in initial response.");
-      return false;
-    }
-    return this.saslStep(decoded.data);
+    return this.saslOutcome(this.sasl.start(args, this.plaintextAllowed()));
   }
 
-  private async saslContinue(text: string): Promise<void> {
-    const decoded = decodeSaslResponse(text);
-    if ("cancel" in decoded) {
-      this.sasl = null;
-      this.line("-ERR Authentication aborted by client.");
-      return;
-    }
-    if ("error" in decoded) {
-      this.sasl = null;
-      this.bad(`-ERR ${decoded.error}.`);
-      return;
-    }
-    await this.saslStep(decoded.data);
-  }
-
-  private async saslStep(data: Buffer | null): Promise<boolean> {
-    const step = this.sasl!.exchange.step(data);
-    if ("challenge" in step) {
-      // RFC 5034 §4: a continuation is "+" SP base64, the empty challenge included.
-      this.line(`+ ${step.challenge.toString("base64")}`);
+  private async saslOutcome(outcome: SaslOutcome): Promise<boolean> {
+    if (outcome.kind === "challenge") {
+      this.line(outcome.text);
       return true;
     }
-    const mechanism = this.sasl!.mechanism;
-    this.sasl = null;
-    if ("error" in step) {
-      this.bad(`-ERR ${step.error}`);
-      return false;
+    if (outcome.kind === "reply") {
+      if (!outcome.bad) this.line(outcome.text);
+      else this.bad(outcome.text);
+      return !outcome.bad;
     }
-    const { authcid, authzid, password } = step.done;
-    if (authzid !== "" && authzid !== authcid) {
-      await this.failed(authcid, mechanism, "authorization identity differs");
-      return true;
-    }
-    await this.login(authcid, password, mechanism);
+    const { authcid, authzid, password } = outcome.credentials;
+    if (authzid !== "" && authzid !== authcid)
+      await this.failed(authcid, outcome.mechanism, "authorization identity differs");
+    else await this.login(authcid, password, outcome.mechanism);
     return true;
   }
 
