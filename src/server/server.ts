@@ -1,8 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { Authenticator, PasswdFile } from "../auth/index.js";
+import { EX_OSERR, ExitError } from "../cli/sysexits.js";
 import {
   type Config,
+  ConfigError,
   configPath,
   type LoadedConfig,
   loadConfig,
@@ -56,7 +58,15 @@ export class Server {
         );
     }
     this.openUserdb(passwdPath);
-    for (const protocol of PROTOCOLS) await this.startProtocol(protocol);
+    try {
+      for (const protocol of PROTOCOLS) await this.startProtocol(protocol);
+    } catch (err) {
+      // A listener that cannot start ends the start-up: nothing may be left holding the process.
+      await Promise.all([...this.running.values()].map((s) => s.stopAccepting()));
+      await this.passwd.close();
+      if (err instanceof ConfigError) throw err;
+      throw new ExitError((err as Error).message, EX_OSERR);
+    }
     dropPrivileges(this.config.user, this.config.group);
     this.keepAlive = setInterval(() => {}, 2 ** 30);
     process.on("SIGTERM", () => void this.shutdown("SIGTERM"));

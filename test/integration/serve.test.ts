@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { loft, tempDir } from "../helpers/cli.js";
@@ -106,6 +107,24 @@ test("a root server becomes the configured user after binding its ports", {
     c.close();
     assert.equal(await server.stop(), 0);
   } finally {
+    tmp.remove();
+  }
+});
+
+test("a listener that cannot start stops the server with a clear error instead of leaving it half up", async () => {
+  const tmp = tempDir();
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
+  const { port } = busy.address() as { port: number };
+  try {
+    const config = join(tmp.dir, "loft.toml");
+    writeConfig(config, { auth: { passwd_file: "users" }, managesieve: { listen: [`127.0.0.1:${port}`] } });
+    const r = await loft(["serve", "-c", config], { timeoutMs: 15_000 });
+    assert.equal(r.code, 71, "EX_OSERR, and the process exited by itself");
+    assert.doesNotMatch(r.stderr, /internal error/);
+    assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+  } finally {
+    await new Promise((r) => busy.close(r));
     tmp.remove();
   }
 });
