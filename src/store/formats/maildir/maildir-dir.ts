@@ -47,11 +47,19 @@ export async function listMaildir(mailboxDir: string): Promise<Map<string, DirFi
   }
 }
 
-/** LF count of a stored message: its `W=` size is the physical size plus this. */
-export async function countLineFeeds(path: string): Promise<number> {
+/**
+ * Bare LFs (not after a CR) of a stored message: its `W=` size, the CRLF size clients get, is
+ * the physical size plus this. A file already in CRLF adds nothing.
+ */
+export async function countBareLineFeeds(path: string): Promise<number> {
   let count = 0;
+  let previous = -1;
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) count++;
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) {
+      const before = at > 0 ? chunk[at - 1] : previous;
+      if (before !== 13) count++;
+    }
+    previous = chunk.length > 0 ? chunk[chunk.length - 1]! : previous;
   }
   return count;
 }

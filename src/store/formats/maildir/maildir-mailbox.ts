@@ -19,7 +19,7 @@ import { buildFilename, compareNewFiles, parseFilename, withSizes } from "./file
 import { addKeywords, keywordIndex, unknownKeywordName } from "./keywords.js";
 import { KeywordsFile } from "./keywords-file.js";
 import type { MaildirLayout } from "./layout.js";
-import { countLineFeeds, type DirFile, listMaildir } from "./maildir-dir.js";
+import { countBareLineFeeds, type DirFile, listMaildir } from "./maildir-dir.js";
 import { writeTmpFile } from "./maildir-save.js";
 import { effectiveNextUid, recordExt, type Uidlist, type UidlistRecord } from "./uidlist.js";
 import {
@@ -254,7 +254,7 @@ export class MaildirMailbox implements FormatMailbox {
         }
         const parsed = parseFilename(ref.slice(ref.indexOf("/") + 1));
         const size = parsed.size ?? st.size;
-        const vsize = parsed.vsize ?? size + (await countLineFeeds(join(this.dir, ref)).catch(() => 0));
+        const vsize = parsed.vsize ?? size + (await countBareLineFeeds(join(this.dir, ref)).catch(() => 0));
         result.push({ size, vsize, internalDate: st.mtimeMs });
       }
     }
