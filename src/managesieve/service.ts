@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { ConfigError, type ListenAddress } from "../config/index.js";
 import { sessionLogger } from "../log/index.js";
 import { Listeners, loadTlsContext } from "../net/index.js";
@@ -39,6 +40,7 @@ export async function manageSieveService(
     maxRedirects: config.sieve.max_redirects,
     maxLineLength: 65536,
   };
+  const sessions = new WeakMap<Socket, ManageSieveSession>();
   const listeners = await Listeners.open(
     addresses,
     {
@@ -51,13 +53,22 @@ export async function manageSieveService(
         const log = sessionLogger(ctx.log, "managesieve", info.peer);
         log.debug("connected");
         socket.once("close", () => log.debug("disconnected"));
-        new ManageSieveSession(socket, info.ip, log, { log, auth: ctx.auth, engine, tls, settings }).greet();
+        const session = new ManageSieveSession(socket, info.ip, log, {
+          log,
+          auth: ctx.auth,
+          engine,
+          tls,
+          settings,
+        });
+        sessions.set(socket, session);
+        session.greet();
       },
       onRefused(socket, reason) {
         socket.write(response("BYE", `${reason}.`));
       },
       onIdle(socket) {
-        socket.write(response("BYE", "Disconnected for inactivity.", "TRYLATER"));
+        // The session writes it: after STARTTLS its socket is the TLS one, not this raw socket.
+        sessions.get(socket)?.idle();
       },
     },
   );

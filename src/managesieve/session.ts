@@ -108,6 +108,11 @@ export class ManageSieveSession {
     this.write(response(status, text, code, codeArg));
   }
 
+  /** The listener's idle timeout ran out. */
+  idle(): void {
+    this.bye("Disconnected for inactivity.", "TRYLATER");
+  }
+
   private bye(text: string, code?: string): void {
     this.reply("BYE", text, code);
     this.socket.end();

@@ -36,7 +36,27 @@ before(async () => {
   mkdirSync(home, { recursive: true });
   chownSync(home, MAIL_UID, MAIL_UID);
   chownSync(join(tmp.dir, "home"), MAIL_UID, MAIL_UID);
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=localhost",
+      "-keyout",
+      join(tmp.dir, "key.pem"),
+      "-out",
+      join(tmp.dir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
   writeConfig(join(tmp.dir, "loft.toml"), {
+    tls: { cert: "cert.pem", key: "key.pem" },
     state_dir: "state",
     auth: { passwd_file: "users", failure_delay: 0.2, username_format: "%Ln" },
     sieve: { max_script_size: "2K", quota_max_scripts: 3 },
@@ -145,6 +165,51 @@ describe("sieve-connect against Loft", () => {
   });
 });
 
+describe("ManageSieve over STARTTLS", () => {
+  test("sieve-connect negotiates TLS, then authenticates and lists", async () => {
+    const r = await run(
+      "sieve-connect",
+      [
+        "-s",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-u",
+        "jo",
+        "--passwordfd",
+        "0",
+        "--notlsverify",
+        "--authmech",
+        "PLAIN",
+        "--list",
+      ],
+      { input: `${PASSWORD}\n`, timeoutMs: 20_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  test("after STARTTLS the capabilities come again, without STARTTLS", async () => {
+    const c = await LineClient.open(port);
+    await c.readUntil(/^OK /);
+    c.send("STARTTLS\r\n");
+    assert.match(await c.readUntil(/^(OK|NO)/), /^OK "Begin TLS negotiation now\."/);
+    const { connect } = await import("node:tls");
+    const secure = connect({ socket: c.socket, rejectUnauthorized: false });
+    let text = "";
+    secure.on("data", (d) => {
+      text += d;
+    });
+    const deadline = Date.now() + 5000;
+    while (!/^OK /m.test(text)) {
+      assert.ok(Date.now() < deadline, `no capabilities after the handshake: ${text}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(text, /^"SASL" "PLAIN LOGIN"\r\n/m);
+    assert.doesNotMatch(text, /"STARTTLS"/);
+    secure.destroy();
+  });
+});
+
 describe("ManageSieve replies", () => {
   test("greeting and capabilities before and after login", async () => {
     const c = await LineClient.open(port);
@@ -152,6 +217,7 @@ describe("ManageSieve replies", () => {
     assert.match(greeting, /^"IMPLEMENTATION" "Loft"\r\n"SIEVE" "[^"]*fileinto[^"]*"\r\n/);
     assert.match(greeting, /^"SASL" "PLAIN LOGIN"\r\n/m);
     assert.match(greeting, /^"VERSION" "1\.0"\r\n/m);
+    assert.match(greeting, /^"STARTTLS"\r\n/m);
     c.send("LISTSCRIPTS\r\n");
     assert.match(await c.readUntil(/^(OK|NO)/), /^NO "Authenticate first\."/);
     c.send("CAPABILITY\r\n");
