@@ -35,6 +35,7 @@ let SESSIONS = option("--sessions", QUICK ? 100 : 1_000);
 const REPS = option("--reps", QUICK ? 3 : 5);
 const SECONDS = option("--seconds", QUICK ? 2 : 5);
 const CLIENTS = 10;
+const TIMEOUT_S = 300;
 const isRoot = process.geteuid() === 0;
 const PASSWORD = "bench-password";
 const USER = "bench";
@@ -184,7 +185,16 @@ class Client {
       this.waiting = { tag, command: command.split(" ")[0], resolve, reject };
     });
     this.socket.write(`${tag} ${command}\r\n`);
-    await done;
+    // Bounded in time: a server that stops answering ends the run instead of hanging it.
+    const timer = setTimeout(
+      () => this.fail(new Error(`${command}: no answer in ${TIMEOUT_S} s`)),
+      TIMEOUT_S * 1000,
+    );
+    try {
+      await done;
+    } finally {
+      clearTimeout(timer);
+    }
     return { count: this.untagged, lines: this.lines };
   }
 
@@ -390,7 +400,8 @@ function hits(result) {
 async function throughput(port) {
   const clients = [];
   for (let i = 0; i < CLIENTS; i++) clients.push(await login(port));
-  let done = 0;
+  // Time spent per kind of command too, to tell which one is slow.
+  const spent = { NOOP: { n: 0, ms: 0 }, "UID FETCH": { n: 0, ms: 0 } };
   const end = Date.now() + SECONDS * 1000;
   const start = process.hrtime.bigint();
   await Promise.all(
@@ -398,14 +409,22 @@ async function throughput(port) {
       let n = k;
       while (Date.now() < end) {
         n++;
-        await c.command(n % 2 ? "NOOP" : `UID FETCH ${1 + ((n * 7919) % MESSAGES)} (FLAGS)`);
-        done++;
+        const kind = n % 2 ? "NOOP" : "UID FETCH";
+        const t = await time(() =>
+          c.command(kind === "NOOP" ? "NOOP" : `UID FETCH ${1 + ((n * 7919) % MESSAGES)} (FLAGS)`),
+        );
+        spent[kind].n++;
+        spent[kind].ms += t.ms;
       }
     }),
   );
   const s = Number(process.hrtime.bigint() - start) / 1e9;
   for (const c of clients) c.close();
-  return done / s;
+  const mean = (k) => (spent[k].n ? spent[k].ms / spent[k].n : 0);
+  return {
+    rate: (spent.NOOP.n + spent["UID FETCH"].n) / s,
+    detail: `mean NOOP ${fmt(mean("NOOP"), 2)} ms, UID FETCH n (FLAGS) ${fmt(mean("UID FETCH"), 2)} ms`,
+  };
 }
 
 /** Opens `count` sessions in IDLE, `batch` at a time; returns them. */
@@ -470,16 +489,19 @@ try {
     const port = await freePort();
     const child = await start(home, port);
     const r = await latency(port);
-    r.throughput = await throughput(port);
+    const busy = await throughput(port);
+    r.throughput = busy.rate;
+    r.busy = busy.detail;
     await settle();
     const before = name === "loft" ? statusKiB(child.pid, "VmRSS") : treePss(child.pid).kib;
     const sessions = await idleSessions(port, SESSIONS);
     await settle();
     const after = name === "loft" ? statusKiB(child.pid, "VmRSS") : treePss(child.pid);
+    const loftPss = name === "loft" ? ` (PSS ${fmt(treePss(child.pid).kib / 1024)} MiB)` : "";
     r.perSession = ((name === "loft" ? after : after.kib) - before) / SESSIONS;
     r.memory =
       name === "loft"
-        ? `RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB`
+        ? `RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB${loftPss}`
         : `PSS ${fmt(before / 1024)} → ${fmt(after.kib / 1024)} MiB, ${after.imap} imap processes`;
     for (const s of sessions) s.close();
     await stop(child);
@@ -492,6 +514,7 @@ try {
     const same = count === d.counts[label] ? "" : ` (Dovecot: ${d.counts[label]})`;
     console.log(`# ${label}: ${count} ${label.includes("SEARCH") ? "hits" : "responses"}${same}`);
   }
+  console.log(`# ${CLIENTS} busy clients: Loft ${l.busy}; Dovecot ${d.busy}`);
   console.log(`# memory: Loft ${l.memory}; Dovecot ${d.memory}`);
   const row = (a, b, c, e) =>
     console.log(`${a.padEnd(34)} ${b.padStart(12)} ${c.padStart(12)} ${e.padStart(8)}`);
