@@ -229,6 +229,8 @@ async function time(work) {
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, out };
 }
 
+const fmt = (v, digits = 1) => (v >= 100 ? v.toFixed(0) : v.toFixed(digits));
+
 const median = (values) => {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -360,6 +362,16 @@ function treePss(pid) {
   return { kib, imap };
 }
 
+/** Loft: its process's RSS (PSS shown beside it); Dovecot: PSS summed over all its processes. */
+function memory(name, pid) {
+  const pss = treePss(pid);
+  if (name === "loft") {
+    const rss = statusKiB(pid, "VmRSS");
+    return { kib: rss, text: `RSS ${fmt(rss / 1024)} MiB (PSS ${fmt(pss.kib / 1024)})` };
+  }
+  return { kib: pss.kib, text: `PSS ${fmt(pss.kib / 1024)} MiB (${pss.imap} imap processes)` };
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 1500));
 
 // ---- the runs ---------------------------------------------------------------------------------
@@ -449,8 +461,6 @@ function fdLimit() {
   return !m || m[1] === "unlimited" ? Infinity : Number(m[1]);
 }
 
-const fmt = (v, digits = 1) => (v >= 100 ? v.toFixed(0) : v.toFixed(digits));
-
 const dovecotVersion = execFileSync("dovecot", ["--version"]).toString().trim();
 const limit = fdLimit();
 const notes = [];
@@ -493,16 +503,12 @@ try {
     r.throughput = busy.rate;
     r.busy = busy.detail;
     await settle();
-    const before = name === "loft" ? statusKiB(child.pid, "VmRSS") : treePss(child.pid).kib;
+    const before = memory(name, child.pid);
     const sessions = await idleSessions(port, SESSIONS);
     await settle();
-    const after = name === "loft" ? statusKiB(child.pid, "VmRSS") : treePss(child.pid);
-    const loftPss = name === "loft" ? ` (PSS ${fmt(treePss(child.pid).kib / 1024)} MiB)` : "";
-    r.perSession = ((name === "loft" ? after : after.kib) - before) / SESSIONS;
-    r.memory =
-      name === "loft"
-        ? `RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB${loftPss}`
-        : `PSS ${fmt(before / 1024)} → ${fmt(after.kib / 1024)} MiB, ${after.imap} imap processes`;
+    const after = memory(name, child.pid);
+    r.perSession = (after.kib - before.kib) / SESSIONS;
+    r.memory = `${before.text} → ${after.text}`;
     for (const s of sessions) s.close();
     await stop(child);
     result[name] = r;
