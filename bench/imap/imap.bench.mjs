@@ -376,13 +376,18 @@ const settle = () => new Promise((r) => setTimeout(r, 1500));
 
 // ---- the runs ---------------------------------------------------------------------------------
 
-async function latency(port) {
+/** Progress on stderr, so a long run shows where it is; the table on stdout is the result. */
+const progress = (server, what, ms) => process.stderr.write(`  ${server}: ${what} ${fmt(ms)} ms\n`);
+
+async function latency(server, port) {
   const out = {};
   const cold = await time(async () => (await login(port)).close());
   out["LOGIN+SELECT, cold"] = cold.ms;
+  progress(server, "LOGIN+SELECT, cold", cold.ms);
   const warm = [];
   for (let r = 0; r < REPS; r++) warm.push((await time(async () => (await login(port)).close())).ms);
   out["LOGIN+SELECT, warm"] = median(warm);
+  progress(server, "LOGIN+SELECT, warm", out["LOGIN+SELECT, warm"]);
   const c = await login(port);
   const counts = {};
   const ops = [
@@ -399,6 +404,7 @@ async function latency(port) {
       counts[label] = count(t.out);
     }
     out[label] = median(runs);
+    progress(server, label, out[label]);
   }
   c.close();
   return { times: out, counts };
@@ -498,7 +504,7 @@ try {
   ]) {
     const port = await freePort();
     const child = await start(home, port);
-    const r = await latency(port);
+    const r = await latency(name, port);
     const busy = await throughput(port);
     r.throughput = busy.rate;
     r.busy = busy.detail;
