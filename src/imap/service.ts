@@ -63,22 +63,11 @@ export async function imapService(addresses: ListenAddress[], ctx: ServiceContex
       if (!implicitTls) socket.write(untaggedStatus("BYE", "Disconnected for inactivity."));
     },
   });
-  const plain = await Listeners.open(addresses, options, handler(false));
-  let secure: Listeners;
-  try {
-    secure = await Listeners.open(tlsAddresses, options, handler(true));
-  } catch (err) {
-    await plain.stopAccepting();
-    throw err;
-  }
-  const both = [plain, secure];
-  return {
-    sessionCount: () => plain.sessionCount() + secure.sessionCount(),
-    stopAccepting: async () => {
-      await Promise.all(both.map((l) => l.stopAccepting()));
-    },
-    closeSessions: () => {
-      for (const l of both) l.closeSessions();
-    },
-  };
+  return Listeners.openGroups(
+    [
+      { addresses, handler: handler(false) },
+      { addresses: tlsAddresses, handler: handler(true) },
+    ],
+    options,
+  );
 }

@@ -31,22 +31,31 @@ export class Listeners {
   private readonly sockets = new Set<Socket>();
   private readonly limits: ConnectionLimits;
 
-  private constructor(
-    private readonly options: ListenerOptions,
-    private readonly handler: ConnectionHandler,
-  ) {
+  private constructor(private readonly options: ListenerOptions) {
     this.limits = new ConnectionLimits(options.maxConnections, options.maxConnectionsPerIp);
   }
 
   /** Binds every address, or none: on a failure the ones already bound are closed again. */
-  static async open(
+  static open(
     addresses: ListenAddress[],
     options: ListenerOptions,
     handler: ConnectionHandler,
   ): Promise<Listeners> {
-    const listeners = new Listeners(options, handler);
+    return Listeners.openGroups([{ addresses, handler }], options);
+  }
+
+  /**
+   * Several sets of addresses, each with its own handler (the plain and implicit-TLS ports of
+   * one protocol), as one service with one set of limits across all of them.
+   */
+  static async openGroups(
+    groups: { addresses: ListenAddress[]; handler: ConnectionHandler }[],
+    options: ListenerOptions,
+  ): Promise<Listeners> {
+    const listeners = new Listeners(options);
     try {
-      for (const address of addresses) listeners.servers.push(await listeners.bind(address));
+      for (const { addresses, handler } of groups)
+        for (const address of addresses) listeners.servers.push(await listeners.bind(address, handler));
     } catch (err) {
       await listeners.stopAccepting();
       throw err;
@@ -54,8 +63,8 @@ export class Listeners {
     return listeners;
   }
 
-  private bind(address: ListenAddress): Promise<Server> {
-    const server = createServer((socket) => this.accept(socket));
+  private bind(address: ListenAddress, handler: ConnectionHandler): Promise<Server> {
+    const server = createServer((socket) => this.accept(socket, handler));
     if (address.kind === "unix") removeStaleSocket(address.path);
     return new Promise((resolve, reject) => {
       server.once("error", (err) =>
@@ -73,14 +82,14 @@ export class Listeners {
     });
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, handler: ConnectionHandler): void {
     // A reset by the peer must never take the process down.
     socket.on("error", () => socket.destroy());
     const ip = socket.remoteAddress ?? "unix";
     const info: ConnectionInfo = { ip, peer: socket.remoteAddress ? `${ip}:${socket.remotePort}` : "unix" };
     const admitted = this.limits.admit(ip);
     if ("refused" in admitted) {
-      this.handler.onRefused(socket, admitted.refused);
+      handler.onRefused(socket, admitted.refused);
       socket.end();
       socket.destroySoon?.();
       return;
@@ -93,11 +102,11 @@ export class Listeners {
     socket.setKeepAlive(true, 60_000);
     socket.setNoDelay(true);
     socket.setTimeout(this.options.idleTimeout * 1000, () => {
-      this.handler.onIdle(socket);
+      handler.onIdle(socket);
       socket.end();
       setTimeout(() => socket.destroy(), 1000).unref();
     });
-    this.handler.onConnection(socket, info);
+    handler.onConnection(socket, info);
   }
 
   sessionCount(): number {

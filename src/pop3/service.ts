@@ -72,22 +72,11 @@ export async function pop3Service(addresses: ListenAddress[], ctx: ServiceContex
       else if (!implicitTls) socket.write("-ERR Disconnected for inactivity.\r\n");
     },
   });
-  const plain = await Listeners.open(addresses, options, handler(false));
-  let secure: Listeners;
-  try {
-    secure = await Listeners.open(tlsAddresses, options, handler(true));
-  } catch (err) {
-    await plain.stopAccepting();
-    throw err;
-  }
-  const both = [plain, secure];
-  return {
-    sessionCount: () => plain.sessionCount() + secure.sessionCount(),
-    stopAccepting: async () => {
-      await Promise.all(both.map((l) => l.stopAccepting()));
-    },
-    closeSessions: () => {
-      for (const l of both) l.closeSessions();
-    },
-  };
+  return Listeners.openGroups(
+    [
+      { addresses, handler: handler(false) },
+      { addresses: tlsAddresses, handler: handler(true) },
+    ],
+    options,
+  );
 }

@@ -24,7 +24,7 @@ export function isBcryptHash(stored: string): boolean {
 /**
  * Dovecot's crypt_verify_blowfish(). $2a$, $2b$ and $2y$ are the same algorithm for the passwords
  * bcryptjs can hash; $2x$ (crypt_blowfish's compatibility mode for the old sign-extension bug) is
- * not implemented by bcryptjs and never matches here.
+ * beyond what bcryptjs offers, so such a hash never matches here.
  */
 export async function bcryptVerify(password: Buffer, stored: string): Promise<boolean> {
   if (stored.length === 0) return false;

@@ -66,7 +66,7 @@ export function scramKeys(saltedPassword: Buffer, hash: ScramHash): { storedKey:
 
 /**
  * RFC 5802 hashes Normalize(password), SASLprep (RFC 4013); Dovecot hashes the bytes as given (a
- * FIXME in its source). The RFC wins for what Loft writes, so a SCRAM client's proof matches;
+ * known gap, marked in its source). The RFC wins for what Loft writes, so a SCRAM client's proof matches;
  * verification also accepts a verifier Dovecot made from the unnormalized bytes. Passwords SASLprep
  * rejects (control characters, ...) are used as given.
  */
