@@ -45,6 +45,13 @@ const dir = mkdtempSync(join(tmpdir(), "loft-bench-imap-"));
 // Dovecot's processes run as the mail user and must reach their config and homes in here.
 if (isRoot) chmodSync(dir, 0o755);
 const children = [];
+// An interrupted run (a signal, a closed stdout) still stops the servers and removes its files.
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => process.exit(130));
+process.stdout.on("error", () => process.exit(1));
 
 // ---- the Maildir ------------------------------------------------------------------------------
 
@@ -231,6 +238,8 @@ async function time(work) {
 
 const fmt = (v, digits = 1) => (v >= 100 ? v.toFixed(0) : v.toFixed(digits));
 
+// Two significant digits below 0.1, so a small ratio does not print as 0.00.
+const ratio = (v) => (v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
 const median = (values) => {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -536,20 +545,20 @@ try {
       label,
       `${fmt(l.times[label])} ms`,
       `${fmt(d.times[label])} ms`,
-      (d.times[label] / l.times[label]).toFixed(2),
+      ratio(d.times[label] / l.times[label]),
     );
   }
   row(
     `${CLIENTS} clients NOOP/UID FETCH`,
     `${fmt(l.throughput)}/s`,
     `${fmt(d.throughput)}/s`,
-    (l.throughput / d.throughput).toFixed(2),
+    ratio(l.throughput / d.throughput),
   );
   row(
     "memory per IDLE session",
     `${fmt(l.perSession)} KiB`,
     `${fmt(d.perSession)} KiB`,
-    (d.perSession / l.perSession).toFixed(2),
+    ratio(d.perSession / l.perSession),
   );
   console.log(
     "# ratio: Dovecot time / Loft time for latency, Loft / Dovecot for throughput, Dovecot / Loft for memory " +
