@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { REPO } from "../helpers/cli.js";
+import { REPO, run } from "../helpers/cli.js";
 import {
   deliver,
   message,
@@ -10,7 +10,6 @@ import {
   type Pop3Fixture,
   pop3Fixture,
   type RunningServer,
-  runClient,
   startServer,
 } from "./pop3-harness.js";
 
@@ -51,7 +50,7 @@ function hex8(n: number): string {
 }
 
 async function poplib(mode: string, port = fx.port) {
-  const r = await runClient("python3", [
+  const r = await run("python3", [
     join(REPO, "test", "fixtures", "pop3", "poplib-session.py"),
     String(port),
     mode,
@@ -121,7 +120,7 @@ describe("Python poplib", () => {
 });
 
 async function clearMaildir(): Promise<void> {
-  const r = await runClient("sh", ["-c", `rm -f '${fx.maildir}'/cur/* '${fx.maildir}'/new/*`]);
+  const r = await run("sh", ["-c", `rm -f '${fx.maildir}'/cur/* '${fx.maildir}'/new/*`]);
   assert.equal(r.code, 0);
 }
 
@@ -130,10 +129,10 @@ describe("curl pop3://", () => {
     const bodies = [message(11), message(12, ".\n..\n")];
     deliver(fx.maildir, bodies, 11);
     const url = `pop3://127.0.0.1:${fx.port}/`;
-    const list = await runClient("curl", ["-sS", "--max-time", "10", "-u", `jo:${PASSWORD}`, url]);
+    const list = await run("curl", ["-sS", "--max-time", "10", "-u", `jo:${PASSWORD}`, url]);
     assert.equal(list.code, 0, list.stderr);
     assert.equal(list.stdout, bodies.map((b, i) => `${i + 1} ${Buffer.byteLength(crlf(b))}\r\n`).join(""));
-    const retr = await runClient("curl", ["-sS", "--max-time", "10", "-u", `jo:${PASSWORD}`, `${url}2`]);
+    const retr = await run("curl", ["-sS", "--max-time", "10", "-u", `jo:${PASSWORD}`, `${url}2`]);
     assert.equal(retr.code, 0, retr.stderr);
     assert.equal(retr.stdout, crlf(bodies[1]!));
     await clearMaildir();
@@ -154,7 +153,7 @@ describe("fetchmail", () => {
       ].join("\n"),
     );
     chmodSync(rc, 0o600);
-    return runClient("fetchmail", ["-f", rc, "-i", join(fx.dir, "fetchids"), "--nosyslog", "--nodetach"], {
+    return run("fetchmail", ["-f", rc, "-i", join(fx.dir, "fetchids"), "--nosyslog", "--nodetach"], {
       env: { HOME: fx.dir },
       timeoutMs: 60_000,
     });
