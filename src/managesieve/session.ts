@@ -9,7 +9,7 @@ import {
   type UserInfo,
 } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
-import { startTls } from "../net/index.js";
+import { CommandQueue, startTls } from "../net/index.js";
 import type { SieveEngine } from "../sieve/index.js";
 import { parseScriptLocation, type ScriptQuota, SieveScriptStore } from "../sieve-scripts/index.js";
 import { capabilityLines } from "./capabilities.js";
@@ -43,8 +43,15 @@ const MAX_BAD_COMMANDS = 10;
 export class ManageSieveSession {
   private reader: CommandReader;
   private socket: Socket;
-  private pending: ReaderEvent[] = [];
-  private busy = false;
+  private readonly queue = new CommandQueue<ReaderEvent>({
+    socket: () => this.socket,
+    closed: () => this.closed,
+    run: (event) => (event.kind === "error" ? this.onBadInput(event) : this.handle(event.command)),
+    failed: (err) => {
+      this.log.error({ err }, "internal error in ManageSieve session");
+      this.bye("Internal error occurred. Refer to server log for more information.");
+    },
+  });
   private closed = false;
   private secure: boolean;
   private badCommands = 0;
@@ -121,28 +128,7 @@ export class ManageSieveSession {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.pending.push(...this.reader.push(chunk));
-    void this.drain();
-  }
-
-  /** Runs queued commands one at a time; reading pauses while one is in progress. */
-  private async drain(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    this.socket.pause();
-    try {
-      while (this.pending.length > 0 && !this.closed) {
-        const event = this.pending.shift()!;
-        if (event.kind === "error") this.onBadInput(event);
-        else await this.handle(event.command);
-      }
-    } catch (err) {
-      this.log.error({ err }, "internal error in ManageSieve session");
-      this.bye("Internal error occurred. Refer to server log for more information.");
-    } finally {
-      this.busy = false;
-      if (!this.closed) this.socket.resume();
-    }
+    this.queue.push(this.reader.push(chunk));
   }
 
   private onBadInput(event: Extract<ReaderEvent, { kind: "error" }>): void {
@@ -229,7 +215,7 @@ export class ManageSieveSession {
     if (args.length > 0) return this.bad("STARTTLS takes no arguments.");
     if (!this.ctx.tls) return this.reply("NO", "TLS support isn't enabled.");
     if (this.isTls()) return this.reply("NO", "TLS is already active.");
-    if (this.pending.length > 0) return this.bye("Commands pipelined after STARTTLS.");
+    if (this.queue.waiting > 0) return this.bye("Commands pipelined after STARTTLS.");
     this.reply("OK", "Begin TLS negotiation now.");
     const plain = this.socket;
     plain.removeAllListeners("data");

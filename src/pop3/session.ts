@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { SecureContext } from "node:tls";
 import { type Authenticator, saslMechanisms, type UserInfo } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
-import { startTls } from "../net/index.js";
+import { CommandQueue, startTls } from "../net/index.js";
 import { capaResponse } from "./capabilities.js";
 import { type LineEvent, LineReader } from "./line-reader.js";
 import type { Pop3Mail } from "./mail-access.js";
@@ -35,8 +35,16 @@ const AUTH_FAILED = "-ERR [AUTH] Authentication failed.";
 export class Pop3Session implements Pop3Output {
   private socket: Socket;
   private readonly reader: LineReader;
-  private pending: LineEvent[] = [];
-  private busy = false;
+  private readonly queue = new CommandQueue<LineEvent>({
+    socket: () => this.socket,
+    closed: () => this.closed,
+    run: (event) => this.runEvent(event),
+    failed: (err) => {
+      this.log.error({ err }, "internal error in POP3 session");
+      this.line("-ERR [SYS/TEMP] Internal error occurred. Refer to server log for more information.");
+      this.close();
+    },
+  });
   private closed = false;
   private secure: boolean;
   private badCommands = 0;
@@ -131,41 +139,24 @@ export class Pop3Session implements Pop3Output {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.pending.push(...this.reader.push(chunk));
-    void this.drain();
+    this.queue.push(this.reader.push(chunk));
   }
 
-  /** Runs queued commands one at a time (PIPELINING); reading pauses while one is in progress. */
-  private async drain(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    this.socket.pause();
-    try {
-      while (this.pending.length > 0 && !this.closed) {
-        const event = this.pending.shift()!;
-        if (event.kind === "too-long") {
-          this.line("-ERR Input line too long.");
-          this.close();
-        } else if (event.kind === "nul") {
-          this.bad("-ERR Invalid NUL byte in command.");
-        } else {
-          // One command's lines and body leave in as few writes as the socket allows.
-          const socket = this.socket;
-          socket.cork();
-          try {
-            await this.command(event.text);
-          } finally {
-            socket.uncork();
-          }
-        }
-      }
-    } catch (err) {
-      this.log.error({ err }, "internal error in POP3 session");
-      this.line("-ERR [SYS/TEMP] Internal error occurred. Refer to server log for more information.");
+  private async runEvent(event: LineEvent): Promise<void> {
+    if (event.kind === "too-long") {
+      this.line("-ERR Input line too long.");
       this.close();
-    } finally {
-      this.busy = false;
-      if (!this.closed) this.socket.resume();
+    } else if (event.kind === "nul") {
+      this.bad("-ERR Invalid NUL byte in command.");
+    } else {
+      // One command's lines and body leave in as few writes as the socket allows.
+      const socket = this.socket;
+      socket.cork();
+      try {
+        await this.command(event.text);
+      } finally {
+        socket.uncork();
+      }
     }
   }
 
@@ -268,7 +259,7 @@ export class Pop3Session implements Pop3Output {
     // The reply must leave before the handshake can begin.
     this.socket.uncork();
     // Anything pipelined after STLS was sent in the clear and is dropped (RFC 2595 §4).
-    this.pending = [];
+    this.queue.clear();
     const plain = this.socket;
     plain.off("data", this.onChunk);
     plain.off("close", this.onClose);
