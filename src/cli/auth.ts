@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { EX_NOPERM } from "../exit-codes/index.js";
 import { commandContext } from "./context.js";
 import { readPassword } from "./read-password.js";
-import { EX_NOPERM } from "./sysexits.js";
 import { formatUserFields } from "./user.js";
 
 export function register(program: Command): void {

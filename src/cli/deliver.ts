@@ -9,8 +9,16 @@ import type { Command } from "commander";
 import { Authenticator, PasswdFile } from "../auth/index.js";
 import { ConfigError, configPath, loadConfig } from "../config/index.js";
 import { Delivery, lazySieveEngine } from "../delivery/index.js";
+import {
+  EX_CONFIG,
+  EX_NOPERM,
+  EX_NOUSER,
+  EX_OK,
+  EX_TEMPFAIL,
+  EX_USAGE,
+  ExitError,
+} from "../exit-codes/index.js";
 import { createLogger } from "../log/index.js";
-import { EX_CONFIG, EX_NOPERM, EX_NOUSER, EX_OK, EX_TEMPFAIL, EX_USAGE, ExitError } from "./sysexits.js";
 
 export interface LdaOptions {
   config?: string;

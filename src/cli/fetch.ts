@@ -1,6 +1,6 @@
 import type { Command } from "commander";
+import { EX_USAGE, ExitError } from "../exit-codes/index.js";
 import { QueryMessage } from "./mail-query.js";
-import { EX_USAGE, ExitError } from "./sysexits.js";
 import { type FoundMessage, printRows, searchMessages, withUserStore } from "./user-mail.js";
 
 const PLAIN_FIELDS = [

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
+import { EX_USAGE, ExitError } from "../exit-codes/index.js";
 import { type FlagOperation, parseSystemFlag, type SystemFlag } from "../store/index.js";
-import { EX_USAGE, ExitError } from "./sysexits.js";
 import { byMailbox, searchMessages, withUserStore } from "./user-mail.js";
 
 function splitFlags(text: string): { flags: SystemFlag[]; keywords: string[] } {

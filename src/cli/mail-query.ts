@@ -1,6 +1,6 @@
 import libmime from "libmime";
+import { EX_USAGE, ExitError } from "../exit-codes/index.js";
 import { type Mailbox, type MessageInfo, parseSystemFlag } from "../store/index.js";
-import { EX_USAGE, ExitError } from "./sysexits.js";
 
 /**
  * doveadm's search query (doveadm-search-query(7)): IMAP SEARCH keys, case-insensitive, ANDed,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
+import { EX_USAGE, ExitError } from "../exit-codes/index.js";
 import type { MailboxStatus } from "../store/index.js";
-import { EX_USAGE, ExitError } from "./sysexits.js";
 import { printRows, withUserStore } from "./user-mail.js";
 
 const STATUS_FIELDS = [

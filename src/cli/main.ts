@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
+import { EX_SOFTWARE, EX_USAGE, ExitError } from "../exit-codes/index.js";
 import { loadCommands } from "./commands.js";
-import { EX_SOFTWARE, EX_USAGE, ExitError } from "./sysexits.js";
 
 const program = new Command("loft")
   .description("Loft mail store server")

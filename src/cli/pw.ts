@@ -19,8 +19,8 @@ import {
   UnknownSchemeError,
 } from "../auth/password-schemes/index.js";
 import { loadConfig } from "../config/index.js";
+import { EX_DATAERR, EX_SOFTWARE, EX_USAGE, ExitError } from "../exit-codes/index.js";
 import { readPassword } from "./read-password.js";
-import { EX_DATAERR, EX_SOFTWARE, EX_USAGE, ExitError } from "./sysexits.js";
 
 interface PwOptions {
   scheme?: string;

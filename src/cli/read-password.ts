@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import { EX_DATAERR, ExitError } from "./sysexits.js";
+import { EX_DATAERR, ExitError } from "../exit-codes/index.js";
 
 /**
  * The password for a command run without `-p`: on a terminal asked twice without echo (and

@@ -2,9 +2,9 @@
 // Exit 0 when all compile, 1 otherwise (66 EX_NOINPUT when a file cannot be read).
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { EX_NOINPUT, ExitError } from "../exit-codes/index.js";
 import { SieveEngine } from "../sieve/index.js";
 import { scriptLabel, scriptLoader } from "./sieve-test.js";
-import { EX_NOINPUT, ExitError } from "./sysexits.js";
 
 export interface CheckOptions {
   /** Directories of personal and global scripts: when given, includes are checked too. */

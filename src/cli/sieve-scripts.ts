@@ -2,10 +2,10 @@
 // `doveadm sieve` manages them, in the same place and with the same checks as ManageSieve.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { EX_DATAERR, EX_NOUSER, EX_USAGE, ExitError } from "../exit-codes/index.js";
 import { SieveEngine } from "../sieve/index.js";
 import { parseScriptLocation, ScriptError, SieveScriptStore } from "../sieve-scripts/index.js";
 import { commandContext } from "./context.js";
-import { EX_DATAERR, EX_NOUSER, EX_USAGE, ExitError } from "./sysexits.js";
 
 /** doveadm's exit code for "not found". */
 const EX_NOTFOUND = 68;

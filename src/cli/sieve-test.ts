@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { EX_DATAERR, EX_NOINPUT, ExitError } from "../exit-codes/index.js";
 import {
   type Diagnostic,
   MemoryEnvironment,
@@ -17,7 +18,6 @@ import {
   type SieveRunResult,
 } from "../sieve/index.js";
 import { formatListing } from "../sieve/listing.js";
-import { EX_DATAERR, EX_NOINPUT, ExitError } from "./sysexits.js";
 
 export interface SieveTestOptions {
   json?: boolean;

@@ -1,6 +1,16 @@
 import type { Command } from "commander";
 import { PasswdFile, userInfo } from "../auth/index.js";
 import {
+  EX_CANTCREAT,
+  EX_DATAERR,
+  EX_NOINPUT,
+  EX_NOPERM,
+  EX_NOUSER,
+  EX_SOFTWARE,
+  EX_TEMPFAIL,
+  ExitError,
+} from "../exit-codes/index.js";
+import {
   type Mailbox,
   type MessageInfo,
   StoreError,
@@ -10,16 +20,6 @@ import {
 import { openUserMail } from "../user-mail/index.js";
 import { commandContext } from "./context.js";
 import { matches, parseQuery, QueryMessage, requiredMailboxes } from "./mail-query.js";
-import {
-  EX_CANTCREAT,
-  EX_DATAERR,
-  EX_NOINPUT,
-  EX_NOPERM,
-  EX_NOUSER,
-  EX_SOFTWARE,
-  EX_TEMPFAIL,
-  ExitError,
-} from "./sysexits.js";
 
 /** How store failures end an admin command (sysexits, as doveadm's callers expect). */
 const EXIT_CODES: Record<StoreErrorCode, number> = {

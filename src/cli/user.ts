@@ -9,9 +9,9 @@ import {
   PasswdFile,
   userInfo,
 } from "../auth/index.js";
+import { EX_DATAERR, EX_NOUSER, EX_USAGE, ExitError } from "../exit-codes/index.js";
 import { type CommandContext, commandContext } from "./context.js";
 import { readPassword } from "./read-password.js";
-import { EX_DATAERR, EX_NOUSER, EX_USAGE, ExitError } from "./sysexits.js";
 
 interface EntryOptions {
   password?: string;

@@ -1,4 +1,4 @@
-import { EX_CONFIG } from "../cli/sysexits.js";
+import { EX_CONFIG } from "../exit-codes/index.js";
 
 /** A config that cannot be used: names the file and the key or line:column; exit code EX_CONFIG. */
 export class ConfigError extends Error {

@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { Authenticator, PasswdFile } from "../auth/index.js";
-import { EX_OSERR, ExitError } from "../cli/sysexits.js";
 import {
   type Config,
   ConfigError,
@@ -10,6 +9,7 @@ import {
   loadConfig,
   parseListenAddress,
 } from "../config/index.js";
+import { EX_OSERR, ExitError } from "../exit-codes/index.js";
 import { createLogger, type Logger } from "../log/index.js";
 import { createFirstUser } from "./first-user.js";
 import { dropPrivileges } from "./privileges.js";

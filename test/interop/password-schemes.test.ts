@@ -16,7 +16,6 @@ const PASSWORD = "Tr0ub4dor & pässwörd";
 const WRONG = "wrong horse battery";
 const USER = "jane.roe@example.com";
 
-
 function doveadm(args: string[]): Promise<RunResult> {
   return run("doveadm", ["pw", ...args], { timeoutMs: 60_000 });
 }
