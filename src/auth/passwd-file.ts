@@ -12,6 +12,7 @@ import {
 import { dirname } from "node:path";
 import type { FSWatcher } from "chokidar";
 import { watch } from "chokidar";
+import { EX_CANTCREAT, EX_TEMPFAIL, ExitError } from "../exit-codes/index.js";
 import type { Logger } from "../log/index.js";
 import { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-file-format.js";
 
@@ -126,8 +127,13 @@ function acquireLock(lock: string): number {
     try {
       return openSync(lock, "wx", 0o600);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || Date.now() > deadline)
-        throw new Error(`cannot lock ${lock}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST")
+        throw new ExitError(`cannot lock ${lock}: ${(err as Error).message}`, EX_CANTCREAT);
+      if (Date.now() > deadline)
+        throw new ExitError(
+          `${lock} has been held for 10 s; if no other loft command is changing users, remove that stale lock file`,
+          EX_TEMPFAIL,
+        );
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
   }

@@ -100,3 +100,16 @@ test("user passwd, show and del edit the file in place, keeping other lines", as
   assert.match(text, /^broken:\{PLAIN\}x:notanumber$/m);
   assert.doesNotMatch(text, /^sha:/m);
 });
+
+test("a passwd-file lock left behind makes user changes wait, then fail with what to do", async () => {
+  writeFileSync(`${users}.lock`, "");
+  try {
+    const r = await loft(["user", "add", "waiter", "-p", "x", "-s", "PLAIN", ...c], { timeoutMs: 30_000 });
+    assert.equal(r.code, 75);
+    assert.match(r.stderr, /users\.lock has been held for 10 s; .*remove that stale lock file/);
+    assert.doesNotMatch(readFileSync(users, "utf8"), /^waiter:/m);
+  } finally {
+    const { rmSync } = await import("node:fs");
+    rmSync(`${users}.lock`, { force: true });
+  }
+});
