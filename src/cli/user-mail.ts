@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { PasswdFile, userInfo } from "../auth/index.js";
+import { PasswdFile, type UserInfo, userInfo } from "../auth/index.js";
 import {
   EX_CANTCREAT,
   EX_DATAERR,
@@ -18,7 +18,7 @@ import {
   type UserStore,
 } from "../store/index.js";
 import { openUserMail } from "../user-mail/index.js";
-import { commandContext } from "./context.js";
+import { type CommandContext, commandContext } from "./context.js";
 import { matches, parseQuery, QueryMessage, requiredMailboxes } from "./mail-query.js";
 
 /** How store failures end an admin command (sysexits, as doveadm's callers expect). */
@@ -43,7 +43,7 @@ const EXIT_CODES: Record<StoreErrorCode, number> = {
 export async function withUserStore<T>(
   cmd: Command,
   user: string,
-  work: (store: UserStore) => Promise<T>,
+  work: (store: UserStore, user: UserInfo, ctx: CommandContext) => Promise<T>,
 ): Promise<T> {
   const ctx = commandContext(cmd);
   const entry = PasswdFile.load(ctx.passwdPath, ctx.log).lookup(user);
@@ -52,7 +52,7 @@ export async function withUserStore<T>(
   let store: UserStore | undefined;
   try {
     store = await openUserMail(info, ctx.loaded.config, ctx.log);
-    return await work(store);
+    return await work(store, info, ctx);
   } catch (err) {
     if (err instanceof StoreError) throw new ExitError(err.message, EXIT_CODES[err.code]);
     throw err;

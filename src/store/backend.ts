@@ -47,6 +47,8 @@ export interface AppendInput {
   onStoredBytes?: (chunk: Uint8Array) => void;
   /** Refuse (OVERQUOTA) and leave nothing behind when the stored message would be larger. */
   maxSize?: number;
+  /** Migration: the UID to give it when not below the mailbox's next UID (else the next UID). */
+  uid?: number;
 }
 
 export type AppendedMessage = ScannedMessage & MessageDetails & { flags: number; keywords: string[] };
@@ -64,6 +66,11 @@ export interface FormatMailbox {
   /** Sizes and dates of messages new to the index, in the order asked; undefined for one gone meanwhile. */
   details(refs: readonly string[]): Promise<(MessageDetails | undefined)[]>;
   append(input: AppendInput): Promise<AppendedMessage>;
+  /**
+   * Migration: takes the UIDVALIDITY of the mailbox being copied (refused with CANNOT unless this one
+   * holds no messages) and raises the next UID to at least `uidNext`.
+   */
+  adoptUids(uidValidity: number, uidNext: number): Promise<void>;
   /** Sets flags and keywords; returns the message's new ref, or undefined if it was expunged meanwhile. */
   setFlags(
     message: { uid: number; ref: string },

@@ -178,10 +178,16 @@ export class MailboxView implements Mailbox {
       keywords,
       ...(options.internalDate ? { internalDate: options.internalDate } : {}),
       ...(room !== undefined ? { maxSize: room } : {}),
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
     });
     const row = this.ctx.index.ensureMailbox(this.key);
     this.announce(this.ctx.index.addMessages(row.id, [{ ...saved, mime: JSON.stringify(parser.end()) }]));
     return { uid: saved.uid, uidValidity: row.uidvalidity };
+  }
+
+  async adoptUids(uidValidity: number, uidNext: number): Promise<void> {
+    await this.format.adoptUids(uidValidity, uidNext);
+    await this.sync();
   }
 
   async read(uid: number, options: ReadOptions = {}): Promise<Readable> {

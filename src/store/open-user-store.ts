@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { FormatStore } from "./backend.js";
 import { effectiveOwner, type FileOwner } from "./file-owner.js";
@@ -36,6 +37,18 @@ function releaseIndex(path: string, index: StoreIndex): void {
   }
 }
 
+/**
+ * The default index of a mail location: one file per location, because dbox keeps flags only in the
+ * index, so a copy made by `loft sync` must find its own index once the config switches to it.
+ */
+function defaultIndexPath(home: string, location: MailLocation): string {
+  const where = createHash("sha256")
+    .update(`${location.root}\0${location.inbox ?? ""}`)
+    .digest("hex")
+    .slice(0, 12);
+  return join(home, ".loft", `index-${location.format}-${where}.sqlite`);
+}
+
 function createFormat(location: MailLocation, owner: FileOwner | undefined): FormatStore {
   switch (location.format) {
     case "maildir":
@@ -54,7 +67,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
   const indexPath =
     options.indexPath === ":memory:"
       ? ":memory:"
-      : resolve(options.indexPath ?? join(options.home, ".loft", "index.sqlite"));
+      : resolve(options.indexPath ?? defaultIndexPath(options.home, location));
   const format = createFormat(location, owner);
   const index = acquireIndex(indexPath, owner);
   const store = new LoftUserStore({

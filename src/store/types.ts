@@ -36,7 +36,7 @@ export interface OpenUserStoreOptions {
   /** Hierarchy separator clients see (Dovecot's namespace separator). Default "/". */
   separator?: string;
   autoCreate?: readonly AutoCreateMailbox[];
-  /** Index file; default `<home>/.loft/index.sqlite`; ":memory:" for none on disk. */
+  /** Index file; default `<home>/.loft/index-<format>-<location hash>.sqlite`; ":memory:" for none on disk. */
   indexPath?: string;
   /** Quota limits; 0 or absent means unlimited. */
   quota?: { storage?: number; messages?: number };
@@ -87,6 +87,8 @@ export interface AppendOptions {
   flags?: readonly SystemFlag[];
   keywords?: readonly string[];
   internalDate?: Date;
+  /** Migration: keep this UID (it must not be below UIDNEXT, else the message gets UIDNEXT). */
+  uid?: number;
 }
 
 export interface AppendResult {
@@ -144,6 +146,11 @@ export interface Mailbox {
   messages(fromUid?: number, toUid?: number): MessageInfo[];
   message(uid: number): MessageInfo | undefined;
   append(data: AsyncIterable<Uint8Array> | Uint8Array, options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Migration: takes the UIDVALIDITY of the mailbox being copied (refused unless this one is empty)
+   * and raises UIDNEXT to at least `uidNext`.
+   */
+  adoptUids(uidValidity: number, uidNext: number): Promise<void>;
   read(uid: number, options?: ReadOptions): Promise<Readable>;
   /** The MIME tree with byte offsets into the stored message (cached in the index). */
   structure(uid: number): Promise<MimePart>;

@@ -170,10 +170,9 @@ export class StoreIndex {
           // New UIDVALIDITY: every cached UID is meaningless; clients resync from scratch.
           this.sql("DELETE FROM messages WHERE mailbox_id = ?").run(mailboxId);
           this.sql("DELETE FROM expunged WHERE mailbox_id = ?").run(mailboxId);
-          this.sql("UPDATE mailboxes SET uidvalidity = ?, first_recent_uid = 1 WHERE id = ?").run(
-            scan.uidValidity,
-            mailboxId,
-          );
+          this.sql(
+            "UPDATE mailboxes SET uidvalidity = ?, uidnext = 1, first_recent_uid = 1 WHERE id = ?",
+          ).run(scan.uidValidity, mailboxId);
         }
         const rows = new Map(
           (

@@ -124,7 +124,7 @@ export class MaildirMailbox implements FormatMailbox {
    * Gives UIDs to files the uidlist does not know (§3.2), under the lock: re-read the list, sort the
    * new names in Dovecot's order, append or rewrite. Creates the uidlist of a new mailbox.
    */
-  private async assignUids(_lock: Dotlock, files: Map<string, DirFile>): Promise<Uidlist> {
+  private async assignUids(_lock: Dotlock, files: Map<string, DirFile>, firstUid = 1): Promise<Uidlist> {
     const loaded = await readUidlistFile(this.uidlistPath).catch((err) => {
       // A broken header: Dovecot deletes the file and rebuilds it (new UIDVALIDITY).
       if (err instanceof StoreError && err.code === "CORRUPT") return undefined;
@@ -149,7 +149,7 @@ export class MaildirMailbox implements FormatMailbox {
     if (mostlyExpunged(list, files)) rewrite = true;
     const known = new Set(list.records.map((r) => r.base));
     const fresh = [...files.keys()].filter((base) => !known.has(base)).sort(compareNewFiles);
-    let next = effectiveNextUid(list);
+    let next = Math.max(effectiveNextUid(list), firstUid);
     const added: UidlistRecord[] = fresh.map((base) => ({ uid: next++, ext: [], base }));
     list.records.push(...added);
     if (rewrite) {
@@ -307,7 +307,7 @@ export class MaildirMailbox implements FormatMailbox {
       await rename(join(this.dir, "tmp", tmp.name), join(this.dir, dir, name));
       placed = join(this.dir, dir, name);
       await fsyncDir(join(this.dir, dir));
-      const uid = await this.recordSaved(lock, base);
+      const uid = await this.recordSaved(lock, base, input.uid);
       return {
         uid,
         ref: `${dir}/${name}`,
@@ -327,19 +327,38 @@ export class MaildirMailbox implements FormatMailbox {
     }
   }
 
-  private async recordSaved(lock: Dotlock, base: string): Promise<number> {
+  /** Gives the saved file the next UID, or `wanted` (migration) when that is not below it. */
+  private async recordSaved(lock: Dotlock, base: string, wanted = 1): Promise<number> {
     const loaded = await readUidlistFile(this.uidlistPath).catch(() => undefined);
     if (!loaded || loaded.list.needsRewrite || !loaded.cleanEnd) {
-      const list = await this.assignUids(lock, await listMaildir(this.dir));
+      const list = await this.assignUids(lock, await listMaildir(this.dir), wanted);
       const record = list.records.find((r) => r.base === base);
       if (!record) throw new StoreError("TEMPFAIL", "Saved message vanished before it got a UID");
       return record.uid;
     }
     const existing = loaded.list.records.find((r) => r.base === base);
     if (existing) return existing.uid;
-    const uid = effectiveNextUid(loaded.list);
+    const uid = Math.max(effectiveNextUid(loaded.list), wanted);
     await appendUidlistRecords(this.uidlistPath, [{ uid, ext: [], base }]);
     return uid;
+  }
+
+  async adoptUids(uidValidity: number, uidNext: number): Promise<void> {
+    const lock = await this.lock();
+    try {
+      const files = await listMaildir(this.dir);
+      const list = await this.assignUids(lock, files);
+      if (list.uidValidity !== uidValidity) {
+        if (files.size > 0) throw new StoreError("CANNOT", "Mailbox is not empty: its UIDVALIDITY must stay");
+        list.uidValidity = uidValidity;
+        list.records = [];
+        list.nextUid = 1;
+      }
+      list.nextUid = Math.max(effectiveNextUid(list), uidNext);
+      await rewriteUidlistFile(this.uidlistPath, list, this.owner);
+    } finally {
+      await lock.release();
+    }
   }
 
   async setFlags(
