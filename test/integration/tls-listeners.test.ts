@@ -50,6 +50,7 @@ before(async () => {
   makeCert("second", "loft.test", "B2");
   makeCert("third", "loft.test", "C3");
   makeCert("other", "other.test", "D4");
+  makeCert("ca", "Loft Test Client CA", "E5");
   install("first");
   for (const name of ["imap", "imaps", "pop3", "pop3s", "sieve", "sieves", "lmtp", "lmtps"])
     ports[name] = await freePort();
@@ -64,6 +65,7 @@ before(async () => {
       cert: "cert.pem",
       key: "key.pem",
       mode: "required",
+      ca: "certs/ca.crt",
       sni: [{ name: "other.test", cert: "certs/other.crt", key: "certs/other.key" }],
     },
     imap: { listen: at("imap"), tls_listen: at("imaps") },
@@ -148,6 +150,12 @@ test("SNI: each name gets its own certificate, unknown names the default", async
   // STARTTLS takes the same path.
   const out = await sClient(ports.pop3!, ["-starttls", "pop3", "-servername", "other.test"], "QUIT\n");
   assert.match(out, /CN ?= ?other\.test/, out);
+});
+
+test("with tls.ca a client certificate is asked for (naming the CA) but not required", async () => {
+  const out = await sClient(ports.imaps!, [], SESSIONS.imap!.input);
+  assert.match(out, /Acceptable client certificate CA names\r?\nCN ?= ?Loft Test Client CA/, out);
+  assert.match(out, SESSIONS.imap!.expect, out);
 });
 
 describe("certificate reload", () => {
