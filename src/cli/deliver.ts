@@ -19,6 +19,7 @@ import {
   ExitError,
 } from "../exit-codes/index.js";
 import { createLogger } from "../log/index.js";
+import { type Account, dropPrivileges, resolveAccount } from "../server/index.js";
 
 export interface LdaOptions {
   config?: string;
@@ -93,6 +94,19 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
   } catch (err) {
     return { code: EX_TEMPFAIL, reason: `userdb lookup failed: ${(err as Error).message}` };
   }
+  if (process.geteuid?.() === 0) {
+    // As dovecot-lda run by root: become the user before touching mail, so Sieve's programs and
+    // every file written run with the user's rights (userdb uid/gid, else the `user` account).
+    let account: Account | null;
+    try {
+      account = deliveryAccount(auth, user, config.user, config.group);
+    } catch (err) {
+      if (err instanceof ConfigError) return { code: EX_CONFIG, reason: err.message };
+      if (err instanceof ExitError) return { code: err.exitCode, reason: err.message };
+      throw err;
+    }
+    if (account !== null) dropPrivileges(account);
+  }
   const delivery = new Delivery({ config, userdb: auth, log, engine: lazySieveEngine(config) });
   const recipient = opts.final || opts.original || user;
   const [outcome] = await delivery.deliver(
@@ -126,6 +140,23 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
         : { code: EX_TEMPFAIL, reason: `${reason}; and the rejection could not be sent` };
     }
   }
+}
+
+/** Whom a root LDA becomes for `user`: null for an unknown user (the delivery reports it) or no account at all. */
+function deliveryAccount(
+  auth: Authenticator,
+  user: string,
+  configUser: string,
+  configGroup: string,
+): Account | null {
+  const info = auth.lookup(user);
+  if (info === undefined) return null;
+  if (info.uid !== undefined && info.uid !== 0) {
+    // Dovecot refuses the same ("User is missing GID"): guessing a group could expose the mail.
+    if (info.gid === undefined) throw new ExitError(`userdb gives ${user} a uid but no gid`, EX_TEMPFAIL);
+    return { name: user, uid: info.uid, gid: info.gid };
+  }
+  return resolveAccount(configUser, configGroup);
 }
 
 /** `loft-lda` with dovecot-lda's getopt options; -o and -k are accepted and ignored. */

@@ -24,6 +24,8 @@ export interface CapabilityState {
   /** STARTTLS can be used on this connection. */
   startTls: boolean;
   plaintextAllowed: boolean;
+  /** False before TLS with tls.mode = "required": Dovecot then lists no AUTH= at all. */
+  authAllowed: boolean;
 }
 
 export function capabilityList(state: CapabilityState): string[] {
@@ -31,6 +33,7 @@ export function capabilityList(state: CapabilityState): string[] {
   const out = [...COMMON];
   if (state.startTls) out.push("STARTTLS");
   if (!state.plaintextAllowed) out.push("LOGINDISABLED");
+  if (!state.authAllowed) return out;
   for (const m of saslMechanisms(state.plaintextAllowed)) out.push(`AUTH=${m.name}`);
   return out;
 }

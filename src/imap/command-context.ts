@@ -52,6 +52,8 @@ export interface ImapContext {
   savedSearch: number[];
   /** Plaintext authentication may be used now. */
   plaintextAllowed(): boolean;
+  /** Any authentication may be tried now (tls.mode = "required" refuses it before TLS). */
+  authAllowed(): boolean;
   capabilities(): string[];
   send(...responses: Buffer[]): void;
   /** Writes responses with streamed bodies, waiting while the socket is full. */

@@ -1,9 +1,9 @@
 import type { Socket } from "node:net";
 import type { UserInfo } from "../auth/index.js";
-import { ConfigError, type ListenAddress, parseListenAddress } from "../config/index.js";
+import { type ListenAddress, parseListenAddress } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import { sessionLogger } from "../log/index.js";
-import { type ConnectionInfo, Listeners, loadTlsContext, startTls } from "../net/index.js";
+import { type ConnectionInfo, Listeners, startTls } from "../net/index.js";
 import type { RunningService, ServiceContext } from "../server/index.js";
 import { openUserMail } from "../user-mail/index.js";
 import type { ImapSettings } from "./command-context.js";
@@ -14,7 +14,7 @@ import { UserConnections } from "./user-connections.js";
 /** IMAP4rev1 (RFC 3501) and its everyday extensions on the configured addresses. */
 export async function imapService(addresses: ListenAddress[], ctx: ServiceContext): Promise<RunningService> {
   const { config } = ctx;
-  const tls = loadTlsContext(ctx.tls);
+  const { tls } = ctx;
   const settings: ImapSettings = {
     implementation: "Loft",
     plaintextWithoutTls: !config.auth.disable_plaintext_auth,
@@ -22,7 +22,6 @@ export async function imapService(addresses: ListenAddress[], ctx: ServiceContex
     idleKeepaliveSeconds: config.imap.idle_keepalive,
   };
   const tlsAddresses = config.imap.tls_listen.map((a) => parseListenAddress(a)!);
-  if (tlsAddresses.length > 0 && !tls) throw new ConfigError("imap.tls_listen needs tls.cert and tls.key");
   const options = {
     maxConnections: config.imap.max_connections,
     maxConnectionsPerIp: config.imap.max_connections_per_ip,
@@ -48,7 +47,7 @@ export async function imapService(addresses: ListenAddress[], ctx: ServiceContex
         return;
       }
       // RFC 8314: TLS from the first byte (IMAPS, port 993).
-      startTls(socket, tls!).then(
+      startTls(socket, tls).then(
         (secure) => new ImapSession(secure, info.ip, deps(log), idleTimeoutMs, socket).greet(),
         (err: Error) => {
           log.info({ err: err.message }, "TLS handshake failed");

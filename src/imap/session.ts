@@ -1,8 +1,7 @@
 import type { Socket } from "node:net";
-import type { SecureContext } from "node:tls";
 import type { Authenticator, UserInfo } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
-import { startTls } from "../net/index.js";
+import { isSecured, startTls, type TlsCertificates } from "../net/index.js";
 import type { Mailbox, UserStore } from "../store/index.js";
 import { capabilityList } from "./capabilities.js";
 import type { ImapContext, ImapSettings, Reply, SessionState } from "./command-context.js";
@@ -27,7 +26,7 @@ export interface SessionDeps {
   log: Logger;
   auth: Authenticator;
   settings: ImapSettings;
-  tls: SecureContext | null;
+  tls: TlsCertificates | null;
   openMail(user: UserInfo, log: Logger): Promise<UserStore>;
   /** Sessions per user and address (null: no limit). */
   userConnections: UserConnections | null;
@@ -77,8 +76,7 @@ export class ImapSession implements ImapContext {
     this.log = deps.log;
     this.auth = deps.auth;
     this.settings = deps.settings;
-    const loopback = remoteIp === "unix" || remoteIp === "::1" || /^(::ffff:)?127\./.test(remoteIp);
-    this.secure = loopback || "encrypted" in socket;
+    this.secure = isSecured(socket, remoteIp);
     raw.setTimeout(Math.min(PRE_LOGIN_TIMEOUT_MS, idleTimeoutMs));
     this.attach(socket);
   }
@@ -121,11 +119,15 @@ export class ImapSession implements ImapContext {
   }
 
   plaintextAllowed(): boolean {
-    return this.secure || this.settings.plaintextWithoutTls;
+    return this.secure || (this.settings.plaintextWithoutTls && this.authAllowed());
+  }
+
+  authAllowed(): boolean {
+    return this.secure || this.deps.tls?.required !== true;
   }
 
   canStartTls(): boolean {
-    return this.deps.tls !== null && !("encrypted" in this.socket);
+    return this.deps.tls?.enabled === true && !("encrypted" in this.socket);
   }
 
   capabilities(): string[] {
@@ -133,6 +135,7 @@ export class ImapSession implements ImapContext {
       authenticated: this.sessionState !== "not-authenticated",
       startTls: this.canStartTls(),
       plaintextAllowed: this.plaintextAllowed(),
+      authAllowed: this.authAllowed(),
     });
   }
 
@@ -216,7 +219,7 @@ export class ImapSession implements ImapContext {
 
   async startTls(): Promise<boolean> {
     const context = this.deps.tls;
-    if (context === null) return false;
+    if (!context?.enabled) return false;
     const plain = this.socket;
     plain.removeAllListeners("data");
     plain.removeAllListeners("close");

@@ -2,14 +2,16 @@
 // sockets). smtp-server owns the wire; this module owns the decisions: who is a recipient,
 // and one reply per accepted RCPT, each from that recipient's own delivery outcome.
 import { randomBytes } from "node:crypto";
-import { chmodSync, readFileSync } from "node:fs";
+import { chmodSync } from "node:fs";
+import type { Socket } from "node:net";
+import type { SecureContext } from "node:tls";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
-import type { ListenAddress } from "../config/index.js";
+import { type ListenAddress, parseListenAddress } from "../config/index.js";
 import { Delivery, lazySieveEngine } from "../delivery/index.js";
 import { type Logger, sessionLogger } from "../log/index.js";
-import { Listeners } from "../net/index.js";
+import { type ConnectionInfo, Listeners, startTls } from "../net/index.js";
 import type { RunningService, ServiceContext } from "../server/index.js";
-import { startSession } from "./connection.js";
+import { CurrentContexts, startSession } from "./connection.js";
 import { dataReply, messageTooBig, type Reply, rcptRefusal, TOO_MANY_RECIPIENTS } from "./replies.js";
 import { Transaction } from "./transaction.js";
 
@@ -48,10 +50,8 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
     engine: lazySieveEngine(config),
   });
   const transactions = new Map<string, { tx: Transaction; log: Logger }>();
-  const tls =
-    ctx.tls.cert === ""
-      ? null
-      : { key: readFileSync(ctx.tls.key), cert: readFileSync(ctx.tls.cert), minVersion: ctx.tls.minVersion };
+  const tls = ctx.tls.enabled ? ctx.tls : null;
+  const tlsAddresses = settings.tls_listen.map((a) => parseListenAddress(a)!);
 
   const server = new SMTPServer({
     lmtp: true,
@@ -60,7 +60,15 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
     logger: false,
     disabledCommands: tls === null ? ["AUTH", "STARTTLS"] : ["AUTH"],
     hideSTARTTLS: tls === null,
-    ...(tls ?? {}),
+    // The certificates come from ctx.tls at each handshake (see CurrentContexts below).
+    ...(tls === null
+      ? {}
+      : {
+          SNICallback: (name: string, cb: (err: Error | null, ctx?: SecureContext) => void) =>
+            cb(null, tls.contextFor(name)),
+          requestCert: tls.socketOptions().requestCert,
+          rejectUnauthorized: false,
+        }),
     // LMTP clients are MTAs on trusted networks: no reverse lookups, no per-command auth limits.
     disableReverseLookup: true,
     maxAllowedUnauthenticatedCommands: false,
@@ -70,6 +78,16 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
     hideENHANCEDSTATUSCODES: false,
     size: settings.max_message_size || undefined,
     socketTimeout: settings.idle_timeout * 1000,
+
+    // Ready at once (smtp-server defers both a tick): a client on an implicit-TLS port may send
+    // LHLO right after its handshake, before it has read the greeting, and must not be taken for
+    // an early talker.
+    onConnect(_session, callback) {
+      callback();
+    },
+    onSecure(_socket, _session, callback) {
+      callback();
+    },
 
     onMailFrom(_address, session, callback) {
       const entry = transactions.get(session.id);
@@ -146,30 +164,46 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
     },
   });
 
-  const listeners = await Listeners.open(
-    addresses,
+  if (tls !== null) server.secureContext = new CurrentContexts((name) => tls.contextFor(name));
+
+  const begin = (raw: Socket, socket: Socket, info: ConnectionInfo) => {
+    const log = sessionLogger(ctx.log, "lmtp", info.peer);
+    const connection = startSession(server, socket, info.ip === "unix" ? "" : info.ip);
+    transactions.set(connection.session.id, { tx: new Transaction(settings.max_recipients), log });
+    log.debug("connected");
+    raw.once("close", () => {
+      transactions.delete(connection.session.id);
+      log.debug("disconnected");
+    });
+  };
+  const handler = (implicitTls: boolean) => ({
+    onConnection(socket: Socket, info: ConnectionInfo) {
+      if (!implicitTls) return begin(socket, socket, info);
+      // Dovecot's LMTP serves TLS from the first byte on an inet_listener with ssl = yes.
+      startTls(socket, ctx.tls).then(
+        (secure) => begin(socket, secure, info),
+        (err: Error) => {
+          ctx.log.info({ protocol: "lmtp", peer: info.peer, err: err.message }, "TLS handshake failed");
+          socket.destroy();
+        },
+      );
+    },
+    onRefused(socket: Socket, reason: string) {
+      if (!implicitTls) socket.write(`421 4.3.2 ${delivery.hostname} ${reason}\r\n`);
+    },
+    onIdle(socket: Socket) {
+      if (!implicitTls) socket.write(`421 4.4.2 ${delivery.hostname} Disconnected for inactivity\r\n`);
+    },
+  });
+  const listeners = await Listeners.openGroups(
+    [
+      { addresses, handler: handler(false) },
+      { addresses: tlsAddresses, handler: handler(true) },
+    ],
     {
       maxConnections: settings.max_connections,
       maxConnectionsPerIp: settings.max_connections_per_ip,
       idleTimeout: settings.idle_timeout,
-    },
-    {
-      onConnection(socket, info) {
-        const log = sessionLogger(ctx.log, "lmtp", info.peer);
-        const connection = startSession(server, socket, info.ip === "unix" ? "" : info.ip);
-        transactions.set(connection.session.id, { tx: new Transaction(settings.max_recipients), log });
-        log.debug("connected");
-        socket.once("close", () => {
-          transactions.delete(connection.session.id);
-          log.debug("disconnected");
-        });
-      },
-      onRefused(socket, reason) {
-        socket.write(`421 4.3.2 ${delivery.hostname} ${reason}\r\n`);
-      },
-      onIdle(socket) {
-        socket.write(`421 4.4.2 ${delivery.hostname} Disconnected for inactivity\r\n`);
-      },
     },
   );
   // The listener makes unix sockets 0600; the MTA usually runs as another user.

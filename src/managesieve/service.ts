@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
-import { ConfigError, type ListenAddress } from "../config/index.js";
+import { ConfigError, type ListenAddress, parseListenAddress } from "../config/index.js";
 import { sessionLogger } from "../log/index.js";
-import { Listeners, loadTlsContext } from "../net/index.js";
+import { type ConnectionInfo, Listeners, startTls } from "../net/index.js";
 import type { RunningService, ServiceContext } from "../server/index.js";
 import { SieveEngine } from "../sieve/index.js";
 import { parseScriptLocation } from "../sieve-scripts/index.js";
@@ -10,7 +10,7 @@ import { ManageSieveSession } from "./session.js";
 
 const IMPLEMENTATION = "Loft";
 
-/** ManageSieve (RFC 5804) on the configured addresses. */
+/** ManageSieve (RFC 5804) on the configured addresses, with implicit TLS on `tls_listen` as Dovecot allows. */
 export async function manageSieveService(
   addresses: ListenAddress[],
   ctx: ServiceContext,
@@ -26,7 +26,8 @@ export async function manageSieveService(
   } catch (err) {
     throw new ConfigError(`sieve.location: ${(err as Error).message}`);
   }
-  const tls = loadTlsContext(ctx.tls);
+  const { tls } = ctx;
+  const tlsAddresses = config.managesieve.tls_listen.map((a) => parseListenAddress(a)!);
   const settings = {
     implementation: IMPLEMENTATION,
     plaintextWithoutTls: !config.auth.disable_plaintext_auth,
@@ -41,36 +42,42 @@ export async function manageSieveService(
     maxLineLength: 65536,
   };
   const sessions = new WeakMap<Socket, ManageSieveSession>();
-  const listeners = await Listeners.open(
-    addresses,
+  const begin = (raw: Socket, socket: Socket, ip: string, log: typeof ctx.log) => {
+    const session = new ManageSieveSession(socket, ip, log, { log, auth: ctx.auth, engine, tls, settings });
+    sessions.set(raw, session);
+    session.greet();
+  };
+  const handler = (implicitTls: boolean) => ({
+    onConnection(socket: Socket, info: ConnectionInfo) {
+      const log = sessionLogger(ctx.log, "managesieve", info.peer);
+      log.debug({ tls: implicitTls }, "connected");
+      socket.once("close", () => log.debug("disconnected"));
+      if (!implicitTls) return begin(socket, socket, info.ip, log);
+      startTls(socket, tls).then(
+        (secure) => begin(socket, secure, info.ip, log),
+        (err: Error) => {
+          log.info({ err: err.message }, "TLS handshake failed");
+          socket.destroy();
+        },
+      );
+    },
+    onRefused(socket: Socket, reason: string) {
+      if (!implicitTls) socket.write(response("BYE", `${reason}.`));
+    },
+    onIdle(socket: Socket) {
+      // The session writes it: after STARTTLS its socket is the TLS one, not this raw socket.
+      sessions.get(socket)?.idle();
+    },
+  });
+  return Listeners.openGroups(
+    [
+      { addresses, handler: handler(false) },
+      { addresses: tlsAddresses, handler: handler(true) },
+    ],
     {
       maxConnections: config.managesieve.max_connections,
       maxConnectionsPerIp: config.managesieve.max_connections_per_ip,
       idleTimeout: config.managesieve.idle_timeout,
     },
-    {
-      onConnection(socket, info) {
-        const log = sessionLogger(ctx.log, "managesieve", info.peer);
-        log.debug("connected");
-        socket.once("close", () => log.debug("disconnected"));
-        const session = new ManageSieveSession(socket, info.ip, log, {
-          log,
-          auth: ctx.auth,
-          engine,
-          tls,
-          settings,
-        });
-        sessions.set(socket, session);
-        session.greet();
-      },
-      onRefused(socket, reason) {
-        socket.write(response("BYE", `${reason}.`));
-      },
-      onIdle(socket) {
-        // The session writes it: after STARTTLS its socket is the TLS one, not this raw socket.
-        sessions.get(socket)?.idle();
-      },
-    },
   );
-  return listeners;
 }

@@ -1,5 +1,4 @@
 import type { Socket } from "node:net";
-import type { SecureContext } from "node:tls";
 import {
   type Authenticator,
   decodeSaslResponse,
@@ -9,7 +8,7 @@ import {
   type UserInfo,
 } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
-import { CommandQueue, startTls } from "../net/index.js";
+import { CommandQueue, isSecured, startTls, type TlsCertificates } from "../net/index.js";
 import type { SieveEngine } from "../sieve/index.js";
 import { parseScriptLocation, type ScriptQuota, SieveScriptStore } from "../sieve-scripts/index.js";
 import { capabilityLines } from "./capabilities.js";
@@ -32,7 +31,7 @@ export interface ManageSieveContext {
   log: Logger;
   auth: Authenticator;
   engine: SieveEngine;
-  tls: SecureContext | null;
+  tls: TlsCertificates | null;
   settings: ManageSieveSettings;
 }
 
@@ -66,7 +65,7 @@ export class ManageSieveSession {
     private readonly ctx: ManageSieveContext,
   ) {
     this.socket = socket;
-    this.secure = ip === "unix" || ip === "::1" || /^(::ffff:)?127\./.test(ip);
+    this.secure = isSecured(socket, ip);
     this.reader = new CommandReader({
       maxLineLength: ctx.settings.maxLineLength,
       // A script literal may exceed the size quota by a little; larger ones are skipped unread.
@@ -90,15 +89,24 @@ export class ManageSieveSession {
   }
 
   private plaintextAllowed(): boolean {
-    return this.secure || this.ctx.settings.plaintextWithoutTls;
+    return this.secure || (this.ctx.settings.plaintextWithoutTls && this.authAllowed());
+  }
+
+  /** tls.mode = "required" refuses every mechanism before TLS (Dovecot's ssl = required). */
+  private authAllowed(): boolean {
+    return this.secure || this.ctx.tls?.required !== true;
   }
 
   private capabilities(): Buffer {
     return capabilityLines({
       implementation: this.ctx.settings.implementation,
       sieveExtensions: this.ctx.engine.capabilities(),
-      sasl: this.user ? null : saslMechanisms(this.plaintextAllowed()).map((m) => m.name),
-      startTls: this.ctx.tls !== null && !this.isTls(),
+      sasl: this.user
+        ? null
+        : this.authAllowed()
+          ? saslMechanisms(this.plaintextAllowed()).map((m) => m.name)
+          : [],
+      startTls: this.ctx.tls?.enabled === true && !this.isTls(),
       maxRedirects: this.user ? this.ctx.settings.maxRedirects : null,
     });
   }
@@ -213,7 +221,7 @@ export class ManageSieveSession {
 
   private async startTls(args: Argument[]): Promise<void> {
     if (args.length > 0) return this.bad("STARTTLS takes no arguments.");
-    if (!this.ctx.tls) return this.reply("NO", "TLS support isn't enabled.");
+    if (!this.ctx.tls?.enabled) return this.reply("NO", "TLS support isn't enabled.");
     if (this.isTls()) return this.reply("NO", "TLS is already active.");
     if (this.queue.waiting > 0) return this.bye("Commands pipelined after STARTTLS.");
     this.reply("OK", "Begin TLS negotiation now.");
@@ -238,6 +246,8 @@ export class ManageSieveSession {
     const [mech, initial] = args;
     if (mech?.kind !== "string" || args.length > 2 || (initial && initial.kind !== "string"))
       return this.bad("AUTHENTICATE takes a mechanism name and an optional initial response.");
+    if (!this.authAllowed())
+      return this.reply("NO", "Authentication not allowed until SSL/TLS is enabled.", "ENCRYPT-NEEDED");
     const mechanism = findSaslMechanism(mech.value.toString("utf8"), this.plaintextAllowed());
     if (!mechanism) {
       const plaintextOnly = findSaslMechanism(mech.value.toString("utf8"), true);

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import { ConfigError, type ListenAddress, parseListenAddress } from "../config/index.js";
 import { sessionLogger } from "../log/index.js";
-import { type ConnectionInfo, Listeners, loadTlsContext, startTls } from "../net/index.js";
+import { type ConnectionInfo, Listeners, startTls } from "../net/index.js";
 import type { RunningService, ServiceContext } from "../server/index.js";
 import { Pop3Mail } from "./mail-access.js";
 import { Pop3Session } from "./session.js";
@@ -20,9 +20,8 @@ export async function pop3Service(addresses: ListenAddress[], ctx: ServiceContex
     if (err instanceof UidlFormatError) throw new ConfigError(`pop3.uidl_format: ${err.message}`);
     throw err;
   }
-  const tls = loadTlsContext(ctx.tls);
+  const { tls } = ctx;
   const tlsAddresses = config.pop3.tls_listen.map((a) => parseListenAddress(a)!);
-  if (tlsAddresses.length > 0 && !tls) throw new ConfigError("pop3.tls_listen needs tls.cert and tls.key");
   const context = {
     auth: ctx.auth,
     tls,
@@ -51,7 +50,7 @@ export async function pop3Service(addresses: ListenAddress[], ctx: ServiceContex
         session.greet();
         return;
       }
-      startTls(socket, tls!).then(
+      startTls(socket, tls).then(
         (secure) => {
           const session = new Pop3Session(secure, info.ip, log, context);
           sessions.set(socket, session);

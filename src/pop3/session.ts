@@ -1,8 +1,7 @@
 import type { Socket } from "node:net";
-import type { SecureContext } from "node:tls";
 import { type Authenticator, saslMechanisms, type UserInfo } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
-import { CommandQueue, startTls } from "../net/index.js";
+import { CommandQueue, isSecured, startTls, type TlsCertificates } from "../net/index.js";
 import { capaResponse } from "./capabilities.js";
 import { type LineEvent, LineReader } from "./line-reader.js";
 import type { Pop3Mail } from "./mail-access.js";
@@ -20,7 +19,7 @@ export interface Pop3Settings {
 
 export interface Pop3Context {
   auth: Authenticator;
-  tls: SecureContext | null;
+  tls: TlsCertificates | null;
   mail: Pop3Mail;
   settings: Pop3Settings;
 }
@@ -30,6 +29,7 @@ const MAX_BAD_BEFORE_LOGIN = 10;
 const MAX_BAD_AFTER_LOGIN = 20;
 
 const AUTH_FAILED = "-ERR [AUTH] Authentication failed.";
+const TLS_REQUIRED = "-ERR [AUTH] Authentication not allowed until SSL/TLS is enabled.";
 
 /** One POP3 connection: AUTHORIZATION → TRANSACTION → UPDATE at QUIT (RFC 1939 §3). */
 export class Pop3Session implements Pop3Output {
@@ -67,7 +67,7 @@ export class Pop3Session implements Pop3Output {
     private readonly ctx: Pop3Context,
   ) {
     this.socket = socket;
-    this.secure = "encrypted" in socket || ip === "unix" || ip === "::1" || /^(::ffff:)?127\./.test(ip);
+    this.secure = isSecured(socket, ip);
     this.reader = new LineReader(ctx.settings.maxLineLength);
     this.attach(socket);
   }
@@ -121,7 +121,12 @@ export class Pop3Session implements Pop3Output {
   }
 
   private plaintextAllowed(): boolean {
-    return this.secure || this.ctx.settings.plaintextWithoutTls;
+    return this.secure || (this.ctx.settings.plaintextWithoutTls && this.authAllowed());
+  }
+
+  /** tls.mode = "required" refuses every mechanism before TLS (Dovecot's ssl = required). */
+  private authAllowed(): boolean {
+    return this.secure || this.ctx.tls?.required !== true;
   }
 
   private close(): void {
@@ -182,9 +187,9 @@ export class Pop3Session implements Pop3Output {
       this.line(
         capaResponse({
           loggedIn: this.transaction !== null,
-          stls: this.ctx.tls !== null && !this.isTls(),
+          stls: this.ctx.tls?.enabled === true && !this.isTls(),
           user: this.plaintextAllowed(),
-          sasl: saslMechanisms(this.plaintextAllowed()).map((m) => m.name),
+          sasl: this.authAllowed() ? saslMechanisms(this.plaintextAllowed()).map((m) => m.name) : [],
         }),
       );
       return;
@@ -247,7 +252,7 @@ export class Pop3Session implements Pop3Output {
   }
 
   private async stls(): Promise<boolean> {
-    if (!this.ctx.tls) {
+    if (!this.ctx.tls?.enabled) {
       this.bad("-ERR TLS support isn't enabled.");
       return false;
     }
@@ -293,6 +298,12 @@ export class Pop3Session implements Pop3Output {
   }
 
   private async auth(args: string): Promise<boolean> {
+    if (!this.authAllowed()) {
+      // Dovecot still answers the bare AUTH probe, with an empty list.
+      if (args === "") this.line("+OK\r\n.");
+      else this.bad(TLS_REQUIRED);
+      return args === "";
+    }
     return this.saslOutcome(this.sasl.start(args, this.plaintextAllowed()));
   }
 

@@ -1,3 +1,4 @@
+export { type Account, dropPrivileges, resolveAccount } from "./privileges.js";
 export { Server } from "./server.js";
 export {
   PROTOCOLS,

@@ -11,8 +11,16 @@ import {
 } from "../config/index.js";
 import { EX_OSERR, ExitError } from "../exit-codes/index.js";
 import { createLogger, type Logger } from "../log/index.js";
+import { TlsCertificates, TlsFileWatcher, type TlsSettings } from "../net/index.js";
 import { createFirstUser } from "./first-user.js";
-import { dropPrivileges } from "./privileges.js";
+import {
+  type Account,
+  checkRootListen,
+  chownTree,
+  dropPrivileges,
+  resolveAccount,
+  runningAsRoot,
+} from "./privileges.js";
 import { PROTOCOLS, type ProtocolName, type RunningService, SERVICES } from "./services.js";
 
 /** The process behind `loft serve`: listeners, signals, reload, graceful shutdown. */
@@ -21,6 +29,10 @@ export class Server {
   private passwd!: PasswdFile;
   private auth!: Authenticator;
   private log!: Logger;
+  private tls!: TlsCertificates;
+  private tlsWatcher!: TlsFileWatcher;
+  /** The account to run as; null keeps the starting user. */
+  private account: Account | null = null;
   private keepAlive: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -57,6 +69,14 @@ export class Server {
           `First start: created user "demo" with password "${password}" (in ${passwdPath})\n`,
         );
     }
+    this.account = resolveAccount(this.config.user, this.config.group);
+    if (runningAsRoot() && this.account === null)
+      this.log.warn('running as root: set the config key "user" to an unprivileged account');
+    try {
+      this.tls = TlsCertificates.load(this.tlsSettings());
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
     this.openUserdb(passwdPath);
     try {
       for (const protocol of PROTOCOLS) await this.startProtocol(protocol);
@@ -67,7 +87,16 @@ export class Server {
       if (err instanceof ConfigError) throw err;
       throw new ExitError((err as Error).message, EX_OSERR);
     }
-    dropPrivileges(this.config.user, this.config.group);
+    if (this.account !== null && runningAsRoot()) {
+      chownTree(stateDir, this.account);
+      dropPrivileges(this.account);
+      this.log.info(
+        { user: this.account.name, uid: this.account.uid, gid: this.account.gid },
+        "dropped privileges",
+      );
+    }
+    this.tlsWatcher = new TlsFileWatcher(this.tls, this.log);
+    await this.tlsWatcher.watch();
     this.keepAlive = setInterval(() => {}, 2 ** 30);
     process.on("SIGTERM", () => void this.shutdown("SIGTERM"));
     process.on("SIGINT", () => void this.shutdown("SIGINT"));
@@ -84,21 +113,34 @@ export class Server {
     this.auth = Authenticator.fromConfig(this.passwd, this.config);
   }
 
+  /** [tls] with its paths resolved against the config file's directory. */
+  private tlsSettings(): TlsSettings {
+    const { tls } = this.config;
+    const path = (p: string) => p && configPath(this.loaded, p);
+    return {
+      cert: path(tls.cert),
+      key: path(tls.key),
+      minVersion: tls.min_protocol,
+      mode: tls.mode,
+      ca: path(tls.ca),
+      ciphers: tls.ciphers,
+      cipherSuites: tls.cipher_suites,
+      sni: tls.sni.map((s) => ({ name: s.name, cert: path(s.cert), key: path(s.key) })),
+    };
+  }
+
   private async startProtocol(protocol: ProtocolName): Promise<void> {
     const addresses = this.config[protocol].listen.map((a) => parseListenAddress(a)!);
     const service = SERVICES[protocol];
     if (addresses.length === 0) return;
-    const { tls } = this.config;
+    const tlsAddresses = this.config[protocol].tls_listen.map((a) => parseListenAddress(a)!);
+    checkRootListen(protocol, [...addresses, ...tlsAddresses], this.account);
     const ctx = {
       config: this.config,
       log: this.log,
       auth: this.auth,
       stateDir: configPath(this.loaded, this.config.state_dir),
-      tls: {
-        cert: tls.cert && configPath(this.loaded, tls.cert),
-        key: tls.key && configPath(this.loaded, tls.key),
-        minVersion: tls.min_protocol,
-      },
+      tls: this.tls,
     };
     this.running.set(protocol, await service(addresses, ctx));
     this.log.info({ protocol, listen: this.config[protocol].listen }, "listening");
@@ -123,8 +165,18 @@ export class Server {
       await this.passwd.close();
       this.openUserdb(configPath(this.loaded, this.config.auth.passwd_file));
     }
+    // SIGHUP always re-reads the certificate files: renewals replace them under the same names.
+    const tlsWasOn = this.tls.enabled;
+    try {
+      this.tls.reload(this.tlsSettings());
+      await this.tlsWatcher.watch();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, "TLS reload failed: keeping the certificates in use");
+    }
+    // STARTTLS and smtp-server's TLS options are set up when a listener starts.
+    const tlsToggled = tlsWasOn !== this.tls.enabled;
     for (const protocol of PROTOCOLS) {
-      if (isDeepStrictEqual(previous[protocol], this.config[protocol])) continue;
+      if (!tlsToggled && isDeepStrictEqual(previous[protocol], this.config[protocol])) continue;
       const old = this.running.get(protocol);
       if (old) {
         await old.stopAccepting();
@@ -152,6 +204,7 @@ export class Server {
     }
     for (const s of services) s.closeSessions();
     await this.passwd.close();
+    await this.tlsWatcher?.close();
     clearInterval(this.keepAlive);
     this.log.info("stopped");
     this.log.flush(() => process.exit(0));

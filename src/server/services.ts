@@ -4,7 +4,7 @@ import { imapService } from "../imap/index.js";
 import { lmtpService } from "../lmtp/index.js";
 import type { Logger } from "../log/index.js";
 import { manageSieveService } from "../managesieve/index.js";
-import type { TlsSettings } from "../net/index.js";
+import type { TlsCertificates } from "../net/index.js";
 import { pop3Service } from "../pop3/index.js";
 
 export type ProtocolName = "imap" | "pop3" | "lmtp" | "managesieve";
@@ -16,8 +16,8 @@ export interface ServiceContext {
   log: Logger;
   auth: Authenticator;
   stateDir: string;
-  /** [tls] with its paths resolved against the config file's directory. */
-  tls: TlsSettings;
+  /** The live certificates of [tls], shared by every listener; reloads reach new connections. */
+  tls: TlsCertificates;
 }
 
 /** A protocol server bound to its addresses. */

@@ -29,6 +29,11 @@ export class LineClient {
     });
   }
 
+  /** A client on a socket that is already connected (a TLS one, or one bound to a chosen address). */
+  static over(socket: Socket): LineClient {
+    return new LineClient(socket);
+  }
+
   send(text: string | Buffer): void {
     this.socket.write(text);
   }

@@ -400,8 +400,8 @@ describe("configuration", () => {
         file,
         readFileSync(file, "utf8").replace('[tls]\ncert = "cert.pem"\nkey = "key.pem"\n', ""),
       );
-      const out = await serveFailure(file, /pop3\.tls_listen needs tls\.cert and tls\.key/);
-      assert.match(out, /pop3\.tls_listen needs tls\.cert and tls\.key/);
+      const out = await serveFailure(file, /pop3\.tls_listen: needs tls\.cert and tls\.key/);
+      assert.match(out, /pop3\.tls_listen: needs tls\.cert and tls\.key/);
       assert.doesNotMatch(out, /loft started/);
     } finally {
       bad.remove();

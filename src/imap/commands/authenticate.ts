@@ -1,7 +1,7 @@
 import { decodeSaslResponse, findSaslMechanism } from "../../auth/index.js";
 import type { CommandSpec, ImapContext, Reply } from "../command-context.js";
 import { continuationRequest } from "../protocol/index.js";
-import { loginUser, PRIVACY_REQUIRED } from "./login-user.js";
+import { loginUser, PRIVACY_REQUIRED, TLS_REQUIRED } from "./login-user.js";
 
 /** The client's next SASL line, or null when it sent none (the connection ended). */
 async function readResponse(ctx: ImapContext): Promise<string | Reply> {
@@ -15,6 +15,7 @@ async function readResponse(ctx: ImapContext): Promise<string | Reply> {
 export const authenticate: CommandSpec<"AUTHENTICATE"> = {
   states: ["not-authenticated"],
   async run(ctx, command) {
+    if (!ctx.authAllowed()) return TLS_REQUIRED;
     const mechanism = findSaslMechanism(command.mechanism, ctx.plaintextAllowed());
     if (mechanism === undefined) {
       if (findSaslMechanism(command.mechanism, true) !== undefined) return PRIVACY_REQUIRED;

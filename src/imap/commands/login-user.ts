@@ -48,6 +48,13 @@ function ctxIp(ctx: ImapContext): string | undefined {
 }
 
 /** Dovecot's answer to plaintext credentials on a connection that may not use them. */
+/** Dovecot's answer to any AUTHENTICATE before TLS when ssl = required. */
+export const TLS_REQUIRED: Reply = {
+  status: "NO",
+  text: "Authentication not allowed until SSL/TLS is enabled.",
+  code: { name: "PRIVACYREQUIRED" },
+};
+
 export const PRIVACY_REQUIRED: Reply = {
   status: "NO",
   text: "Plaintext authentication disallowed on non-secure (SSL/TLS) connections.",
