@@ -1,5 +1,3 @@
-import { saslMechanisms } from "../auth/index.js";
-
 /** What every connection offers, before and after login (Dovecot's order). */
 const COMMON = ["IMAP4rev1", "SASL-IR", "ID", "ENABLE", "IDLE", "LITERAL+"];
 
@@ -24,6 +22,8 @@ export interface CapabilityState {
   /** STARTTLS can be used on this connection. */
   startTls: boolean;
   plaintextAllowed: boolean;
+  /** SASL mechanisms usable on this connection now. */
+  mechanisms: string[];
 }
 
 export function capabilityList(state: CapabilityState): string[] {
@@ -31,6 +31,6 @@ export function capabilityList(state: CapabilityState): string[] {
   const out = [...COMMON];
   if (state.startTls) out.push("STARTTLS");
   if (!state.plaintextAllowed) out.push("LOGINDISABLED");
-  for (const m of saslMechanisms(state.plaintextAllowed)) out.push(`AUTH=${m.name}`);
+  for (const m of state.mechanisms) out.push(`AUTH=${m}`);
   return out;
 }

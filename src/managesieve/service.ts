@@ -30,7 +30,6 @@ export async function manageSieveService(
   const settings = {
     implementation: IMPLEMENTATION,
     plaintextWithoutTls: !config.auth.disable_plaintext_auth,
-    failureDelayMs: config.auth.failure_delay * 1000,
     scriptLocation: config.sieve.location,
     quota: {
       maxScripts: config.sieve.quota_max_scripts,
@@ -53,12 +52,20 @@ export async function manageSieveService(
         const log = sessionLogger(ctx.log, "managesieve", info.peer);
         log.debug("connected");
         socket.once("close", () => log.debug("disconnected"));
+        const release = ctx.auth.guard.admitUnauthenticated(info.ip);
+        if (release === null) {
+          log.info("too many connections from this address that have not logged in");
+          socket.end(response("BYE", "Too many connections from your address."));
+          return;
+        }
+        socket.once("close", release);
         const session = new ManageSieveSession(socket, info.ip, log, {
           log,
           auth: ctx.auth,
           engine,
           tls,
           settings,
+          releaseUnauthenticated: release,
         });
         sessions.set(socket, session);
         session.greet();
