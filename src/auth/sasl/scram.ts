@@ -1,6 +1,12 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
+import saslprep from "@mongodb-js/saslprep";
 import { equalBytes } from "../password-schemes/constant-time.js";
-import { parseScramCredentials, type ScramHash } from "../password-schemes/index.js";
+import {
+  parseScramCredentials,
+  type ScramHash,
+  scramKeys,
+  scramSaltedPassword,
+} from "../password-schemes/index.js";
 import { channelBinding, channelBindingTypes } from "./channel-binding.js";
 import {
   failed,
@@ -17,6 +23,18 @@ import {
 const NODE_HASH = { "SHA-1": "sha1", "SHA-256": "sha256" } as const;
 /** Keys the made-up salt of users without a verifier, so it stays the same between attempts. */
 const FAKE_SALT_KEY = randomBytes(32);
+
+/** What Dovecot generates and RFC 5802 §5.1 asks for at least. */
+const SCRAM_ITERATIONS = 4096;
+
+/** RFC 5802 §2.2: Hi() is over Normalize(password), SASLprep; a password it rejects is used as given. */
+function prepared(password: Buffer): Buffer {
+  try {
+    return Buffer.from(saslprep(password.toString("utf8")), "utf8");
+  } catch {
+    return password;
+  }
+}
 
 /** RFC 5802 §5.1 saslname: "=2C" is ",", "=3D" is "=", any other "=" is an error. */
 function decodeSaslName(value: string): string | null {
@@ -92,18 +110,34 @@ function scram(hash: ScramHash, plus: boolean): SaslMechanism {
             // RFC 5802 §6: "y" while this server offers -PLUS on the connection means a downgrade.
             if (first.cbFlag === "y" && conn.tls !== null && channelBindingTypes(conn.tls).length > 0)
               return failed(`${name}: channel binding downgrade detected`);
-            credentials = await auth.credentials(first.user, first.authzid, scheme);
-            let iterations = 4096;
-            let salt: Buffer;
-            try {
-              if (credentials.secret === null) throw new Error(credentials.missing);
-              const stored = parseScramCredentials(credentials.secret.toString("utf8"), hash);
-              ({ iterations, salt } = stored);
-              keys = stored;
-            } catch {
-              // The same kind of answer for a user without a verifier: a stable made-up salt.
-              salt = createHmac("sha256", FAKE_SALT_KEY).update(first.user).digest().subarray(0, 16);
-              keys = null;
+            // Users without a stored verifier get a salt that stays the same between attempts,
+            // whether their password is stored in cleartext or they do not exist: a changing salt
+            // would tell the two apart.
+            const madeUpSalt = createHmac("sha256", FAKE_SALT_KEY)
+              .update(first.user)
+              .digest()
+              .subarray(0, 16);
+            let iterations = SCRAM_ITERATIONS;
+            let salt: Buffer = madeUpSalt;
+            keys = null;
+            const cleartext = await auth.credentials(first.user, first.authzid, "PLAIN");
+            if (cleartext.secret !== null) {
+              credentials = cleartext;
+              keys = scramKeys(
+                await scramSaltedPassword(prepared(cleartext.secret), salt, iterations, hash),
+                hash,
+              );
+            } else {
+              credentials = await auth.credentials(first.user, first.authzid, scheme);
+              try {
+                if (credentials.secret === null) throw new Error(credentials.missing);
+                const stored = parseScramCredentials(credentials.secret.toString("utf8"), hash);
+                ({ iterations, salt } = stored);
+                keys = stored;
+              } catch {
+                // The time a cleartext user's verifier takes, so that timing tells nothing either.
+                await scramSaltedPassword(randomBytes(16), madeUpSalt, iterations, hash);
+              }
             }
             nonce = first.nonce + randomBytes(18).toString("base64");
             serverFirst = `r=${nonce},s=${salt.toString("base64")},i=${iterations}`;
