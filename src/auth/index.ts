@@ -16,7 +16,6 @@ export {
   verifyPassword,
 } from "./password-schemes/index.js";
 export {
-  channelBinding,
   decodeSaslResponse,
   SASL_MECHANISM_NAMES,
   type SaslConnection,

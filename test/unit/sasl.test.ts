@@ -13,11 +13,13 @@ import {
   decodeSaslResponse,
   OAuth2Verifier,
   PasswdFile,
+  SASL_MECHANISM_NAMES,
   startSasl,
 } from "../../src/auth/index.js";
 import { LoginGuard } from "../../src/auth/login-guard.js";
 import { verifyJwt } from "../../src/auth/oauth2/jwt.js";
 import { parseDigestDirectives } from "../../src/auth/sasl/digest-md5.js";
+import { configSchema } from "../../src/config/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "loft-sasl-unit-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,6 +44,12 @@ function authenticator(
     }),
   };
 }
+
+test("the config accepts exactly the mechanisms Loft implements", () => {
+  const parsed = configSchema.parse({ auth: { mechanisms: [...SASL_MECHANISM_NAMES] } });
+  assert.deepEqual(parsed.auth.mechanisms, SASL_MECHANISM_NAMES);
+  assert.throws(() => configSchema.parse({ auth: { mechanisms: ["GSSAPI"] } }));
+});
 
 test("base64 responses: cancel, empty, strict decoding", () => {
   assert.deepEqual(decodeSaslResponse("*"), { cancel: true });

@@ -10,7 +10,6 @@ import { PLAIN } from "./plain.js";
 import { SaslSession } from "./sasl-session.js";
 import { SCRAM_SHA_1, SCRAM_SHA_1_PLUS, SCRAM_SHA_256, SCRAM_SHA_256_PLUS } from "./scram.js";
 
-export { channelBinding, channelBindingTypes } from "./channel-binding.js";
 export {
   decodeSaslResponse,
   type SaslConnection,
