@@ -1,4 +1,12 @@
-export { Authenticator, type AuthResult, type AuthSettings } from "./authenticate.js";
+export {
+  Authenticator,
+  type AuthResult,
+  type AuthSettings,
+  type CredentialLookup,
+  type PassdbExtras,
+} from "./authenticate.js";
+export type { LoginGuardSettings } from "./login-guard.js";
+export { type OAuth2Settings, OAuth2Verifier } from "./oauth2/index.js";
 export { EditableLines, editPasswdFile, PasswdFile } from "./passwd-file.js";
 export { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-file-format.js";
 export {
@@ -9,11 +17,12 @@ export {
 } from "./password-schemes/index.js";
 export {
   decodeSaslResponse,
-  findSaslMechanism,
-  type SaslCredentials,
-  type SaslExchange,
+  SASL_MECHANISM_NAMES,
+  type SaslConnection,
   type SaslMechanism,
-  type SaslStep,
+  type SaslOutcome,
+  SaslSession,
   saslMechanisms,
+  startSasl,
 } from "./sasl/index.js";
 export { checkUserName, expandTemplate, type UserInfo, userInfo } from "./userdb.js";

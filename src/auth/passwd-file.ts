@@ -23,10 +23,11 @@ import { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-fi
 export class PasswdFile {
   private entries = new Map<string, PasswdEntry>();
   private watcher: FSWatcher | undefined;
+  private readonly reloadListeners: (() => void)[] = [];
 
   private constructor(
     readonly path: string,
-    private readonly log: Logger,
+    readonly log: Logger,
   ) {}
 
   static load(path: string, log: Logger): PasswdFile {
@@ -63,6 +64,12 @@ export class PasswdFile {
       }
     });
     this.entries = entries;
+    for (const listener of this.reloadListeners) listener();
+  }
+
+  /** Called after every reload (auth caches drop what they remember). */
+  onReload(listener: () => void): void {
+    this.reloadListeners.push(listener);
   }
 
   lookup(user: string): PasswdEntry | undefined {

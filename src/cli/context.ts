@@ -27,6 +27,7 @@ export function commandContext(cmd: Command): CommandContext {
     log,
     passwdPath,
     stateDir: configPath(loaded, config.state_dir),
-    openAuth: () => Authenticator.fromConfig(PasswdFile.load(passwdPath, log), config),
+    openAuth: () =>
+      Authenticator.fromConfig(PasswdFile.load(passwdPath, log), config, (p) => configPath(loaded, p)),
   };
 }

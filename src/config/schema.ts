@@ -83,6 +83,23 @@ function protocol(name: string, defaults: ProtocolDefaults) {
     .prefault({});
 }
 
+const SASL_MECHANISMS = [
+  "PLAIN",
+  "LOGIN",
+  "CRAM-MD5",
+  "DIGEST-MD5",
+  "SCRAM-SHA-1",
+  "SCRAM-SHA-1-PLUS",
+  "SCRAM-SHA-256",
+  "SCRAM-SHA-256-PLUS",
+  "EXTERNAL",
+  "OAUTHBEARER",
+  "XOAUTH2",
+  "ANONYMOUS",
+] as const;
+/** Everything but DIGEST-MD5 (historic, RFC 6331) and ANONYMOUS. */
+const DEFAULT_MECHANISMS = SASL_MECHANISMS.filter((m) => m !== "DIGEST-MD5" && m !== "ANONYMOUS");
+
 const OFF = { listen: [] as string[], idleTimeout: 1800, maxConnections: 1000, maxConnectionsPerIp: 20 };
 
 export const configSchema = z
@@ -205,6 +222,83 @@ export const configSchema = z
           .describe(
             "Characters allowed in user names; empty allows any except '/', NUL and control characters.",
           ),
+        mechanisms: z
+          .array(z.enum(SASL_MECHANISMS))
+          .default(DEFAULT_MECHANISMS)
+          .describe(
+            "SASL mechanisms (auth_mechanisms), each advertised only where it can work: CRAM-MD5, DIGEST-MD5 and SCRAM when the passdb holds a fitting hash or cleartext, -PLUS over TLS, EXTERNAL with a verified client certificate, OAUTHBEARER/XOAUTH2 with auth.oauth2 set.",
+          ),
+        master_passwd_file: z
+          .string()
+          .default("")
+          .describe(
+            'passwd-file of master users, who log in as "user*master" with their own password; empty: none.',
+          ),
+        master_user_separator: z
+          .string()
+          .default("*")
+          .describe("Separates the user from the master user in a login name (auth_master_user_separator)."),
+        script: z
+          .string()
+          .default("")
+          .describe(
+            "JavaScript module (.mjs) exporting lookup(user) and optionally verify(user, password): a passdb and userdb asked before the passwd-file, as Dovecot's Lua auth.",
+          ),
+        cache_ttl: seconds("auth.cache_ttl")
+          .default(0)
+          .describe(
+            "Seconds a passdb answer is cached (auth_cache_ttl); 0: no cache. Cleared when a passwd-file changes.",
+          ),
+        cache_negative_ttl: seconds("auth.cache_negative_ttl")
+          .default(0)
+          .describe("Seconds an unknown user is cached (auth_cache_negative_ttl); 0: not cached."),
+        penalty_init: seconds("auth.penalty_init")
+          .default(2)
+          .describe(
+            "Seconds an address waits before its next login after one failure; doubles with each further failure (Dovecot's auth penalty).",
+          ),
+        penalty_max: seconds("auth.penalty_max")
+          .default(15)
+          .describe("Longest penalty delay in seconds; a successful login resets it."),
+        max_unauthenticated_per_ip: z
+          .number()
+          .int()
+          .positive()
+          .default(10)
+          .describe("Most connections from one address that have not logged in yet, across all protocols."),
+        anonymous_username: z
+          .string()
+          .default("anonymous")
+          .describe("The user ANONYMOUS logs in as (auth_anonymous_username)."),
+        cert_username_field: z
+          .string()
+          .default("commonName")
+          .describe(
+            "Client certificate subject field naming the user for EXTERNAL (ssl_cert_username_field).",
+          ),
+        oauth2: z
+          .strictObject({
+            introspection_url: z
+              .string()
+              .default("")
+              .describe(
+                "RFC 7662 token introspection URL for OAUTHBEARER/XOAUTH2; empty: tokens are JWTs checked locally.",
+              ),
+            jwt_keys: z
+              .array(z.string().min(1))
+              .default([])
+              .describe(
+                'Files with JWT signing keys (PEM public key, JWK or JWK Set; an "oct" JWK for HS256).',
+              ),
+            username_claim: z
+              .string()
+              .min(1)
+              .default("email")
+              .describe("Token claim naming the user (Dovecot's oauth2 username_attribute)."),
+            issuers: z.array(z.string()).default([]).describe("Accepted token issuers (iss); empty: any."),
+            audience: z.string().default("").describe("Required token audience (aud); empty: not checked."),
+          })
+          .prefault({}),
       })
       .prefault({}),
     tls: z

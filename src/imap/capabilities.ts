@@ -1,5 +1,3 @@
-import { saslMechanisms } from "../auth/index.js";
-
 /** What every connection offers, before and after login (Dovecot's order). */
 const COMMON = ["IMAP4rev1", "SASL-IR", "ID", "ENABLE", "IDLE", "LITERAL+"];
 
@@ -26,6 +24,8 @@ export interface CapabilityState {
   plaintextAllowed: boolean;
   /** False before TLS with tls.mode = "required": Dovecot then lists no AUTH= at all. */
   authAllowed: boolean;
+  /** SASL mechanisms usable on this connection now. */
+  mechanisms: string[];
 }
 
 export function capabilityList(state: CapabilityState): string[] {
@@ -34,6 +34,6 @@ export function capabilityList(state: CapabilityState): string[] {
   if (state.startTls) out.push("STARTTLS");
   if (!state.plaintextAllowed) out.push("LOGINDISABLED");
   if (!state.authAllowed) return out;
-  for (const m of saslMechanisms(state.plaintextAllowed)) out.push(`AUTH=${m.name}`);
+  for (const m of state.mechanisms) out.push(`AUTH=${m}`);
   return out;
 }

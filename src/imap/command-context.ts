@@ -1,4 +1,4 @@
-import type { Authenticator, UserInfo } from "../auth/index.js";
+import type { Authenticator, SaslConnection, UserInfo } from "../auth/index.js";
 import type { Logger } from "../log/index.js";
 import type { Mailbox, UserStore } from "../store/index.js";
 import type {
@@ -24,7 +24,6 @@ export interface Reply {
 export interface ImapSettings {
   /** Plaintext LOGIN and SASL PLAIN/LOGIN without TLS (loopback always counts as secure). */
   plaintextWithoutTls: boolean;
-  failureDelayMs: number;
   /** Seconds between `* OK Still here` during IDLE. */
   idleKeepaliveSeconds: number;
   implementation: string;
@@ -54,6 +53,8 @@ export interface ImapContext {
   plaintextAllowed(): boolean;
   /** Any authentication may be tried now (tls.mode = "required" refuses it before TLS). */
   authAllowed(): boolean;
+  /** What SASL mechanisms may know of the connection (address, TLS socket). */
+  saslConnection(): SaslConnection;
   capabilities(): string[];
   send(...responses: Buffer[]): void;
   /** Writes responses with streamed bodies, waiting while the socket is full. */

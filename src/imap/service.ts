@@ -18,7 +18,6 @@ export async function imapService(addresses: ListenAddress[], ctx: ServiceContex
   const settings: ImapSettings = {
     implementation: "Loft",
     plaintextWithoutTls: !config.auth.disable_plaintext_auth,
-    failureDelayMs: config.auth.failure_delay * 1000,
     idleKeepaliveSeconds: config.imap.idle_keepalive,
   };
   const tlsAddresses = config.imap.tls_listen.map((a) => parseListenAddress(a)!);
@@ -28,8 +27,9 @@ export async function imapService(addresses: ListenAddress[], ctx: ServiceContex
     idleTimeout: config.imap.idle_timeout,
   };
   const userConnections = new UserConnections(config.imap.max_connections_per_user);
-  const deps = (log: Logger) => ({
+  const deps = (log: Logger, releaseUnauthenticated: () => void) => ({
     log,
+    releaseUnauthenticated,
     auth: ctx.auth,
     settings,
     tls,
@@ -42,13 +42,21 @@ export async function imapService(addresses: ListenAddress[], ctx: ServiceContex
       const log = sessionLogger(ctx.log, "imap", info.peer);
       log.debug({ tls: implicitTls }, "connected");
       socket.once("close", () => log.debug("disconnected"));
+      const release = ctx.auth.guard.admitUnauthenticated(info.ip);
+      if (release === null) {
+        log.info("too many connections from this address that have not logged in");
+        if (!implicitTls) socket.write(untaggedStatus("BYE", "Too many connections from your address."));
+        socket.end();
+        return;
+      }
+      socket.once("close", release);
       if (!implicitTls) {
-        new ImapSession(socket, info.ip, deps(log), idleTimeoutMs).greet();
+        new ImapSession(socket, info.ip, deps(log, release), idleTimeoutMs).greet();
         return;
       }
       // RFC 8314: TLS from the first byte (IMAPS, port 993).
       startTls(socket, tls).then(
-        (secure) => new ImapSession(secure, info.ip, deps(log), idleTimeoutMs, socket).greet(),
+        (secure) => new ImapSession(secure, info.ip, deps(log, release), idleTimeoutMs, socket).greet(),
         (err: Error) => {
           log.info({ err: err.message }, "TLS handshake failed");
           socket.destroy();

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import type { Authenticator, UserInfo } from "../auth/index.js";
+import type { TLSSocket } from "node:tls";
+import { type Authenticator, type SaslConnection, saslMechanisms, type UserInfo } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
 import { isSecured, startTls, type TlsCertificates } from "../net/index.js";
 import type { Mailbox, UserStore } from "../store/index.js";
@@ -30,6 +31,8 @@ export interface SessionDeps {
   openMail(user: UserInfo, log: Logger): Promise<UserStore>;
   /** Sessions per user and address (null: no limit). */
   userConnections: UserConnections | null;
+  /** Stops counting the connection as one that has not logged in (per-address limit). */
+  releaseUnauthenticated?: () => void;
 }
 
 /** Dovecot disconnects after this many bad commands in a row (imap-client.c). */
@@ -126,6 +129,14 @@ export class ImapSession implements ImapContext {
     return this.secure || this.deps.tls?.required !== true;
   }
 
+  saslConnection(): SaslConnection {
+    return {
+      remoteIp: this.remoteIp === "unix" ? undefined : this.remoteIp,
+      tls: "encrypted" in this.socket ? (this.socket as TLSSocket) : null,
+      plaintextAllowed: this.plaintextAllowed(),
+    };
+  }
+
   canStartTls(): boolean {
     return this.deps.tls?.enabled === true && !("encrypted" in this.socket);
   }
@@ -136,6 +147,10 @@ export class ImapSession implements ImapContext {
       startTls: this.canStartTls(),
       plaintextAllowed: this.plaintextAllowed(),
       authAllowed: this.authAllowed(),
+      mechanisms:
+        this.sessionState === "not-authenticated"
+          ? saslMechanisms(this.auth, this.saslConnection()).map((m) => m.name)
+          : [],
     });
   }
 
@@ -184,6 +199,7 @@ export class ImapSession implements ImapContext {
   login(user: UserInfo, store: UserStore): void {
     this.userStore = store;
     this.sessionState = "authenticated";
+    this.deps.releaseUnauthenticated?.();
     this.log = withUser(this.log, user.user);
     this.raw.setTimeout(this.idleTimeoutMs);
   }

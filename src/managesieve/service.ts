@@ -31,7 +31,6 @@ export async function manageSieveService(
   const settings = {
     implementation: IMPLEMENTATION,
     plaintextWithoutTls: !config.auth.disable_plaintext_auth,
-    failureDelayMs: config.auth.failure_delay * 1000,
     scriptLocation: config.sieve.location,
     quota: {
       maxScripts: config.sieve.quota_max_scripts,
@@ -42,8 +41,15 @@ export async function manageSieveService(
     maxLineLength: 65536,
   };
   const sessions = new WeakMap<Socket, ManageSieveSession>();
-  const begin = (raw: Socket, socket: Socket, ip: string, log: typeof ctx.log) => {
-    const session = new ManageSieveSession(socket, ip, log, { log, auth: ctx.auth, engine, tls, settings });
+  const begin = (raw: Socket, socket: Socket, ip: string, log: typeof ctx.log, release: () => void) => {
+    const session = new ManageSieveSession(socket, ip, log, {
+      log,
+      auth: ctx.auth,
+      engine,
+      tls,
+      settings,
+      releaseUnauthenticated: release,
+    });
     sessions.set(raw, session);
     session.greet();
   };
@@ -52,9 +58,17 @@ export async function manageSieveService(
       const log = sessionLogger(ctx.log, "managesieve", info.peer);
       log.debug({ tls: implicitTls }, "connected");
       socket.once("close", () => log.debug("disconnected"));
-      if (!implicitTls) return begin(socket, socket, info.ip, log);
+      const release = ctx.auth.guard.admitUnauthenticated(info.ip);
+      if (release === null) {
+        log.info("too many connections from this address that have not logged in");
+        if (!implicitTls) socket.write(response("BYE", "Too many connections from your address."));
+        socket.end();
+        return;
+      }
+      socket.once("close", release);
+      if (!implicitTls) return begin(socket, socket, info.ip, log, release);
       startTls(socket, tls).then(
-        (secure) => begin(socket, secure, info.ip, log),
+        (secure) => begin(socket, secure, info.ip, log, release),
         (err: Error) => {
           log.info({ err: err.message }, "TLS handshake failed");
           socket.destroy();

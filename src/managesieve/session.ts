@@ -1,10 +1,12 @@
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import {
   type Authenticator,
   decodeSaslResponse,
-  findSaslMechanism,
-  type SaslExchange,
+  type SaslConnection,
+  type SaslSession,
   saslMechanisms,
+  startSasl,
   type UserInfo,
 } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
@@ -20,7 +22,6 @@ export interface ManageSieveSettings {
   implementation: string;
   /** Plaintext SASL without TLS (loopback always counts as secure, as in Dovecot). */
   plaintextWithoutTls: boolean;
-  failureDelayMs: number;
   scriptLocation: string;
   quota: ScriptQuota;
   maxRedirects: number;
@@ -33,6 +34,8 @@ export interface ManageSieveContext {
   engine: SieveEngine;
   tls: TlsCertificates | null;
   settings: ManageSieveSettings;
+  /** Stops counting the connection as one that has not logged in (per-address limit). */
+  releaseUnauthenticated?: () => void;
 }
 
 /** After this many bad commands in a row the client is disconnected. */
@@ -56,7 +59,7 @@ export class ManageSieveSession {
   private badCommands = 0;
   private user: UserInfo | null = null;
   private scripts: SieveScriptStore | null = null;
-  private sasl: { exchange: SaslExchange; mechanism: string } | null = null;
+  private sasl: SaslSession | null = null;
 
   constructor(
     socket: Socket,
@@ -104,7 +107,7 @@ export class ManageSieveSession {
       sasl: this.user
         ? null
         : this.authAllowed()
-          ? saslMechanisms(this.plaintextAllowed()).map((m) => m.name)
+          ? saslMechanisms(this.ctx.auth, this.saslConnection()).map((m) => m.name)
           : [],
       startTls: this.ctx.tls?.enabled === true && !this.isTls(),
       maxRedirects: this.user ? this.ctx.settings.maxRedirects : null,
@@ -241,6 +244,14 @@ export class ManageSieveSession {
     }
   }
 
+  private saslConnection(): SaslConnection {
+    return {
+      remoteIp: this.ip === "unix" ? undefined : this.ip,
+      tls: this.isTls() ? (this.socket as TLSSocket) : null,
+      plaintextAllowed: this.plaintextAllowed(),
+    };
+  }
+
   private async authenticate(args: Argument[]): Promise<void> {
     if (this.user) return this.reply("NO", "Already authenticated.");
     const [mech, initial] = args;
@@ -248,18 +259,18 @@ export class ManageSieveSession {
       return this.bad("AUTHENTICATE takes a mechanism name and an optional initial response.");
     if (!this.authAllowed())
       return this.reply("NO", "Authentication not allowed until SSL/TLS is enabled.", "ENCRYPT-NEEDED");
-    const mechanism = findSaslMechanism(mech.value.toString("utf8"), this.plaintextAllowed());
-    if (!mechanism) {
-      const plaintextOnly = findSaslMechanism(mech.value.toString("utf8"), true);
+    // RFC 5804 §2.1: the server's last SASL data goes in the OK's SASL response code.
+    const session = startSasl(this.ctx.auth, mech.value.toString("utf8"), this.saslConnection(), {
+      finalInSuccess: true,
+    });
+    if (session === "encrypt")
       return this.reply(
         "NO",
-        plaintextOnly
-          ? "Plaintext authentication disallowed on non-secure connections."
-          : "Unsupported SASL mechanism.",
-        plaintextOnly ? "ENCRYPT-NEEDED" : undefined,
+        "Plaintext authentication disallowed on non-secure connections.",
+        "ENCRYPT-NEEDED",
       );
-    }
-    this.sasl = { exchange: mechanism.start(), mechanism: mechanism.name };
+    if (session === "unsupported") return this.reply("NO", "Unsupported SASL mechanism.");
+    this.sasl = session;
     let first: Buffer | null = null;
     if (initial) {
       const decoded = decodeSaslResponse(initial.value.toString("latin1"));
@@ -284,61 +295,45 @@ export class ManageSieveSession {
   }
 
   private async saslStep(data: Buffer | null): Promise<void> {
-    const step = this.sasl!.exchange.step(data);
-    if ("challenge" in step) {
+    const session = this.sasl!;
+    const outcome = await session.step(data);
+    if (outcome.kind === "challenge") {
       this.reader.expectResponse = true;
-      return this.write(
-        Buffer.concat([Buffer.from(`"${step.challenge.toString("base64")}"`), Buffer.from("\r\n")]),
-      );
+      return this.write(Buffer.from(`"${outcome.data.toString("base64")}"\r\n`));
     }
     this.reader.expectResponse = false;
-    if ("error" in step) return this.saslFail(step.error);
-    const { authcid, authzid, password } = step.done;
-    const mechanism = this.sasl!.mechanism;
     this.sasl = null;
-    if (authzid !== "" && authzid !== authcid)
-      return this.loginFailed(authcid, mechanism, "authorization identity differs");
-    const result = await this.ctx.auth.authenticate(
-      authcid,
-      password,
-      this.ip === "unix" ? undefined : this.ip,
-    );
-    if (!result.ok) return this.loginFailed(authcid, mechanism, result.reason, result.userMessage);
-    const home = result.user.home;
+    if (outcome.kind === "failure") {
+      // The same answer whatever went wrong (auth spent the delay), so a guesser learns nothing.
+      this.log.info({ mechanism: session.mechanism, reason: outcome.result.reason }, "authentication failed");
+      return this.reply("NO", outcome.result.userMessage ?? "Authentication failed.");
+    }
+    const user = outcome.result.user;
+    const home = user.home;
     if (!home) {
-      this.log.error({ user: authcid }, "user has no home directory; cannot store Sieve scripts");
+      this.log.error({ user: user.user }, "user has no home directory; cannot store Sieve scripts");
       return this.reply(
         "NO",
         "Internal error occurred. Refer to server log for more information.",
         "TRYLATER",
       );
     }
-    this.user = result.user;
+    this.user = user;
     this.scripts = new SieveScriptStore(
       parseScriptLocation(this.ctx.settings.scriptLocation, home),
       this.ctx.settings.quota,
-      result.user,
+      user,
     );
-    this.log = withUser(this.log, result.user.user);
-    this.log.info({ mechanism }, "logged in");
-    this.reply("OK", "Logged in.");
+    this.ctx.releaseUnauthenticated?.();
+    this.log = withUser(this.log, user.user);
+    this.log.info({ mechanism: session.mechanism, master: outcome.result.master }, "logged in");
+    if (outcome.final) this.reply("OK", "Logged in.", "SASL", outcome.final.toString("base64"));
+    else this.reply("OK", "Logged in.");
   }
 
   private saslFail(reason: string): void {
     this.sasl = null;
     this.reader.expectResponse = false;
     this.reply("NO", reason);
-  }
-
-  private async loginFailed(
-    user: string,
-    mechanism: string,
-    reason: string,
-    userMessage?: string,
-  ): Promise<void> {
-    this.log.info({ user, mechanism, reason }, "authentication failed");
-    // The same delay and answer whatever went wrong, so a guesser learns nothing from either.
-    await new Promise((r) => setTimeout(r, this.ctx.settings.failureDelayMs));
-    this.reply("NO", userMessage ?? "Authentication failed.");
   }
 }

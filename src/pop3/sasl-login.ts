@@ -1,13 +1,15 @@
 import {
+  type Authenticator,
+  type AuthResult,
   decodeSaslResponse,
-  findSaslMechanism,
-  type SaslCredentials,
-  type SaslExchange,
+  type SaslConnection,
+  type SaslSession,
   saslMechanisms,
+  startSasl,
 } from "../auth/index.js";
 
 // POP3's AUTH command (RFC 5034) over the SASL mechanisms of src/auth: what to answer at each
-// step; logging in with the credentials is the session's job.
+// step; opening the maildrop is the session's job.
 
 export const PLAINTEXT_DISALLOWED =
   "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
@@ -17,32 +19,32 @@ export type SaslOutcome =
   | { kind: "reply"; text: string; bad: boolean }
   /** A continuation: the client's next line is its response. */
   | { kind: "challenge"; text: string }
-  | { kind: "done"; mechanism: string; credentials: SaslCredentials };
+  | { kind: "failed"; mechanism: string; result: Extract<AuthResult, { ok: false }> }
+  | { kind: "done"; mechanism: string; result: Extract<AuthResult, { ok: true }> };
 
 export class SaslLogin {
-  private current: { exchange: SaslExchange; mechanism: string } | null = null;
+  private current: SaslSession | null = null;
+
+  constructor(private readonly auth: Authenticator) {}
 
   /** An exchange is waiting for the client's response line. */
   get active(): boolean {
     return this.current !== null;
   }
 
-  start(args: string, plaintextAllowed: boolean): SaslOutcome {
+  async start(args: string, conn: SaslConnection): Promise<SaslOutcome> {
     if (args === "") {
       // Old clients probe with a bare AUTH for the mechanism list (Dovecot answers it too).
-      const names = saslMechanisms(plaintextAllowed).map((m) => m.name);
+      const names = saslMechanisms(this.auth, conn).map((m) => m.name);
       return { kind: "reply", text: ["+OK", ...names, "."].join("\r\n"), bad: false };
     }
     const [name = "", initial, ...rest] = args.split(" ");
     if (rest.length > 0) return { kind: "reply", text: "-ERR Invalid AUTH parameters.", bad: true };
-    const mechanism = findSaslMechanism(name, plaintextAllowed);
-    if (!mechanism) {
-      const text = findSaslMechanism(name, true)
-        ? PLAINTEXT_DISALLOWED
-        : "-ERR Unsupported authentication mechanism.";
-      return { kind: "reply", text, bad: true };
-    }
-    this.current = { exchange: mechanism.start(), mechanism: mechanism.name };
+    const session = startSasl(this.auth, name, conn, { finalInSuccess: false });
+    if (session === "encrypt") return { kind: "reply", text: PLAINTEXT_DISALLOWED, bad: true };
+    if (session === "unsupported")
+      return { kind: "reply", text: "-ERR Unsupported authentication mechanism.", bad: true };
+    this.current = session;
     if (initial === undefined) return this.step(null);
     const decoded = decodeSaslResponse(initial);
     if (!("data" in decoded)) {
@@ -52,7 +54,7 @@ export class SaslLogin {
     return this.step(decoded.data);
   }
 
-  respond(line: string): SaslOutcome {
+  async respond(line: string): Promise<SaslOutcome> {
     const decoded = decodeSaslResponse(line);
     if ("cancel" in decoded) {
       this.current = null;
@@ -65,13 +67,15 @@ export class SaslLogin {
     return this.step(decoded.data);
   }
 
-  private step(data: Buffer | null): SaslOutcome {
-    const { exchange, mechanism } = this.current!;
-    const step = exchange.step(data);
+  private async step(data: Buffer | null): Promise<SaslOutcome> {
+    const session = this.current!;
+    const outcome = await session.step(data);
     // RFC 5034 §4: a continuation is "+" SP base64, the empty challenge included.
-    if ("challenge" in step) return { kind: "challenge", text: `+ ${step.challenge.toString("base64")}` };
+    if (outcome.kind === "challenge")
+      return { kind: "challenge", text: `+ ${outcome.data.toString("base64")}` };
     this.current = null;
-    if ("error" in step) return { kind: "reply", text: `-ERR ${step.error}`, bad: true };
-    return { kind: "done", mechanism, credentials: step.done };
+    if (outcome.kind === "failure")
+      return { kind: "failed", mechanism: session.mechanism, result: outcome.result };
+    return { kind: "done", mechanism: session.mechanism, result: outcome.result };
   }
 }

@@ -29,7 +29,6 @@ export async function pop3Service(addresses: ListenAddress[], ctx: ServiceContex
     settings: {
       greeting: "Loft ready.",
       plaintextWithoutTls: !config.auth.disable_plaintext_auth,
-      failureDelayMs: config.auth.failure_delay * 1000,
       maxLineLength: MAX_LINE_LENGTH,
     },
   };
@@ -44,15 +43,23 @@ export async function pop3Service(addresses: ListenAddress[], ctx: ServiceContex
       const log = sessionLogger(ctx.log, "pop3", info.peer);
       log.debug({ tls: implicitTls }, "connected");
       socket.once("close", () => log.debug("disconnected"));
+      const release = ctx.auth.guard.admitUnauthenticated(info.ip);
+      if (release === null) {
+        log.info("too many connections from this address that have not logged in");
+        if (!implicitTls) socket.write("-ERR [SYS/TEMP] Too many connections from your address.\r\n");
+        socket.end();
+        return;
+      }
+      socket.once("close", release);
       if (!implicitTls) {
-        const session = new Pop3Session(socket, info.ip, log, context);
+        const session = new Pop3Session(socket, info.ip, log, context, release);
         sessions.set(socket, session);
         session.greet();
         return;
       }
       startTls(socket, tls).then(
         (secure) => {
-          const session = new Pop3Session(secure, info.ip, log, context);
+          const session = new Pop3Session(secure, info.ip, log, context, release);
           sessions.set(socket, session);
           session.greet();
         },

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import { type Authenticator, saslMechanisms, type UserInfo } from "../auth/index.js";
+import type { TLSSocket } from "node:tls";
+import { type Authenticator, type SaslConnection, saslMechanisms, type UserInfo } from "../auth/index.js";
 import { type Logger, withUser } from "../log/index.js";
 import { CommandQueue, isSecured, startTls, type TlsCertificates } from "../net/index.js";
 import { capaResponse } from "./capabilities.js";
@@ -13,7 +14,6 @@ export interface Pop3Settings {
   greeting: string;
   /** Plaintext authentication without TLS (loopback always counts as secure, as in Dovecot). */
   plaintextWithoutTls: boolean;
-  failureDelayMs: number;
   maxLineLength: number;
 }
 
@@ -49,7 +49,7 @@ export class Pop3Session implements Pop3Output {
   private secure: boolean;
   private badCommands = 0;
   private userName: string | null = null;
-  private readonly sasl = new SaslLogin();
+  private readonly sasl: SaslLogin;
   private transaction: Transaction | null = null;
   private maildrop: Maildrop | null = null;
   private readonly onChunk = (chunk: Buffer) => this.onData(chunk);
@@ -65,8 +65,11 @@ export class Pop3Session implements Pop3Output {
     private readonly ip: string,
     private log: Logger,
     private readonly ctx: Pop3Context,
+    /** Stops counting the connection as one that has not logged in (per-address limit). */
+    private readonly releaseUnauthenticated: () => void = () => {},
   ) {
     this.socket = socket;
+    this.sasl = new SaslLogin(ctx.auth);
     this.secure = isSecured(socket, ip);
     this.reader = new LineReader(ctx.settings.maxLineLength);
     this.attach(socket);
@@ -118,6 +121,14 @@ export class Pop3Session implements Pop3Output {
 
   private isTls(): boolean {
     return "encrypted" in this.socket;
+  }
+
+  private saslConnection(): SaslConnection {
+    return {
+      remoteIp: this.ip === "unix" ? undefined : this.ip,
+      tls: this.isTls() ? (this.socket as TLSSocket) : null,
+      plaintextAllowed: this.plaintextAllowed(),
+    };
   }
 
   private plaintextAllowed(): boolean {
@@ -176,7 +187,7 @@ export class Pop3Session implements Pop3Output {
 
   private async command(text: string): Promise<void> {
     if (this.sasl.active) {
-      await this.saslOutcome(this.sasl.respond(text));
+      await this.saslOutcome(await this.sasl.respond(text));
       return;
     }
     const space = text.indexOf(" ");
@@ -189,7 +200,9 @@ export class Pop3Session implements Pop3Output {
           loggedIn: this.transaction !== null,
           stls: this.ctx.tls?.enabled === true && !this.isTls(),
           user: this.plaintextAllowed(),
-          sasl: this.authAllowed() ? saslMechanisms(this.plaintextAllowed()).map((m) => m.name) : [],
+          sasl: this.authAllowed()
+            ? saslMechanisms(this.ctx.auth, this.saslConnection()).map((m) => m.name)
+            : [],
         }),
       );
       return;
@@ -304,7 +317,7 @@ export class Pop3Session implements Pop3Output {
       else this.bad(TLS_REQUIRED);
       return args === "";
     }
-    return this.saslOutcome(this.sasl.start(args, this.plaintextAllowed()));
+    return this.saslOutcome(await this.sasl.start(args, this.saslConnection()));
   }
 
   private async saslOutcome(outcome: SaslOutcome): Promise<boolean> {
@@ -317,24 +330,25 @@ export class Pop3Session implements Pop3Output {
       else this.bad(outcome.text);
       return !outcome.bad;
     }
-    const { authcid, authzid, password } = outcome.credentials;
-    if (authzid !== "" && authzid !== authcid)
-      await this.failed(authcid, outcome.mechanism, "authorization identity differs");
-    else await this.login(authcid, password, outcome.mechanism);
+    if (outcome.kind === "failed") this.failed(undefined, outcome.mechanism, outcome.result);
+    else await this.openMaildrop(outcome.result.user, outcome.mechanism);
     return true;
   }
 
   private async login(user: string, password: string, mechanism: string): Promise<void> {
-    const result = await this.ctx.auth.authenticate(user, password, this.ip === "unix" ? undefined : this.ip);
-    if (!result.ok) return this.failed(user, mechanism, result.reason, result.userMessage);
+    const result = await this.ctx.auth.login(user, password, this.saslConnection().remoteIp);
+    if (!result.ok) return this.failed(user, mechanism, result);
     await this.openMaildrop(result.user, mechanism);
   }
 
-  private async failed(user: string, mechanism: string, reason: string, userMessage?: string): Promise<void> {
-    this.log.info({ user, mechanism, reason }, "authentication failed");
-    // The same delay and answer whatever went wrong, so a guesser learns nothing from either.
-    await new Promise((r) => setTimeout(r, this.ctx.settings.failureDelayMs));
-    this.line(userMessage ? `-ERR [AUTH] ${userMessage}` : AUTH_FAILED);
+  /** The same answer whatever went wrong (the delay was spent by auth), so a guesser learns nothing. */
+  private failed(
+    user: string | undefined,
+    mechanism: string,
+    result: { reason: string; userMessage?: string },
+  ): void {
+    this.log.info({ user, mechanism, reason: result.reason }, "authentication failed");
+    this.line(result.userMessage ? `-ERR [AUTH] ${result.userMessage}` : AUTH_FAILED);
   }
 
   private async openMaildrop(user: UserInfo, mechanism: string): Promise<void> {
@@ -352,6 +366,7 @@ export class Pop3Session implements Pop3Output {
       await this.release();
       return;
     }
+    this.releaseUnauthenticated();
     this.maildrop = opened.maildrop;
     this.transaction = new Transaction(opened.maildrop, this);
     this.badCommands = 0;

@@ -77,13 +77,20 @@ export class Server {
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }
-    this.openUserdb(passwdPath);
+    try {
+      await this.openUserdb(passwdPath);
+    } catch (err) {
+      await this.passwd?.close();
+      await this.auth?.close();
+      throw new ConfigError((err as Error).message);
+    }
     try {
       for (const protocol of PROTOCOLS) await this.startProtocol(protocol);
     } catch (err) {
       // A listener that cannot start ends the start-up: nothing may be left holding the process.
       await Promise.all([...this.running.values()].map((s) => s.stopAccepting()));
       await this.passwd.close();
+      await this.auth.close();
       if (err instanceof ConfigError) throw err;
       throw new ExitError((err as Error).message, EX_OSERR);
     }
@@ -107,10 +114,12 @@ export class Server {
     );
   }
 
-  private openUserdb(path: string): void {
+  private async openUserdb(path: string): Promise<void> {
     this.passwd = PasswdFile.load(path, this.log);
     this.passwd.watch();
-    this.auth = Authenticator.fromConfig(this.passwd, this.config);
+    this.auth = Authenticator.fromConfig(this.passwd, this.config, (p) => configPath(this.loaded, p));
+    this.auth.watch();
+    await this.auth.ready();
   }
 
   /** [tls] with its paths resolved against the config file's directory. */
@@ -163,7 +172,12 @@ export class Server {
       previous.mail_location !== this.config.mail_location
     ) {
       await this.passwd.close();
-      this.openUserdb(configPath(this.loaded, this.config.auth.passwd_file));
+      await this.auth.close();
+      try {
+        await this.openUserdb(configPath(this.loaded, this.config.auth.passwd_file));
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, "auth settings unusable after reload");
+      }
     }
     // SIGHUP always re-reads the certificate files: renewals replace them under the same names.
     const tlsWasOn = this.tls.enabled;
@@ -205,6 +219,7 @@ export class Server {
     for (const s of services) s.closeSessions();
     await this.passwd.close();
     await this.tlsWatcher?.close();
+    await this.auth.close();
     clearInterval(this.keepAlive);
     this.log.info("stopped");
     this.log.flush(() => process.exit(0));

@@ -30,6 +30,7 @@ before(() => {
     usernameChars: "",
     mailLocation: "maildir:~/Maildir",
     defaultScheme: "SHA512-CRYPT",
+    failureDelayMs: 10,
   });
   execFileSync(
     "openssl",
@@ -72,7 +73,6 @@ async function listen(
         settings: {
           implementation: "Loft",
           plaintextWithoutTls,
-          failureDelayMs: 10,
           idleKeepaliveSeconds: 60,
         },
         tls: withTls ? tlsContext : null,

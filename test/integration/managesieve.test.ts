@@ -58,7 +58,7 @@ before(async () => {
   writeConfig(join(tmp.dir, "loft.toml"), {
     tls: { cert: "cert.pem", key: "key.pem" },
     state_dir: "state",
-    auth: { passwd_file: "users", failure_delay: 0.2, username_format: "%Ln" },
+    auth: { passwd_file: "users", failure_delay: 0.2, penalty_max: 0.3, username_format: "%Ln" },
     sieve: { max_script_size: "2K", quota_max_scripts: 3 },
     managesieve: { listen: [`127.0.0.1:${port}`] },
     lmtp: { listen: [`127.0.0.1:${lmtpPort}`] },

@@ -94,6 +94,7 @@ export function configFile(fixture: Pop3Fixture, extra: string[] = []): string {
       "[auth]",
       'passwd_file = "users"',
       "failure_delay = 0.3",
+      "penalty_max = 0.3",
       "[tls]",
       'cert = "cert.pem"',
       'key = "key.pem"',

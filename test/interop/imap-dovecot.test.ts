@@ -149,7 +149,6 @@ before(async () => {
         settings: {
           implementation: "Loft",
           plaintextWithoutTls: true,
-          failureDelayMs: 0,
           idleKeepaliveSeconds: 60,
         },
         tls: null,

@@ -37,3 +37,13 @@ export async function getCredentials(
     throw err;
   }
 }
+
+/**
+ * True when getCredentials() could give `wanted` for `stored`: the stored scheme is `wanted` (or
+ * an alias of it) or cleartext. Says nothing about whether the stored value is well-formed.
+ */
+export function canSupplyCredentials(stored: string, wanted: string, defaultScheme?: string): boolean {
+  if (stored === "") return false;
+  const scheme = splitStoredPassword(stored).scheme ?? defaultScheme ?? PASSWD_FILE_DEFAULT_SCHEME;
+  return isSchemeAlias(scheme, wanted) || isSchemeAlias(scheme, "PLAIN");
+}

@@ -1,7 +1,7 @@
 // Dovecot-compatible password schemes: the face the rest of Loft imports.
 export type { CramMd5Context } from "./cram-md5.js";
 export { CRAM_MD5_CONTEXT_LENGTH, cramMd5Response, decodeCramMd5Context } from "./cram-md5.js";
-export { getCredentials } from "./credentials.js";
+export { canSupplyCredentials, getCredentials } from "./credentials.js";
 export { DEFAULT_PASS_SCHEME, type HashOptions, hashPassword } from "./generate.js";
 export type { ScramCredentials, ScramHash } from "./scram.js";
 export { parseScramCredentials, scramKeys, scramSaltedPassword } from "./scram.js";

@@ -1,23 +1,43 @@
-/** What a password-based SASL exchange yields: who logs in (authcid), as whom (authzid), with which password. */
-export interface SaslCredentials {
-  authcid: string;
-  /** Empty when the client asked for no other identity. */
-  authzid: string;
-  password: string;
+import type { TLSSocket } from "node:tls";
+import type { Authenticator, AuthResult } from "../authenticate.js";
+
+/** What a mechanism may know about the connection it runs on. */
+export interface SaslConnection {
+  /** The client's address; undefined on a unix socket. */
+  remoteIp: string | undefined;
+  /** The TLS socket when the connection is encrypted (channel binding, client certificates). */
+  tls: TLSSocket | null;
+  /** Plaintext mechanisms may be used: over TLS, from loopback, or where the config allows. */
+  plaintextAllowed: boolean;
 }
 
-export type SaslStep = { challenge: Buffer } | { done: SaslCredentials } | { error: string };
+export interface SaslContext {
+  auth: Authenticator;
+  conn: SaslConnection;
+}
+
+export type SaslStep =
+  | { challenge: Buffer }
+  /** The exchange is over; `final` is the server's last data (SCRAM's verifier, DIGEST-MD5's rspauth). */
+  | { result: AuthResult; final?: Buffer };
 
 /** One exchange: `step(null)` starts it without an initial response; each client response comes back in. */
 export interface SaslExchange {
-  step(response: Buffer | null): SaslStep;
+  step(response: Buffer | null): Promise<SaslStep>;
 }
 
 export interface SaslMechanism {
   name: string;
   /** Sends the password in the clear: offered only over TLS unless the config allows plaintext auth. */
   plaintext: boolean;
-  start(): SaslExchange;
+  /** The mechanism can work here: the passdb holds what it needs, the connection has what it binds to. */
+  available(ctx: SaslContext): boolean;
+  start(ctx: SaslContext): SaslExchange;
+}
+
+/** A failed exchange; `reason` goes to the log only. */
+export function failed(reason: string, nodelay = false): SaslStep {
+  return { result: { ok: false, reason, nodelay } };
 }
 
 /**

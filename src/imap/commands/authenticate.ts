@@ -1,7 +1,7 @@
-import { decodeSaslResponse, findSaslMechanism } from "../../auth/index.js";
+import { decodeSaslResponse, startSasl } from "../../auth/index.js";
 import type { CommandSpec, ImapContext, Reply } from "../command-context.js";
 import { continuationRequest } from "../protocol/index.js";
-import { loginUser, PRIVACY_REQUIRED, TLS_REQUIRED } from "./login-user.js";
+import { AUTH_FAILED, enterUser, PRIVACY_REQUIRED, TLS_REQUIRED } from "./login-user.js";
 
 /** The client's next SASL line, or null when it sent none (the connection ended). */
 async function readResponse(ctx: ImapContext): Promise<string | Reply> {
@@ -16,12 +16,9 @@ export const authenticate: CommandSpec<"AUTHENTICATE"> = {
   states: ["not-authenticated"],
   async run(ctx, command) {
     if (!ctx.authAllowed()) return TLS_REQUIRED;
-    const mechanism = findSaslMechanism(command.mechanism, ctx.plaintextAllowed());
-    if (mechanism === undefined) {
-      if (findSaslMechanism(command.mechanism, true) !== undefined) return PRIVACY_REQUIRED;
-      return { status: "NO", text: "Unsupported authentication mechanism." };
-    }
-    const exchange = mechanism.start();
+    const session = startSasl(ctx.auth, command.mechanism, ctx.saslConnection(), { finalInSuccess: false });
+    if (session === "encrypt") return PRIVACY_REQUIRED;
+    if (session === "unsupported") return { status: "NO", text: "Unsupported authentication mechanism." };
     let data: Buffer | null = null;
     if (command.initialResponse !== null) {
       const decoded = decodeSaslResponse(command.initialResponse === "" ? "=" : command.initialResponse);
@@ -29,13 +26,18 @@ export const authenticate: CommandSpec<"AUTHENTICATE"> = {
       data = decoded.data;
     }
     for (;;) {
-      const step = exchange.step(data);
-      if ("error" in step) return { status: "NO", text: step.error, code: { name: "AUTHENTICATIONFAILED" } };
-      if ("done" in step) {
-        const { authcid, authzid, password } = step.done;
-        return loginUser(ctx, authcid, authzid, password, mechanism.name);
+      const outcome = await session.step(data);
+      if (outcome.kind === "failure") {
+        ctx.log.info(
+          { mechanism: session.mechanism, reason: outcome.result.reason },
+          "authentication failed",
+        );
+        return outcome.result.userMessage
+          ? { ...AUTH_FAILED, text: outcome.result.userMessage }
+          : AUTH_FAILED;
       }
-      ctx.send(continuationRequest(step.challenge.toString("base64")));
+      if (outcome.kind === "success") return enterUser(ctx, outcome.result, session.mechanism);
+      ctx.send(continuationRequest(outcome.data.toString("base64")));
       const line = await readResponse(ctx);
       if (typeof line !== "string") return line;
       const decoded = decodeSaslResponse(line);

@@ -1,6 +1,7 @@
+import type { AuthResult } from "../../auth/index.js";
 import type { ImapContext, Reply } from "../command-context.js";
 
-const FAILED: Reply = {
+export const AUTH_FAILED: Reply = {
   status: "NO",
   text: "Authentication failed.",
   code: { name: "AUTHENTICATIONFAILED" },
@@ -10,21 +11,21 @@ const FAILED: Reply = {
  * Checks the password and opens the user's mail; the same answer, after the same delay,
  * whatever went wrong, so that a guesser learns nothing.
  */
-export async function loginUser(
+export async function loginUser(ctx: ImapContext, user: string, password: string): Promise<Reply> {
+  const result = await ctx.auth.login(user, password, ctx.saslConnection().remoteIp);
+  if (!result.ok) {
+    ctx.log.info({ user, mechanism: "LOGIN", reason: result.reason }, "authentication failed");
+    return result.userMessage ? { ...AUTH_FAILED, text: result.userMessage } : AUTH_FAILED;
+  }
+  return enterUser(ctx, result, "LOGIN");
+}
+
+/** After a successful authentication: the per-user limit, then the user's mail. */
+export async function enterUser(
   ctx: ImapContext,
-  authcid: string,
-  authzid: string,
-  password: string,
+  result: Extract<AuthResult, { ok: true }>,
   mechanism: string,
 ): Promise<Reply> {
-  const fail = async (reason: string): Promise<Reply> => {
-    ctx.log.info({ user: authcid, mechanism, reason }, "authentication failed");
-    await new Promise((r) => setTimeout(r, ctx.settings.failureDelayMs));
-    return FAILED;
-  };
-  if (authzid !== "" && authzid !== authcid) return fail("authorization identity differs");
-  const result = await ctx.auth.authenticate(authcid, password, ctxIp(ctx));
-  if (!result.ok) return fail(result.reason);
   if (!ctx.admitUser(result.user.user)) {
     ctx.log.info({ user: result.user.user }, "too many connections from this user and address");
     return {
@@ -35,7 +36,7 @@ export async function loginUser(
   }
   const store = await ctx.openMail(result.user);
   ctx.login(result.user, store);
-  ctx.log.info({ mechanism }, "logged in");
+  ctx.log.info({ mechanism, master: result.master }, "logged in");
   return {
     status: "OK",
     text: "Logged in",
@@ -43,11 +44,6 @@ export async function loginUser(
   };
 }
 
-function ctxIp(ctx: ImapContext): string | undefined {
-  return ctx.remoteIp === "unix" ? undefined : ctx.remoteIp;
-}
-
-/** Dovecot's answer to plaintext credentials on a connection that may not use them. */
 /** Dovecot's answer to any AUTHENTICATE before TLS when ssl = required. */
 export const TLS_REQUIRED: Reply = {
   status: "NO",
@@ -55,6 +51,7 @@ export const TLS_REQUIRED: Reply = {
   code: { name: "PRIVACYREQUIRED" },
 };
 
+/** Dovecot's answer to plaintext credentials on a connection that may not use them. */
 export const PRIVACY_REQUIRED: Reply = {
   status: "NO",
   text: "Plaintext authentication disallowed on non-secure (SSL/TLS) connections.",

@@ -8,6 +8,6 @@ export const login: CommandSpec<"LOGIN"> = {
     if (!ctx.plaintextAllowed()) return PRIVACY_REQUIRED;
     const user = Buffer.from(command.username, "latin1").toString("utf8");
     const password = Buffer.from(command.password, "latin1").toString("utf8");
-    return loginUser(ctx, user, "", password, "LOGIN");
+    return loginUser(ctx, user, password);
   },
 };
