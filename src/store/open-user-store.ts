@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import type { FormatStore } from "./backend.js";
 import { effectiveOwner, type FileOwner } from "./file-owner.js";
 import { MaildirStore } from "./formats/maildir/index.js";
+import { MboxStore } from "./formats/mbox/index.js";
 import { StoreIndex } from "./index/index.js";
 import { type MailLocation, parseMailLocation } from "./mail-location.js";
 import type { OpenUserStoreOptions, UserStore } from "./types.js";
@@ -36,10 +37,12 @@ function releaseIndex(path: string, index: StoreIndex): void {
   }
 }
 
-function createFormat(location: MailLocation, owner: FileOwner | undefined): FormatStore {
+function createFormat(location: MailLocation, owner: FileOwner | undefined, user: string): FormatStore {
   switch (location.format) {
     case "maildir":
       return new MaildirStore(location, owner);
+    case "mbox":
+      return new MboxStore(location, owner, user);
   }
 }
 
@@ -55,7 +58,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     options.indexPath === ":memory:"
       ? ":memory:"
       : resolve(options.indexPath ?? join(options.home, ".loft", "index.sqlite"));
-  const format = createFormat(location, owner);
+  const format = createFormat(location, owner, options.user);
   const index = acquireIndex(indexPath, owner);
   const store = new LoftUserStore({
     user: options.user,

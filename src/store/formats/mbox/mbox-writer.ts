@@ -1,0 +1,214 @@
+import { randomBytes } from "node:crypto";
+import { type FileHandle, open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { fsyncDir } from "../../durable-fs.js";
+import { errnoCode } from "../../errors.js";
+import { FILE_MODE } from "../../file-owner.js";
+import {
+  type ImapBase,
+  type MessageState,
+  REWRITE_PADDING,
+  splitHeaderFields,
+  stateHeaders,
+} from "./mbox-headers.js";
+import { type MboxMessage, type ParsedMbox, visibleFields } from "./mbox-parser.js";
+
+/** New state for one message; what is left out stays as the file says. */
+export interface StateChange {
+  flags?: number;
+  keywords?: string[];
+  old?: boolean;
+}
+
+export interface StatePlan {
+  base: ImapBase;
+  changes: ReadonlyMap<number, StateChange>;
+  expunge: ReadonlySet<number>;
+}
+
+const COPY_CHUNK = 256 * 1024;
+
+function sameBase(a: ImapBase | undefined, b: ImapBase): boolean {
+  return (
+    a !== undefined &&
+    a.name === b.name &&
+    a.uidValidity === b.uidValidity &&
+    a.uidLast === b.uidLast &&
+    a.keywords.join(" ") === b.keywords.join(" ")
+  );
+}
+
+async function readRange(handle: FileHandle, start: number, end: number): Promise<Buffer> {
+  const buf = Buffer.alloc(end - start);
+  let filled = 0;
+  while (filled < buf.length) {
+    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, start + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buf.subarray(0, filled);
+}
+
+function nextState(message: MboxMessage, change: StateChange | undefined): MessageState {
+  return {
+    uid: message.uid,
+    flags: change?.flags ?? message.flags,
+    old: change?.old ?? message.old,
+    keywords: change?.keywords ?? message.keywords,
+  };
+}
+
+/** The header block of a message with new state headers, padded to `length` bytes when given. */
+async function newHeader(
+  handle: FileHandle,
+  message: MboxMessage,
+  base: ImapBase | undefined,
+  state: MessageState | undefined,
+  length: number | undefined,
+): Promise<Buffer | undefined> {
+  const fields = splitHeaderFields(await readRange(handle, message.headerStart, message.headerEnd));
+  let visible = Buffer.concat(visibleFields(fields).map((f) => f.raw));
+  if (visible.length > 0 && visible[visible.length - 1] !== 0x0a) {
+    // The file ended inside this header: only a rewrite can add the missing LF.
+    if (length !== undefined) return undefined;
+    visible = Buffer.concat([visible, Buffer.from("\n")]);
+  }
+  const contentLength = message.bodyEnd - message.bodyStart;
+  // UW-IMAP's pseudo message carries only X-IMAP; padding goes at the end of that line.
+  const build = (padding: number) =>
+    state
+      ? stateHeaders(base, state, padding, contentLength)
+      : `${base!.name}: ${base!.uidValidity} ${String(base!.uidLast).padStart(10, "0")}${base!.keywords
+          .map((k) => ` ${k}`)
+          .join("")}${" ".repeat(padding)}\n`;
+  if (length === undefined) return Buffer.concat([visible, Buffer.from(build(REWRITE_PADDING), "latin1")]);
+  const spare = length - visible.length - Buffer.byteLength(build(0), "latin1");
+  if (spare < 0) return undefined;
+  return Buffer.concat([visible, Buffer.from(build(spare), "latin1")]);
+}
+
+/**
+ * Overwrites state headers inside their padding (§5), the file size staying the same. Returns false
+ * when some header does not fit (nothing written then); the caller rewrites the file.
+ */
+export async function updateInPlace(
+  handle: FileHandle,
+  parsed: ParsedMbox,
+  plan: StatePlan,
+): Promise<boolean> {
+  if (plan.expunge.size > 0) return false;
+  const writes: { at: number; data: Buffer }[] = [];
+  const baseChanged = !sameBase(parsed.base, plan.base);
+  if (parsed.pseudo && baseChanged) {
+    const p = parsed.pseudo;
+    const data = await newHeader(handle, p, plan.base, undefined, p.headerEnd - p.headerStart);
+    if (!data) return false;
+    writes.push({ at: p.headerStart, data });
+  }
+  for (const [i, message] of parsed.messages.entries()) {
+    const first = i === 0 && !parsed.pseudo;
+    const change = plan.changes.get(message.uid);
+    if (!change && !message.stale && !(first && baseChanged)) continue;
+    // No empty line after the header: nothing may be moved in place.
+    if (message.bodyStart === message.headerEnd) return false;
+    const length = message.headerEnd - message.headerStart;
+    const data = await newHeader(
+      handle,
+      message,
+      first ? plan.base : undefined,
+      nextState(message, change),
+      length,
+    );
+    if (!data) return false;
+    writes.push({ at: message.headerStart, data });
+  }
+  for (const { at, data } of writes) await handle.write(data, 0, data.length, at);
+  if (writes.length > 0) await handle.datasync();
+  return true;
+}
+
+/** Buffers small writes into large ones. */
+class Output {
+  private parts: Buffer[] = [];
+  private pending = 0;
+  private at = 0;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  async push(data: Buffer): Promise<void> {
+    this.parts.push(data);
+    this.pending += data.length;
+    if (this.pending >= COPY_CHUNK) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const data = Buffer.concat(this.parts);
+    this.parts = [];
+    this.pending = 0;
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.handle.write(data, done, data.length - done, this.at + done);
+      done += bytesWritten;
+    }
+    this.at += data.length;
+  }
+}
+
+async function copyRange(handle: FileHandle, out: Output, start: number, end: number): Promise<void> {
+  for (let pos = start; pos < end; pos += COPY_CHUNK) {
+    await out.push(await readRange(handle, pos, Math.min(end, pos + COPY_CHUNK)));
+  }
+}
+
+/**
+ * Writes the mailbox anew beside the old file and renames it into place: the old file stays whole
+ * until the new one is complete on disk, so a crash at any moment leaves every message in one of
+ * them (Dovecot shifts data inside the file instead, which a crash can tear). Held locks keep other
+ * writers out; they find the new file by its inode after we let go (see mbox-lock.ts).
+ */
+export async function rewriteFile(
+  handle: FileHandle,
+  file: string,
+  parsed: ParsedMbox,
+  plan: StatePlan,
+): Promise<void> {
+  const st = await handle.stat();
+  const temp = join(
+    dirname(file),
+    `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.rewrite`,
+  );
+  const out = await open(temp, "wx", FILE_MODE);
+  try {
+    await out.chmod(st.mode & 0o7777);
+    await out.chown(st.uid, st.gid).catch((err) => {
+      if (errnoCode(err) !== "EPERM") throw err;
+    });
+    const writer = new Output(out);
+    let first = true;
+    const emit = async (message: MboxMessage, state: MessageState | undefined) => {
+      await copyRange(handle, writer, message.fromStart, message.headerStart);
+      const header = await newHeader(handle, message, first ? plan.base : undefined, state, undefined);
+      await writer.push(header!);
+      if (message.bodyStart > message.headerEnd)
+        await copyRange(handle, writer, message.headerEnd, message.bodyStart);
+      else await writer.push(Buffer.from("\n"));
+      await copyRange(handle, writer, message.bodyStart, message.bodyEnd);
+      await writer.push(Buffer.from("\n"));
+      first = false;
+    };
+    if (parsed.pseudo) await emit(parsed.pseudo, undefined);
+    for (const message of parsed.messages) {
+      if (!plan.expunge.has(message.uid))
+        await emit(message, nextState(message, plan.changes.get(message.uid)));
+    }
+    await writer.flush();
+    await out.datasync();
+    await out.close();
+    await rename(temp, file);
+  } catch (err) {
+    await out.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+  await fsyncDir(dirname(file));
+}
