@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, rename, unlink } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fsyncDir } from "../../durable-fs.js";
 import { errnoCode } from "../../errors.js";
@@ -160,6 +160,26 @@ async function copyRange(handle: FileHandle, out: Output, start: number, end: nu
   }
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === "EPERM";
+  }
+}
+
+/** Removes what a rewrite killed midway left behind (the old file is still whole). */
+async function removeStaleTemps(file: string): Promise<void> {
+  const prefix = `.${basename(file)}.`;
+  for (const name of await readdir(dirname(file))) {
+    const match = /^(\d+)\.[0-9a-f]+\.rewrite$/.exec(
+      name.startsWith(prefix) ? name.slice(prefix.length) : "",
+    );
+    if (match && !processAlive(Number(match[1]))) await unlink(join(dirname(file), name)).catch(() => {});
+  }
+}
+
 /**
  * Writes the mailbox anew beside the old file and renames it into place: the old file stays whole
  * until the new one is complete on disk, so a crash at any moment leaves every message in one of
@@ -173,6 +193,7 @@ export async function rewriteFile(
   plan: StatePlan,
 ): Promise<void> {
   const st = await handle.stat();
+  await removeStaleTemps(file);
   const temp = join(
     dirname(file),
     `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.rewrite`,
