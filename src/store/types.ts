@@ -87,6 +87,8 @@ export interface AppendOptions {
   flags?: readonly SystemFlag[];
   keywords?: readonly string[];
   internalDate?: Date;
+  /** SMTP MAIL FROM of a delivery ("" for the null sender); mbox writes it into the From_ line. */
+  envelopeSender?: string;
 }
 
 export interface AppendResult {

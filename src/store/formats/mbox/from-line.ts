@@ -1,3 +1,5 @@
+import { hostname } from "node:os";
+
 /**
  * The mbox From_ line (storage-mbox.md §2.1–§2.2): how Dovecot writes it and which ones it accepts as
  * message separators. A `From ` line whose date does not parse is body text, not a separator.
@@ -22,9 +24,15 @@ export function formatFromLine(sender: string, date: Date): string {
   )} ${time} ${date.getFullYear()}\n`;
 }
 
-/** `<user>` when it has a domain, else `<user>@<host>`: what Dovecot writes when no envelope sender is known. */
-export function defaultSender(user: string, host: string): string {
-  return user.includes("@") ? user : `${user}@${host}`;
+/**
+ * The envelope sender without angle brackets; `MAILER-DAEMON` for the null sender; with none known
+ * (an IMAP APPEND, `doveadm save`) `<user>` when it has a domain, else `<user>@<host>` (§2.1).
+ * Spaces would end the sender early for every reader, so they become `_`.
+ */
+export function fromLineSender(envelope: string | undefined, user: string): string {
+  if (envelope === "") return "MAILER-DAEMON";
+  const sender = envelope ?? (user.includes("@") ? user : `${user}@${hostname()}`);
+  return sender.replace(/^<|>$/g, "").replace(/\s/g, "_");
 }
 
 // asctime style: Www Mmm [ ]D HH:MM[:SS] [ZONE|±HHMM] YYYY [±HHMM], anything after that ignored.

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { type FileHandle, open, stat } from "node:fs/promises";
-import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import type {
@@ -16,7 +15,7 @@ import { errnoCode, StoreError } from "../../errors.js";
 import { chownHandle, FILE_MODE, type FileOwner } from "../../file-owner.js";
 import type { MailboxPath } from "../../mailbox-name.js";
 import { allocateUidValidity } from "../maildir/uidvalidity.js";
-import { defaultSender, formatFromLine } from "./from-line.js";
+import { formatFromLine, fromLineSender } from "./from-line.js";
 import { type IncomingMessage, readIncoming } from "./incoming-message.js";
 import {
   type ImapBase,
@@ -271,7 +270,7 @@ export class MboxMailbox implements FormatMailbox {
         : undefined;
       await write(
         Buffer.concat([
-          Buffer.from(formatFromLine(defaultSender(this.ctx.user, hostname()), date), "latin1"),
+          Buffer.from(formatFromLine(fromLineSender(input.envelopeSender, this.ctx.user), date), "latin1"),
           incoming.header,
           Buffer.from(stateHeaders(ownBase, state, SAVE_PADDING, undefined), "latin1"),
           Buffer.from("\n"),
