@@ -60,3 +60,49 @@ it(`Loft and doveadm save ${EACH} messages each into one mbox at the same time`,
     store.close();
   }
 });
+
+it("Loft's expunge rewrites and doveadm save interleave without losing a message", {
+  timeout: 200_000,
+}, async () => {
+  const peer = makeDovecotPeer("mbox:~/mail:INBOX=~/inbox");
+  peers.push(peer);
+  const store = await openUserStore(peer.storeOptions({ indexPath: ":memory:" }));
+  try {
+    const inbox = await store.openMailbox("INBOX");
+    for (let i = 0; i < 60; i++)
+      await inbox.append(Buffer.from(`Subject: base ${i}\r\n\r\n${"y".repeat(2000)}\r\n`));
+    let saving = true;
+    let removed = 0;
+    const loft = (async () => {
+      while (saving) {
+        await inbox.sync();
+        const uid = inbox.uids()[0];
+        if (uid === undefined) break;
+        await inbox.remove([uid]);
+        removed++;
+      }
+    })();
+    const dovecot = Array.from({ length: 2 }, async (_, w) => {
+      for (let i = 0; i < 30; i++) await peer.doveadm(["save"], `Subject: dovecot ${w}-${i}\n\nbody\n`);
+    });
+    await Promise.all(dovecot);
+    saving = false;
+    await loft;
+    assert.ok(removed > 0, "Loft rewrote the file while Dovecot saved");
+    await inbox.sync();
+    const theirs = await peer.fetch(["mailbox", "INBOX"]);
+    assert.deepEqual(
+      theirs.map((r) => r.uid),
+      inbox.uids(),
+    );
+    assert.equal(theirs.length, 60 + 60 - removed);
+    const subjects = await peer.doveadm(["-f", "tab", "fetch", "hdr.subject", "mailbox", "INBOX"]);
+    assert.equal(
+      subjects.split("\n").filter((l) => l.startsWith("dovecot ")).length,
+      60,
+      "every Dovecot save is there",
+    );
+  } finally {
+    store.close();
+  }
+});

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errnoCode, StoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
 import { acquireDotlock, type Dotlock } from "../maildir/dotlock.js";
+import { findJournal, recoverJournal } from "./mbox-writer.js";
 
 /**
  * Node has no fcntl(). fs-native-extensions takes Linux open-file-description locks
@@ -55,8 +56,8 @@ async function dotlock(
 /**
  * Locks an mbox the way Dovecot 2.3.19 as installed does (`doveconf -d`: mbox_read_locks = fcntl,
  * mbox_write_locks = fcntl dotlock; upstream's default order is dotlock first, Debian's build is
- * what we must coexist with). Rewrites replace the file by rename, so once locked we check that the
- * path still names the file we hold and start over if not.
+ * what we must coexist with). Another program may replace the file while we wait, so once locked we
+ * check that the path still names the file we hold and start over if not.
  */
 export async function lockMbox(
   path: string,
@@ -79,6 +80,13 @@ export async function lockMbox(
       if (kind === "write") dot = await dotlock(path, owner, deadline);
       const [held, named] = await Promise.all([handle.stat(), stat(path).catch(() => undefined)]);
       if (named !== undefined && named.ino === held.ino && named.dev === held.dev) {
+        // A rewrite a crash cut short is finished before anyone reads the file.
+        if (kind === "write") await recoverJournal(handle, path);
+        else if (await findJournal(path)) {
+          await handle.close();
+          await (await lockMbox(path, "write", owner, Math.max(0, deadline - Date.now()))).release();
+          continue;
+        }
         return {
           handle,
           async release() {

@@ -115,7 +115,7 @@ export class MboxMailbox implements FormatMailbox {
   /**
    * Brings the file's state headers in line with the plan (and writes UIDs assigned at parse), in
    * place when the padding allows, else by rewriting the file. Needs the write lock; after a
-   * rewrite the lock's handle is the old file, so the caller must not use it any more.
+   * rewrite every offset parsed before is stale.
    */
   private async commit(
     lock: MboxLock,

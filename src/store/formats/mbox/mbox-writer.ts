@@ -180,11 +180,76 @@ async function removeStaleTemps(file: string): Promise<void> {
   }
 }
 
+const JOURNAL = /^(\d+)\.journal$/;
+
+/** A complete journal of a rewrite that did not finish: `.<mbox>.<old size>.journal` beside the mbox. */
+export async function findJournal(file: string): Promise<{ path: string; oldSize: number } | undefined> {
+  const prefix = `.${basename(file)}.`;
+  for (const name of await readdir(dirname(file))) {
+    const match = name.startsWith(prefix) ? JOURNAL.exec(name.slice(prefix.length)) : null;
+    if (match) return { path: join(dirname(file), name), oldSize: Number(match[1]) };
+  }
+  return undefined;
+}
+
+/** Copies the journal over the mbox (same inode), cuts it to size, syncs, then drops the journal. */
+async function applyJournal(handle: FileHandle, journal: string, tail: Buffer): Promise<void> {
+  const source = await open(journal, "r");
+  let size = 0;
+  try {
+    const out = new Output(handle);
+    for (;;) {
+      const buf = Buffer.alloc(COPY_CHUNK);
+      const { bytesRead } = await source.read(buf, 0, COPY_CHUNK, size);
+      if (bytesRead === 0) break;
+      await out.push(buf.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+    if (tail.length > 0) await out.push(tail);
+    await out.flush();
+  } finally {
+    await source.close();
+  }
+  await handle.truncate(size + tail.length);
+  await handle.datasync();
+  await unlink(journal);
+  await fsyncDir(dirname(journal));
+}
+
 /**
- * Writes the mailbox anew beside the old file and renames it into place: the old file stays whole
- * until the new one is complete on disk, so a crash at any moment leaves every message in one of
- * them (Dovecot shifts data inside the file instead, which a crash can tear). Held locks keep other
- * writers out; they find the new file by its inode after we let go (see mbox-lock.ts).
+ * Finishes a rewrite a crash interrupted (under the write lock). If the mbox does not start with
+ * the journal's bytes, the copy was torn: the journal is the mailbox, plus whatever others appended
+ * after the crash beyond the old end of file.
+ */
+export async function recoverJournal(handle: FileHandle, file: string): Promise<void> {
+  const journal = await findJournal(file);
+  if (!journal) return;
+  const [st, js] = await Promise.all([
+    handle.stat(),
+    open(journal.path, "r").then(async (h) => {
+      try {
+        return { size: (await h.stat()).size, data: await h.readFile() };
+      } finally {
+        await h.close();
+      }
+    }),
+  ]);
+  const head = await readRange(handle, 0, js.size);
+  const done = head.equals(js.data);
+  const tail = done
+    ? await readRange(handle, js.size, st.size)
+    : await readRange(handle, Math.min(journal.oldSize, st.size), st.size);
+  await applyJournal(handle, journal.path, tail);
+}
+
+/**
+ * Writes the mailbox anew into a journal beside it, fsyncs it and only then copies it over the mbox
+ * in place. The file keeps its inode, so Dovecot, Postfix and mutt holding it open or waiting for
+ * its fcntl lock stay on the right file (a rename would strand them on the old one: observed with
+ * Dovecot as "Message body offset lookup failed"). A crash before the journal is complete leaves
+ * the mbox untouched; a crash during the copy is finished from the journal at the next lock
+ * (recoverJournal), so an acknowledged message always exists whole in one of the two files.
+ * Dovecot shifts data inside the file instead, which a crash can tear.
  */
 export async function rewriteFile(
   handle: FileHandle,
@@ -198,12 +263,9 @@ export async function rewriteFile(
     dirname(file),
     `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.rewrite`,
   );
+  const journal = join(dirname(file), `.${basename(file)}.${st.size}.journal`);
   const out = await open(temp, "wx", FILE_MODE);
   try {
-    await out.chmod(st.mode & 0o7777);
-    await out.chown(st.uid, st.gid).catch((err) => {
-      if (errnoCode(err) !== "EPERM") throw err;
-    });
     const writer = new Output(out);
     let first = true;
     const emit = async (message: MboxMessage, state: MessageState | undefined) => {
@@ -225,11 +287,12 @@ export async function rewriteFile(
     await writer.flush();
     await out.datasync();
     await out.close();
-    await rename(temp, file);
+    await rename(temp, journal);
+    await fsyncDir(dirname(file));
   } catch (err) {
     await out.close().catch(() => {});
     await unlink(temp).catch(() => {});
     throw err;
   }
-  await fsyncDir(dirname(file));
+  await applyJournal(handle, journal, Buffer.alloc(0));
 }
