@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -114,4 +114,38 @@ it(`SIGKILL during mbox expunge rewrites ${KILLS} times loses no message`, { tim
     readdirSync(peer.home).filter((name) => name.endsWith(".rewrite") || name.endsWith(".journal")),
     [],
   );
+});
+
+it("a rewrite torn by a crash is finished from its journal, keeping what was appended after the crash", async () => {
+  const peer = makeDovecotPeer("mbox:~/mail:INBOX=~/inbox");
+  peers.push(peer);
+  const store = await openUserStore(peer.storeOptions({ indexPath: ":memory:" }));
+  const box = await store.openMailbox("INBOX");
+  for (let i = 0; i < 3; i++) await box.append(Buffer.from(`Subject: kept ${i}\r\n\r\nbody ${i}\r\n`));
+  store.close();
+  const file = join(peer.home, "inbox");
+  const before = readFileSync(file);
+  // What the rewrite meant to write (here: the same messages), complete on disk as its journal...
+  writeFileSync(join(peer.home, `.inbox.${before.length}.journal`), before);
+  // ...while the copy over the mbox was cut short, and Postfix appended after the crash.
+  const torn = Buffer.concat([before.subarray(0, 100), Buffer.alloc(before.length - 100, 0x78)]);
+  const appended = "From postfix@example.org Mon Jan  1 10:00:00 2024\nSubject: late\n\nafter the crash\n";
+  writeFileSync(file, Buffer.concat([torn, Buffer.from(appended)]));
+  const reopened = await openUserStore(peer.storeOptions({ indexPath: ":memory:" }));
+  try {
+    const inbox = await reopened.openMailbox("INBOX");
+    const subjects: string[] = [];
+    for (const m of inbox.messages()) {
+      let text = "";
+      for await (const chunk of await inbox.read(m.uid)) text += chunk;
+      subjects.push(/^Subject: (.*)\r$/m.exec(text)?.[1] ?? "");
+    }
+    assert.deepEqual(subjects, ["kept 0", "kept 1", "kept 2", "late"]);
+    assert.deepEqual(
+      readdirSync(peer.home).filter((name) => name.endsWith(".journal")),
+      [],
+    );
+  } finally {
+    reopened.close();
+  }
 });
