@@ -90,7 +90,7 @@ async function save(
       box = await c.store.openMailbox(target);
     }
   }
-  await box.append(data, splitFlags(flags));
+  await box.append(data, { ...splitFlags(flags), envelopeSender: c.envelopeFrom });
   return target;
 }
 

@@ -43,6 +43,8 @@ export interface AppendInput {
   flags: number;
   keywords: readonly string[];
   internalDate?: Date;
+  /** SMTP MAIL FROM of a delivery ("" for the null sender), for formats that record it (mbox's From_ line). */
+  envelopeSender?: string;
   /** Receives the bytes exactly as stored (e.g. for the MIME parser, whose offsets are into them). */
   onStoredBytes?: (chunk: Uint8Array) => void;
   /** Refuse (OVERQUOTA) and leave nothing behind when the stored message would be larger. */

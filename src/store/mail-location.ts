@@ -1,7 +1,7 @@
 import { isAbsolute, join } from "node:path";
 import { StoreError } from "./errors.js";
 
-export type MailFormat = "maildir";
+export type MailFormat = "maildir" | "mbox";
 
 /** A parsed Dovecot `mail_location`, with `~` and %-variables already expanded. */
 export interface MailLocation {
@@ -9,7 +9,7 @@ export interface MailLocation {
   /** The mail root directory (absolute). */
   root: string;
   layout: "maildir++" | "fs";
-  /** Directory of INBOX when `INBOX=` moved it away from the root. */
+  /** Directory of INBOX when `INBOX=` moved it away from the root (for mbox: the INBOX file). */
   inbox?: string;
   /** `INDEX=`: where Dovecot keeps dovecot.index*; Loft never writes there, but keeps it for reference. */
   index?: string;
@@ -26,7 +26,7 @@ export interface LocationVariables {
   home: string;
 }
 
-const FORMATS: readonly string[] = ["maildir"];
+const FORMATS: readonly string[] = ["maildir", "mbox"];
 
 /**
  * Expands the variables Dovecot allows in `mail_location`: %u %n %d %h and %% (and their long forms
@@ -86,7 +86,10 @@ function splitFields(text: string): string[] {
   return fields;
 }
 
-/** Parses `maildir:~/Maildir[:LAYOUT=fs][:INBOX=…][:INDEX=…][:CONTROL=…]` as Dovecot does. */
+/**
+ * Parses `maildir:~/Maildir[:LAYOUT=fs][:INBOX=…][:INDEX=…][:CONTROL=…]` and
+ * `mbox:~/mail[:INBOX=/var/mail/%u]` as Dovecot does.
+ */
 export function parseMailLocation(location: string, vars: LocationVariables): MailLocation {
   const colon = location.indexOf(":");
   if (colon < 0) throw new StoreError("CANNOT", `mail_location has no format prefix: ${location}`);

@@ -177,6 +177,7 @@ export class MailboxView implements Mailbox {
       flags: flagsToBits(options.flags ?? []),
       keywords,
       ...(options.internalDate ? { internalDate: options.internalDate } : {}),
+      ...(options.envelopeSender !== undefined ? { envelopeSender: options.envelopeSender } : {}),
       ...(room !== undefined ? { maxSize: room } : {}),
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
     });

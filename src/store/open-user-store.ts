@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import type { FormatStore } from "./backend.js";
 import { effectiveOwner, type FileOwner } from "./file-owner.js";
 import { MaildirStore } from "./formats/maildir/index.js";
+import { MboxStore } from "./formats/mbox/index.js";
 import { StoreIndex } from "./index/index.js";
 import { type MailLocation, parseMailLocation } from "./mail-location.js";
 import type { OpenUserStoreOptions, UserStore } from "./types.js";
@@ -49,10 +50,12 @@ function defaultIndexPath(home: string, location: MailLocation): string {
   return join(home, ".loft", `index-${location.format}-${where}.sqlite`);
 }
 
-function createFormat(location: MailLocation, owner: FileOwner | undefined): FormatStore {
+function createFormat(location: MailLocation, owner: FileOwner | undefined, user: string): FormatStore {
   switch (location.format) {
     case "maildir":
       return new MaildirStore(location, owner);
+    case "mbox":
+      return new MboxStore(location, owner, user);
   }
 }
 
@@ -68,7 +71,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     options.indexPath === ":memory:"
       ? ":memory:"
       : resolve(options.indexPath ?? defaultIndexPath(options.home, location));
-  const format = createFormat(location, owner);
+  const format = createFormat(location, owner, options.user);
   const index = acquireIndex(indexPath, owner);
   const store = new LoftUserStore({
     user: options.user,

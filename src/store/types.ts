@@ -89,6 +89,8 @@ export interface AppendOptions {
   internalDate?: Date;
   /** Migration: keep this UID (it must not be below UIDNEXT, else the message gets UIDNEXT). */
   uid?: number;
+  /** SMTP MAIL FROM of a delivery ("" for the null sender); mbox writes it into the From_ line. */
+  envelopeSender?: string;
 }
 
 export interface AppendResult {

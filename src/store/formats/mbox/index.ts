@@ -1,0 +1,1 @@
+export { MboxStore } from "./mbox-store.js";

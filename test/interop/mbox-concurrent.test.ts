@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { after, it } from "node:test";
+import { openUserStore } from "../../src/store/index.js";
+import { type DovecotPeer, makeDovecotPeer } from "./dovecot-peer.js";
+
+const EACH = 200;
+const DOVEADM_PARALLEL = 3;
+
+const peers: DovecotPeer[] = [];
+after(() => {
+  for (const p of peers) p.cleanup();
+});
+
+it(`Loft and doveadm save ${EACH} messages each into one mbox at the same time`, {
+  timeout: 280_000,
+}, async () => {
+  const peer = makeDovecotPeer("mbox:~/mail:INBOX=~/inbox");
+  peers.push(peer);
+  const store = await openUserStore(peer.storeOptions());
+  try {
+    const inbox = await store.openMailbox("INBOX");
+    const loftUids: number[] = [];
+    const loft = (async () => {
+      for (let i = 0; i < EACH; i++) {
+        const { uid } = await inbox.append(Buffer.from(`Subject: loft ${i}\r\n\r\nfrom Loft ${i}\r\n`), {
+          flags: i % 2 === 0 ? ["\\Seen"] : [],
+          keywords: i % 5 === 0 ? [`kw${i % 3}`] : [],
+        });
+        loftUids.push(uid);
+      }
+    })();
+    let next = 0;
+    const dovecot = Array.from({ length: DOVEADM_PARALLEL }, async () => {
+      while (next < EACH) {
+        const i = next++;
+        await peer.doveadm(["save", "-m", "INBOX"], `Subject: dovecot ${i}\n\nfrom Dovecot ${i}\n`);
+      }
+    });
+    await Promise.all([loft, ...dovecot]);
+
+    assert.equal(new Set(loftUids).size, EACH, "Loft got unique UIDs for its own saves");
+    await inbox.sync();
+    const mine = inbox.messages();
+    const theirs = await peer.fetch(["mailbox", "INBOX"]);
+    assert.equal(mine.length, 2 * EACH);
+    assert.equal(theirs.length, 2 * EACH);
+    assert.deepEqual(
+      mine.map((m) => [m.uid, [...m.flags, ...m.keywords].sort()]),
+      theirs.map((r) => [r.uid, r.flags.sort()]),
+    );
+    // The UID Loft reported for each save still names that message, and Dovecot has it under that UID.
+    for (const [i, uid] of loftUids.entries()) {
+      let text = "";
+      for await (const chunk of await inbox.read(uid)) text += chunk;
+      assert.equal(text, `Subject: loft ${i}\r\n\r\nfrom Loft ${i}\r\n`);
+    }
+    const subjects = await peer.doveadm(["-f", "tab", "fetch", "uid hdr.subject", "mailbox", "INBOX"]);
+    for (const [i, uid] of loftUids.entries()) assert.match(subjects, new RegExp(`^${uid}\tloft ${i}$`, "m"));
+  } finally {
+    store.close();
+  }
+});
+
+it("Loft's expunge rewrites and doveadm save interleave without losing a message", {
+  timeout: 200_000,
+}, async () => {
+  const peer = makeDovecotPeer("mbox:~/mail:INBOX=~/inbox");
+  peers.push(peer);
+  const store = await openUserStore(peer.storeOptions({ indexPath: ":memory:" }));
+  try {
+    const inbox = await store.openMailbox("INBOX");
+    for (let i = 0; i < 60; i++)
+      await inbox.append(Buffer.from(`Subject: base ${i}\r\n\r\n${"y".repeat(2000)}\r\n`));
+    let saving = true;
+    let removed = 0;
+    const loft = (async () => {
+      while (saving) {
+        await inbox.sync();
+        const uid = inbox.uids()[0];
+        if (uid === undefined) break;
+        await inbox.remove([uid]);
+        removed++;
+      }
+    })();
+    const dovecot = Array.from({ length: 2 }, async (_, w) => {
+      for (let i = 0; i < 30; i++) await peer.doveadm(["save"], `Subject: dovecot ${w}-${i}\n\nbody\n`);
+    });
+    await Promise.all(dovecot);
+    saving = false;
+    await loft;
+    assert.ok(removed > 0, "Loft rewrote the file while Dovecot saved");
+    await inbox.sync();
+    const theirs = await peer.fetch(["mailbox", "INBOX"]);
+    assert.deepEqual(
+      theirs.map((r) => r.uid),
+      inbox.uids(),
+    );
+    assert.equal(theirs.length, 60 + 60 - removed);
+    const subjects = await peer.doveadm(["-f", "tab", "fetch", "hdr.subject", "mailbox", "INBOX"]);
+    assert.equal(
+      subjects.split("\n").filter((l) => l.startsWith("dovecot ")).length,
+      60,
+      "every Dovecot save is there",
+    );
+  } finally {
+    store.close();
+  }
+});
