@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import type { FormatStore } from "./backend.js";
 import { effectiveOwner, type FileOwner } from "./file-owner.js";
+import { DEFAULT_ROTATE_SIZE, MdboxStore, SdboxStore } from "./formats/dbox/index.js";
 import { MaildirStore } from "./formats/maildir/index.js";
 import { StoreIndex } from "./index/index.js";
 import { type MailLocation, parseMailLocation } from "./mail-location.js";
@@ -36,10 +37,18 @@ function releaseIndex(path: string, index: StoreIndex): void {
   }
 }
 
-function createFormat(location: MailLocation, owner: FileOwner | undefined): FormatStore {
+function createFormat(
+  location: MailLocation,
+  owner: FileOwner | undefined,
+  options: OpenUserStoreOptions,
+): FormatStore {
   switch (location.format) {
     case "maildir":
       return new MaildirStore(location, owner);
+    case "sdbox":
+      return new SdboxStore(location, owner);
+    case "mdbox":
+      return new MdboxStore(location, owner, options.mdboxRotateSize ?? DEFAULT_ROTATE_SIZE);
   }
 }
 
@@ -55,7 +64,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     options.indexPath === ":memory:"
       ? ":memory:"
       : resolve(options.indexPath ?? join(options.home, ".loft", "index.sqlite"));
-  const format = createFormat(location, owner);
+  const format = createFormat(location, owner, options);
   const index = acquireIndex(indexPath, owner);
   const store = new LoftUserStore({
     user: options.user,
