@@ -50,6 +50,7 @@ export function originalMailboxName(path: MailboxPath): string {
  */
 export class MdboxMailbox implements DboxMailbox {
   readonly dir: string;
+  private cached: { stamp: string; map: MailboxMap } | undefined;
 
   constructor(
     readonly path: MailboxPath,
@@ -69,10 +70,21 @@ export class MdboxMailbox implements DboxMailbox {
     await this.map();
   }
 
-  /** The map, created when missing with a UIDVALIDITY from the user's generator. */
+  /**
+   * The map, created when missing with a UIDVALIDITY from the user's generator. Read again only
+   * when the file changed: a STORE on many messages asks for it once per message.
+   */
   async map(): Promise<MailboxMap> {
+    const stamp = await stat(join(this.dir, MAP_FILE), { bigint: true }).then(
+      (st) => `${st.ino}.${st.size}.${st.mtimeNs}`,
+      () => undefined,
+    );
+    if (stamp !== undefined && this.cached?.stamp === stamp) return this.cached.map;
     const found = await readMap(this.dir);
-    if (found) return found;
+    if (found) {
+      if (stamp !== undefined) this.cached = { stamp, map: found };
+      return found;
+    }
     const lock = await lockMap(this.dir, this.owner);
     try {
       const again = await readMap(this.dir);

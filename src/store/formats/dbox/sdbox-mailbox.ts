@@ -221,10 +221,15 @@ export class SdboxMailbox implements DboxMailbox {
 
   /** Flags live in the index; the file only has to be still there. */
   async setFlags(message: { uid: number; ref: string }): Promise<string | undefined> {
-    const found = await this.openRef(message.ref);
-    if (!found) return undefined;
-    await found.handle.close();
-    return message.ref;
+    for (const dir of this.altDir === undefined ? [this.dir] : [this.dir, this.altDir]) {
+      try {
+        await stat(join(dir, message.ref));
+        return message.ref;
+      } catch (err) {
+        if (errnoCode(err) !== "ENOENT") throw err;
+      }
+    }
+    return undefined;
   }
 
   /** Raises the stored next UID above every file first, so no UID of an expunged message returns. */
