@@ -1,5 +1,5 @@
 import type { Dirent } from "node:fs";
-import { readdir, readlink, stat, symlink } from "node:fs/promises";
+import { lchown, readdir, readlink, stat, symlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isInside, makeDirs } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
@@ -79,7 +79,10 @@ export class DboxLayout {
       if (errnoCode(err) === "ENOENT") return undefined;
       throw err;
     });
-    if (current === undefined) await symlink(this.altRoot, link);
+    if (current === undefined) {
+      await symlink(this.altRoot, link);
+      if (owner) await lchown(link, owner.uid, owner.gid);
+    }
   }
 
   /** Every mailbox on disk; INBOX always first (it is created on open). */
