@@ -159,6 +159,7 @@ for (const format of ["sdbox", "mdbox"] as const) {
       for (const name of ["INBOX", "Work/Ünï"]) dovecot.set(name, await dovecotRows(peer, name));
       assert.equal(dovecot.get("INBOX")!.length, 4);
       const store = await openUserStore(peer.storeOptions());
+      let added = "";
       try {
         for (const [name, rows] of dovecot) {
           const loft = await loftMessages(store, name);
@@ -175,8 +176,20 @@ for (const format of ["sdbox", "mdbox"] as const) {
         const inbox = await store.openMailbox("INBOX");
         const { uid } = await inbox.append(Buffer.from(MESSAGES[1]!));
         assert.ok(uid > Math.max(...dovecot.get("INBOX")!.map((r) => Number(r.uid))));
+        added = inbox.message(uid)!.guid;
       } finally {
         store.close();
+      }
+      // Dovecot, whose indexes are still there, takes the new message in at its next rebuild.
+      await peer.doveadm(["flags", "add", "\\Flagged", "mailbox", "INBOX", "all"]);
+      await peer.doveadm(["force-resync", "*"]);
+      const after = await peer.fetch(["mailbox", "INBOX"]);
+      assert.deepEqual(
+        after.map((r) => r.guid).sort(),
+        [...dovecot.get("INBOX")!.map((r) => r.guid), added].sort(),
+      );
+      for (const row of after) {
+        assert.deepEqual(row.flags, row.guid === added ? [] : ["\\Flagged"], "Dovecot's flags survive");
       }
     });
   });
