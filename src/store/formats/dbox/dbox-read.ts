@@ -34,8 +34,8 @@ export async function openRecord(path: string, offset?: number): Promise<OpenRec
 }
 
 /** The stored message bytes from `start` to `end` inclusive; takes over the handle. */
-export function streamRecord(open: OpenRecord, start = 0, end?: number): Readable {
-  const { handle, record } = open;
+export function streamRecord(opened: OpenRecord, start = 0, end?: number): Readable {
+  const { handle, record } = opened;
   const last = Math.min(end ?? record.size - 1, record.size - 1);
   if (start > last) {
     void handle.close();
@@ -55,8 +55,8 @@ export type DboxDetails = MessageDetails & { guid: string };
  * Sizes, INTERNALDATE (`R`, whole seconds; missing reads as 1970 as in Dovecot) and GUID of a
  * record. Leaves the handle open.
  */
-export async function recordDetails(open: OpenRecord): Promise<DboxDetails> {
-  const { handle, record } = open;
+export async function recordDetails(opened: OpenRecord): Promise<DboxDetails> {
+  const { handle, record } = opened;
   let vsize = record.metadata.vsize;
   if (vsize < 0) {
     // No `V`: count the line ends, as Dovecot does when it has to.
