@@ -28,6 +28,7 @@ export const COMMANDS: { names: string[]; load: () => Promise<CommandModule> }[]
   { names: ["index"], load: () => import("./index-rebuild.js") },
   { names: ["quota"], load: () => import("./quota.js") },
   { names: ["sync"], load: () => import("./sync.js") },
+  { names: ["purge"], load: () => import("./purge.js") },
 ];
 
 /** The modules for the subcommand named in `args` (after global options), or all of them. */

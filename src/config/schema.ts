@@ -111,6 +111,11 @@ export const configSchema = z
       .describe(
         "Where and in which format users' mail lives, in Dovecot's syntax (e.g. \"maildir:~/Maildir\").",
       ),
+    mdbox_rotate_size: size("mdbox_rotate_size")
+      .prefault("10M")
+      .describe(
+        "mdbox: a storage file takes no more messages once this big (K/M/G allowed), as Dovecot's setting.",
+      ),
     state_dir: z
       .string()
       .min(1)

@@ -1,5 +1,8 @@
 import type { Readable } from "node:stream";
 import type { MailboxPath } from "./mailbox-name.js";
+import type { PurgeResult } from "./types.js";
+
+export type { PurgeResult };
 
 /**
  * What a mail format (Maildir now; mbox and dbox behind the same shape) provides to the generic
@@ -35,6 +38,8 @@ export interface MessageDetails {
   vsize: number;
   /** INTERNALDATE, milliseconds since the epoch. */
   internalDate: number;
+  /** For formats that keep the GUID inside the message file (dbox): read here, not at scan time. */
+  guid?: string;
 }
 
 export interface AppendInput {
@@ -95,6 +100,13 @@ export interface ListedFormatMailbox {
 
 export interface FormatStore {
   readonly format: string;
+  /**
+   * True for formats whose files hold no flags (dbox): flags live only in the index, so a rebuild
+   * keeps those of messages it finds again (Dovecot's force-resync does the same).
+   */
+  readonly flagsOnlyInIndex?: boolean;
+  /** Reclaims the space of expunged messages (mdbox); formats without such space have none. */
+  purge?(): Promise<PurgeResult>;
   /** Creates the root and INBOX when missing. */
   init(): Promise<void>;
   list(): Promise<ListedFormatMailbox[]>;

@@ -26,6 +26,7 @@ export type {
   MailboxStatus,
   MessageInfo,
   OpenUserStoreOptions,
+  PurgeResult,
   QuotaUsage,
   ReadOptions,
   SpecialUse,

@@ -1,7 +1,7 @@
 import { isAbsolute, join } from "node:path";
 import { StoreError } from "./errors.js";
 
-export type MailFormat = "maildir" | "mbox";
+export type MailFormat = "maildir" | "mbox" | "sdbox" | "mdbox";
 
 /** A parsed Dovecot `mail_location`, with `~` and %-variables already expanded. */
 export interface MailLocation {
@@ -26,7 +26,7 @@ export interface LocationVariables {
   home: string;
 }
 
-const FORMATS: readonly string[] = ["maildir", "mbox"];
+const FORMATS: readonly string[] = ["maildir", "mbox", "sdbox", "mdbox"];
 
 /**
  * Expands the variables Dovecot allows in `mail_location`: %u %n %d %h and %% (and their long forms
@@ -125,6 +125,10 @@ export function parseMailLocation(location: string, vars: LocationVariables): Ma
         break;
       case "CONTROL":
         result.control = expandPath(value, vars);
+        break;
+      case "ALT":
+        // dbox alternate storage (storage-dbox.md §1.3), kept with the other options.
+        result.options[key] = expandPath(value, vars);
         break;
       default:
         result.options[key] = value;

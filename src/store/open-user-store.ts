@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { FormatStore } from "./backend.js";
 import { effectiveOwner, type FileOwner } from "./file-owner.js";
+import { DEFAULT_ROTATE_SIZE, MdboxStore, SdboxStore } from "./formats/dbox/index.js";
 import { MaildirStore } from "./formats/maildir/index.js";
 import { MboxStore } from "./formats/mbox/index.js";
 import { StoreIndex } from "./index/index.js";
@@ -50,12 +51,20 @@ function defaultIndexPath(home: string, location: MailLocation): string {
   return join(home, ".loft", `index-${location.format}-${where}.sqlite`);
 }
 
-function createFormat(location: MailLocation, owner: FileOwner | undefined, user: string): FormatStore {
+function createFormat(
+  location: MailLocation,
+  owner: FileOwner | undefined,
+  options: OpenUserStoreOptions,
+): FormatStore {
   switch (location.format) {
     case "maildir":
       return new MaildirStore(location, owner);
     case "mbox":
-      return new MboxStore(location, owner, user);
+      return new MboxStore(location, owner, options.user);
+    case "sdbox":
+      return new SdboxStore(location, owner);
+    case "mdbox":
+      return new MdboxStore(location, owner, options.mdboxRotateSize ?? DEFAULT_ROTATE_SIZE);
   }
 }
 
@@ -71,7 +80,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     options.indexPath === ":memory:"
       ? ":memory:"
       : resolve(options.indexPath ?? defaultIndexPath(options.home, location));
-  const format = createFormat(location, owner, options.user);
+  const format = createFormat(location, owner, options);
   const index = acquireIndex(indexPath, owner);
   const store = new LoftUserStore({
     user: options.user,

@@ -40,6 +40,8 @@ export interface OpenUserStoreOptions {
   indexPath?: string;
   /** Quota limits; 0 or absent means unlimited. */
   quota?: { storage?: number; messages?: number };
+  /** mdbox: start a new storage file when a message would not fit below this size (Dovecot's mdbox_rotate_size, default 10 MB). */
+  mdboxRotateSize?: number;
   /** How often watched mailboxes are rescanned in case a file-system event was missed. Default 5 s. */
   rescanIntervalMs?: number;
   logger?: StoreLogger;
@@ -176,6 +178,13 @@ export interface Mailbox {
   watch(listener: (change: MailboxChange) => void): () => void;
 }
 
+export interface PurgeResult {
+  /** Storage files rewritten or removed. */
+  files: number;
+  /** Bytes given back. */
+  bytes: number;
+}
+
 export interface QuotaUsage {
   storage: number;
   messages: number;
@@ -199,6 +208,8 @@ export interface UserStore {
   quota(): Promise<QuotaUsage>;
   /** Recomputes quota usage by syncing every mailbox (doveadm quota recalc). */
   recalcQuota(): Promise<QuotaUsage>;
+  /** Reclaims the space of expunged messages (doveadm purge; only mdbox keeps such space). */
+  purge(): Promise<PurgeResult>;
   /** Forgets the cached index and reads every mailbox again (doveadm force-resync). */
   rebuildIndex(): Promise<void>;
   close(): void;

@@ -16,6 +16,7 @@ import type {
   Mailbox,
   MailboxInfo,
   MailboxStatus,
+  PurgeResult,
   QuotaUsage,
   SpecialUse,
   StoreLogger,
@@ -215,9 +216,14 @@ export class LoftUserStore implements UserStore {
     return this.usage();
   }
 
+  async purge(): Promise<PurgeResult> {
+    return (await this.parts.format.purge?.()) ?? { files: 0, bytes: 0 };
+  }
+
   async rebuildIndex(): Promise<void> {
-    this.parts.index.clearMessages();
+    this.parts.index.clearMessages(this.parts.format.flagsOnlyInIndex === true);
     await this.syncAll();
+    this.parts.index.dropKeptFlags();
     this.parts.index.recalcQuota();
   }
 

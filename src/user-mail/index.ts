@@ -23,6 +23,7 @@ export function userStoreOptions(user: UserInfo, config: Config, logger?: StoreL
     uid: user.uid,
     gid: user.gid,
     separator: config.namespace.separator,
+    mdboxRotateSize: config.mdbox_rotate_size,
     autoCreate: config.mailboxes
       .filter((m) => m.auto !== "no")
       .map((m) => ({ name: m.name, specialUse: m.special_use, subscribe: m.auto === "subscribe" })),

@@ -43,6 +43,15 @@ CREATE TABLE IF NOT EXISTS expunged (
   modseq INTEGER NOT NULL,
   PRIMARY KEY (mailbox_id, uid)
 ) WITHOUT ROWID;
+-- Flags of formats that keep them only here (dbox), set aside by a rebuild until the message is found again.
+CREATE TABLE IF NOT EXISTS kept_flags (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  guid TEXT NOT NULL,
+  flags INTEGER NOT NULL,
+  keywords TEXT NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS quota (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   bytes INTEGER NOT NULL,
@@ -54,6 +63,9 @@ CREATE TRIGGER IF NOT EXISTS quota_add AFTER INSERT ON messages BEGIN
 END;
 CREATE TRIGGER IF NOT EXISTS quota_remove AFTER DELETE ON messages BEGIN
   UPDATE quota SET bytes = bytes - OLD.size, messages = messages - 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS kept_flags_remove AFTER DELETE ON mailboxes BEGIN
+  DELETE FROM kept_flags WHERE mailbox_id = OLD.id;
 END;
 CREATE TRIGGER IF NOT EXISTS mailbox_remove AFTER DELETE ON mailboxes BEGIN
   DELETE FROM messages WHERE mailbox_id = OLD.id;

@@ -12,6 +12,7 @@ import {
   type NewMessage,
   ROW_COLUMNS,
   sameKeywords,
+  splitKeywords,
 } from "./rows.js";
 
 /**
@@ -89,13 +90,35 @@ export class StoreIndex {
       .immediate();
   }
 
-  /** Drops every cached message (for a rebuild); modseqs continue from where they were. */
-  clearMessages(): void {
+  /**
+   * Drops every cached message (for a rebuild); modseqs continue from where they were. With
+   * `keepFlags` (formats whose files hold no flags) the flags are set aside, and a message found
+   * again under the same UID and GUID gets them back.
+   */
+  clearMessages(keepFlags = false): void {
     this.db
       .transaction(() => {
+        if (keepFlags) {
+          this.db.exec(
+            "INSERT OR REPLACE INTO kept_flags SELECT mailbox_id, uid, guid, flags, keywords FROM messages",
+          );
+        }
         this.db.exec("DELETE FROM messages; DELETE FROM expunged; UPDATE mailboxes SET fingerprint = NULL");
       })
       .immediate();
+  }
+
+  /** Forgets the flags a rebuild set aside for messages it did not find again. */
+  dropKeptFlags(): void {
+    this.sql("DELETE FROM kept_flags").run();
+  }
+
+  /** Flags set aside by a rebuild for this message, taken back once; none when there are none. */
+  private takeKeptFlags(mailboxId: number, uid: number, guid: string): { flags: number; keywords: string[] } {
+    const row = this.sql(
+      "DELETE FROM kept_flags WHERE mailbox_id = ? AND uid = ? AND guid = ? RETURNING flags, keywords",
+    ).get(mailboxId, uid, guid) as { flags: number; keywords: string } | undefined;
+    return row ? { flags: row.flags, keywords: splitKeywords(row.keywords) } : { flags: 0, keywords: [] };
   }
 
   messages(mailboxId: number, fromUid = 1, toUid = Number.MAX_SAFE_INTEGER): MessageRow[] {
@@ -170,6 +193,7 @@ export class StoreIndex {
           // New UIDVALIDITY: every cached UID is meaningless; clients resync from scratch.
           this.sql("DELETE FROM messages WHERE mailbox_id = ?").run(mailboxId);
           this.sql("DELETE FROM expunged WHERE mailbox_id = ?").run(mailboxId);
+          this.sql("DELETE FROM kept_flags WHERE mailbox_id = ?").run(mailboxId);
           this.sql(
             "UPDATE mailboxes SET uidvalidity = ?, uidnext = 1, first_recent_uid = 1 WHERE id = ?",
           ).run(scan.uidValidity, mailboxId);
@@ -195,8 +219,12 @@ export class StoreIndex {
           if (row === undefined) {
             const detail = details.get(message.uid);
             if (!detail) continue;
-            const flags = { flags: message.flags ?? 0, keywords: message.keywords ?? [] };
-            this.insert(mailboxId, { ...message, ...detail, ...flags }, next());
+            const found = { ...message, ...detail };
+            const flags =
+              message.flags === undefined
+                ? this.takeKeptFlags(mailboxId, message.uid, found.guid)
+                : { flags: message.flags, keywords: message.keywords ?? [] };
+            this.insert(mailboxId, { ...found, ...flags }, next());
             changes.added.push(message.uid);
             continue;
           }
