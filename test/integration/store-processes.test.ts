@@ -27,6 +27,10 @@ async function saver(home: string, firstMarker: number, ms: number): Promise<Map
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const saved = new Map<number, number>();
+  let firstSave: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    firstSave = resolve;
+  });
   let buffer = "";
   child.stdout.on("data", (chunk: Buffer) => {
     buffer += chunk.toString();
@@ -35,9 +39,12 @@ async function saver(home: string, firstMarker: number, ms: number): Promise<Map
     for (const line of lines) {
       const match = /^saved (\d+) (\d+)$/.exec(line);
       if (match) saved.set(Number(match[2]), Number(match[1]));
+      if (match) firstSave();
     }
   });
   const exited = new Promise((resolve) => child.on("exit", resolve));
+  // The window starts at the first save: start-up on a loaded machine can take seconds.
+  await Promise.race([started, exited, sleep(60_000)]);
   await sleep(ms);
   child.kill("SIGTERM");
   await exited;
