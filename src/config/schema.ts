@@ -105,7 +105,7 @@ export const configSchema = z
       .string()
       .default("")
       .describe(
-        "System user to run as after binding ports when started as root; empty keeps the current user.",
+        "System user to run as after binding ports when started as root; its mail is the virtual users' mail. Empty: root listens on loopback only.",
       ),
     group: z
       .string()
@@ -188,7 +188,7 @@ export const configSchema = z
         disable_plaintext_auth: z
           .boolean()
           .default(true)
-          .describe("Refuse plaintext authentication on connections without TLS (except from loopback)."),
+          .describe("Refuse plaintext authentication on connections without TLS (except from the server's own address, as in Dovecot)."),
         failure_delay: seconds("auth.failure_delay")
           .default(2)
           .describe("Seconds to wait before answering a failed authentication."),
