@@ -188,7 +188,9 @@ export const configSchema = z
         disable_plaintext_auth: z
           .boolean()
           .default(true)
-          .describe("Refuse plaintext authentication on connections without TLS (except from the server's own address, as in Dovecot)."),
+          .describe(
+            "Refuse plaintext authentication on connections without TLS (except from the server's own address, as in Dovecot).",
+          ),
         failure_delay: seconds("auth.failure_delay")
           .default(2)
           .describe("Seconds to wait before answering a failed authentication."),
