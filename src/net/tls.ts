@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
-import { createSecureContext, type SecureContext, type TLSSocket, TLSSocket as TlsSocket } from "node:tls";
+import { createSecureContext, type SecureContext, TLSSocket } from "node:tls";
 
 /** One certificate chosen by the name the client asks for (SNI). */
 export interface SniCertificate {
@@ -167,7 +167,7 @@ export function loadTlsContext(settings: TlsSettings): TlsCertificates | null {
  */
 export function startTls(socket: Socket, certificates: TlsCertificates): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const tls = new TlsSocket(socket, certificates.socketOptions());
+    const tls = new TLSSocket(socket, certificates.socketOptions());
     tls.once("secure", () => resolve(tls));
     tls.once("error", reject);
   });
