@@ -91,7 +91,7 @@ export const configSchema = z.strictObject({
     .min(1)
     .default("maildir:~/Maildir")
     .describe(
-      "Where and in which format users' mail lives, in Dovecot's syntax (e.g. \"maildir:~/Maildir\").",
+      'Where and in which format users\' mail lives, in Dovecot\'s syntax (e.g. "maildir:~/Maildir", "mbox:~/mail:INBOX=/var/mail/%u").',
     ),
   state_dir: z
     .string()
