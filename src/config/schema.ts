@@ -108,7 +108,7 @@ const configShape = z.strictObject({
     .min(1)
     .default("maildir:~/Maildir")
     .describe(
-      "Where and in which format users' mail lives, in Dovecot's syntax (e.g. \"maildir:~/Maildir\").",
+      'Where and in which format users\' mail lives, in Dovecot\'s syntax (e.g. "maildir:~/Maildir", "mbox:~/mail:INBOX=/var/mail/%u").',
     ),
   mdbox_rotate_size: size("mdbox_rotate_size")
     .prefault("10M")
