@@ -13,6 +13,7 @@ export {
 } from "./flags.js";
 export { expandVariables, type MailLocation, parseMailLocation } from "./mail-location.js";
 export { formatMailboxName, INBOX, MAX_NAME_BYTES, parseMailboxName } from "./mailbox-name.js";
+export type { MailboxSnapshot } from "./mailbox-snapshot.js";
 export { openUserStore } from "./open-user-store.js";
 export type {
   AppendOptions,

@@ -6,6 +6,7 @@ import { errnoCode, isStoreError, StoreError } from "./errors.js";
 import { bitsToFlags, FLAG_BITS, flagsToBits, isValidKeyword, type SystemFlag } from "./flags.js";
 import { type AppliedChanges, type MessageRow, type StoreIndex, splitKeywords } from "./index/index.js";
 import type { MailboxPath } from "./mailbox-name.js";
+import { cachedSnapshot, MailboxSnapshot, rememberSnapshot } from "./mailbox-snapshot.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -20,7 +21,7 @@ import type {
   StoreFlagsResult,
   StoreLogger,
 } from "./types.js";
-import { publishLocalChange, subscribeLocalChanges, watchDirectory } from "./watch/index.js";
+import { publishLocalChange, watchMailbox } from "./watch/index.js";
 
 /** What a mailbox view needs from the user store that opened it. */
 export interface MailboxContext {
@@ -33,8 +34,6 @@ export interface MailboxContext {
   quotaRoom(): number | undefined;
   logger: StoreLogger | undefined;
 }
-
-const FS_DEBOUNCE_MS = 20;
 
 function toInfo(row: MessageRow): MessageInfo {
   const info: MessageInfo = {
@@ -65,6 +64,7 @@ function hasChanges(changes: AppliedChanges): boolean {
 /** One mailbox seen through the index; every format's mailbox looks the same from here. */
 export class MailboxView implements Mailbox {
   private syncQueue: Promise<void> = Promise.resolve();
+  private knownId: number | undefined;
 
   constructor(
     readonly name: string,
@@ -123,6 +123,44 @@ export class MailboxView implements Mailbox {
       this.announce(result);
       return;
     }
+  }
+
+  /**
+   * The messages and flags as the index has them now. Costs one primary-key read while nothing
+   * changed; after a change, only the rows changed since the last snapshot are read.
+   */
+  snapshot(): MailboxSnapshot {
+    // The id is kept between calls; a mailbox deleted and made again meanwhile has a new one.
+    let id = this.knownId ?? this.id;
+    let stamp = this.ctx.index.stamp(id);
+    if (stamp === undefined) {
+      id = this.id;
+      stamp = this.ctx.index.stamp(id);
+    }
+    this.knownId = id;
+    const cached = cachedSnapshot(this.busKey);
+    if (
+      stamp !== undefined &&
+      cached !== undefined &&
+      cached.modseq === stamp.modseq &&
+      cached.uidNext === stamp.uidNext &&
+      cached.uidValidity === stamp.uidValidity
+    )
+      return cached;
+    const base =
+      cached !== undefined && cached.uidValidity === stamp?.uidValidity && cached.modseq <= stamp.modseq
+        ? cached
+        : undefined;
+    let snapshot = base && this.readSnapshot(id, base);
+    snapshot ??= this.readSnapshot(id, undefined);
+    if (snapshot === undefined) throw new StoreError("NONEXISTENT", `Mailbox doesn't exist: ${this.name}`);
+    rememberSnapshot(this.busKey, snapshot);
+    return snapshot;
+  }
+
+  private readSnapshot(id: number, base: MailboxSnapshot | undefined): MailboxSnapshot | undefined {
+    const read = this.ctx.index.flagsSince(id, base?.modseq);
+    return read && MailboxSnapshot.build(base, read);
   }
 
   status(): MailboxStatus {
@@ -341,52 +379,37 @@ export class MailboxView implements Mailbox {
 
   /**
    * Notifies `listener` of changes from any source: in-process writers directly, other processes
-   * through fs.watch on the mailbox directories (debounced), and a periodic rescan as a fallback.
+   * through the mailbox's shared watch (fs.watch on its directories, debounced, and a periodic
+   * rescan). A notification with nothing new costs one index read.
    */
   watch(listener: (change: MailboxChange) => void): () => void {
-    const start = this.status();
-    let cursor = { modseq: start.highestModseq, uidNext: start.uidNext };
+    const start = this.snapshot();
+    let cursor = { modseq: start.modseq, uidNext: start.uidNext };
     const deliver = () => {
-      const status = this.status();
-      if (status.highestModseq === cursor.modseq) return;
+      const stamp = this.ctx.index.stamp(this.knownId ?? this.id);
+      if (stamp === undefined || stamp.modseq === cursor.modseq) return;
       const { changed, expunged } = this.changesSince(cursor.modseq);
       const change: MailboxChange = {
         mailbox: this.name,
-        uidValidity: status.uidValidity,
+        uidValidity: stamp.uidValidity,
         newUids: changed.filter((m) => m.uid >= cursor.uidNext).map((m) => m.uid),
         flagsChanged: changed.filter((m) => m.uid < cursor.uidNext).map((m) => m.uid),
         expunged,
-        highestModseq: status.highestModseq,
+        highestModseq: stamp.modseq,
       };
-      cursor = { modseq: status.highestModseq, uidNext: Math.max(status.uidNext, cursor.uidNext) };
+      cursor = { modseq: stamp.modseq, uidNext: Math.max(stamp.uidNext, cursor.uidNext) };
       listener(change);
     };
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    const syncSoon = () => {
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        this.sync()
-          .then(() => {
-            if (!stopped) deliver();
-          })
-          .catch((err: unknown) => {
-            if (!stopped)
-              this.ctx.logger?.warn({ err, mailbox: this.name }, "mailbox sync after a change failed");
-          });
-      }, FS_DEBOUNCE_MS);
-    };
-    const stops = [
-      subscribeLocalChanges(this.busKey, deliver),
-      ...this.format.watchPaths().map((dir) => watchDirectory(dir, syncSoon)),
-    ];
-    const interval = setInterval(syncSoon, this.ctx.rescanIntervalMs);
-    interval.unref();
-    return () => {
-      stopped = true;
-      clearInterval(interval);
-      if (timer) clearTimeout(timer);
-      for (const stop of stops) stop();
-    };
+    return watchMailbox(
+      this.busKey,
+      {
+        sync: () => this.sync(),
+        paths: this.format.watchPaths(),
+        rescanIntervalMs: this.ctx.rescanIntervalMs,
+        onSyncError: (err) =>
+          this.ctx.logger?.warn({ err, mailbox: this.name }, "mailbox sync after a change failed"),
+      },
+      deliver,
+    );
   }
 }

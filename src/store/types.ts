@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { MimePart } from "../mime/index.js";
 import type { SystemFlag } from "./flags.js";
+import type { MailboxSnapshot } from "./mailbox-snapshot.js";
 
 /** RFC 6154 special-use attributes. */
 export type SpecialUse = "\\All" | "\\Archive" | "\\Drafts" | "\\Flagged" | "\\Junk" | "\\Sent" | "\\Trash";
@@ -140,6 +141,8 @@ export interface Mailbox {
   /** Reads the files again and brings the index up to date. */
   sync(): Promise<void>;
   status(): MailboxStatus;
+  /** UIDs and flags now, shared with every other user of the mailbox in this process (read-only). */
+  snapshot(): MailboxSnapshot;
   uids(): number[];
   messages(fromUid?: number, toUid?: number): MessageInfo[];
   message(uid: number): MessageInfo | undefined;

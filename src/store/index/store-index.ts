@@ -4,10 +4,13 @@ import type { FileOwner } from "../file-owner.js";
 import { openDatabase } from "./open-database.js";
 import {
   type AppliedChanges,
+  type FlagRow,
+  type FlagRows,
   type FlagUpdate,
   joinKeywords,
   type MailboxCounts,
   type MailboxRow,
+  type MailboxStamp,
   type MessageRow,
   type NewMessage,
   ROW_COLUMNS,
@@ -383,6 +386,36 @@ export class StoreIndex {
       size: row.size,
       firstUnseenUid: row.first_unseen ?? undefined,
     };
+  }
+
+  /** What moves whenever the mailbox changes: one row by primary key, cheap enough for every command. */
+  stamp(mailboxId: number): MailboxStamp | undefined {
+    return this.sql(
+      "SELECT uidvalidity AS uidValidity, uidnext AS uidNext, highest_modseq AS modseq FROM mailboxes WHERE id = ?",
+    ).get(mailboxId) as MailboxStamp | undefined;
+  }
+
+  /**
+   * The flags of the messages changed after `sinceModseq` (all of them when undefined), the UIDs
+   * expunged after it and the message count, read in one transaction so they agree with the stamp.
+   */
+  flagsSince(mailboxId: number, sinceModseq: number | undefined): FlagRows | undefined {
+    return this.db.transaction((): FlagRows | undefined => {
+      const stamp = this.stamp(mailboxId);
+      if (stamp === undefined) return undefined;
+      const since = sinceModseq ?? -1;
+      const rows = this.sql(
+        "SELECT uid, flags, keywords, modseq FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+      )
+        .raw()
+        .all(mailboxId, since) as FlagRow[];
+      const expunged = sinceModseq === undefined ? [] : this.expungedSince(mailboxId, sinceModseq);
+      const count =
+        sinceModseq === undefined
+          ? rows.length
+          : (this.sql("SELECT count(*) FROM messages WHERE mailbox_id = ?").pluck().get(mailboxId) as number);
+      return { stamp, rows, expunged, count };
+    })();
   }
 
   changedSince(mailboxId: number, modseq: number): MessageRow[] {
