@@ -1,5 +1,6 @@
 import type { MessageInfo } from "../../store/index.js";
 import type { CommandOf, CommandSpec, ImapContext, Reply } from "../command-context.js";
+import { fetchFromSnapshot, snapshotOnly } from "../fetch/fetch-flags.js";
 import { BinaryDecodeError, fetchItem, needsStructure, setsSeen } from "../fetch/fetch-items.js";
 import {
   type FetchAttribute,
@@ -56,6 +57,12 @@ export const fetch: CommandSpec<"FETCH"> = {
     if (command.changedSince !== null && !attrs.some((a) => a.kind === "MODSEQ"))
       attrs.push({ kind: "MODSEQ" });
     const uids = selected.resolve(command.set, command.uid, ctx.savedSearch);
+    if (snapshotOnly(attrs)) {
+      await fetchFromSnapshot(selected, attrs, uids, command.changedSince, BATCH_BYTES, (chunk) =>
+        ctx.sendParts([chunk]),
+      );
+      return { status: "OK", text: "Fetch completed." };
+    }
     const writer = new BatchWriter(ctx);
     try {
       await fetchMessages(selected, command, attrs, uids, writer);
