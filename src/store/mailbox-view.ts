@@ -4,9 +4,11 @@ import type { FormatMailbox, MessageDetails } from "./backend.js";
 import { toCrlfRange } from "./crlf-stream.js";
 import { errnoCode, isStoreError, StoreError } from "./errors.js";
 import { bitsToFlags, FLAG_BITS, flagsToBits, isValidKeyword, type SystemFlag } from "./flags.js";
+import { type CachedHeaders, HeaderCapture } from "./header-cache.js";
 import { type AppliedChanges, type MessageRow, type StoreIndex, splitKeywords } from "./index/index.js";
 import type { MailboxPath } from "./mailbox-name.js";
 import { cachedSnapshot, MailboxSnapshot, rememberSnapshot } from "./mailbox-snapshot.js";
+import { syncAfterNow } from "./sync-gate.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -63,9 +65,6 @@ function hasChanges(changes: AppliedChanges): boolean {
 
 /** One mailbox seen through the index; every format's mailbox looks the same from here. */
 export class MailboxView implements Mailbox {
-  private syncQueue: Promise<void> = Promise.resolve();
-  private knownId: number | undefined;
-
   constructor(
     readonly name: string,
     readonly path: MailboxPath,
@@ -75,7 +74,7 @@ export class MailboxView implements Mailbox {
   ) {}
 
   private get id(): number {
-    return this.ctx.index.ensureMailbox(this.key).id;
+    return this.ctx.index.mailboxId(this.key);
   }
 
   get uidValidity(): number {
@@ -90,11 +89,9 @@ export class MailboxView implements Mailbox {
     if (hasChanges(changes)) publishLocalChange(this.busKey);
   }
 
-  /** Syncs run one after another; each starts after it was asked for, so none misses a change. */
+  /** Syncs of one mailbox run one after another; each starts after it was asked for, so none misses a change. */
   sync(): Promise<void> {
-    const run = this.syncQueue.then(() => this.syncOnce());
-    this.syncQueue = run.catch(() => {});
-    return run;
+    return syncAfterNow(this.busKey, () => this.syncOnce());
   }
 
   private async syncOnce(): Promise<void> {
@@ -130,14 +127,14 @@ export class MailboxView implements Mailbox {
    * changed; after a change, only the rows changed since the last snapshot are read.
    */
   snapshot(): MailboxSnapshot {
-    // The id is kept between calls; a mailbox deleted and made again meanwhile has a new one.
-    let id = this.knownId ?? this.id;
+    let id = this.id;
     let stamp = this.ctx.index.stamp(id);
     if (stamp === undefined) {
+      // Deleted by another process meanwhile: the name gets a new row.
+      this.ctx.index.forgetMailboxId(this.key);
       id = this.id;
       stamp = this.ctx.index.stamp(id);
     }
-    this.knownId = id;
     const cached = cachedSnapshot(this.busKey);
     if (
       stamp !== undefined &&
@@ -209,16 +206,25 @@ export class MailboxView implements Mailbox {
     // The uidlist must exist (and carry the UIDVALIDITY) before the first save.
     if (this.ctx.index.ensureMailbox(this.key).uidvalidity === 0) await this.sync();
     const parser = new MimeParser();
+    const header = new HeaderCapture();
     const saved = await this.format.append({
       data,
-      onStoredBytes: (chunk) => parser.push(chunk),
+      onStoredBytes: (chunk) => {
+        header.push(chunk);
+        parser.push(chunk);
+      },
       flags: flagsToBits(options.flags ?? []),
       keywords,
       ...(options.internalDate ? { internalDate: options.internalDate } : {}),
       ...(room !== undefined ? { maxSize: room } : {}),
     });
     const row = this.ctx.index.ensureMailbox(this.key);
-    this.announce(this.ctx.index.addMessages(row.id, [{ ...saved, mime: JSON.stringify(parser.end()) }]));
+    const root = parser.end();
+    this.announce(
+      this.ctx.index.addMessages(row.id, [
+        { ...saved, mime: JSON.stringify(root), headers: header.fields(root) },
+      ]),
+    );
     return { uid: saved.uid, uidValidity: row.uidvalidity };
   }
 
@@ -237,10 +243,22 @@ export class MailboxView implements Mailbox {
     const cached = this.ctx.index.mime(this.id, uid);
     if (cached) return JSON.parse(cached) as MimePart;
     const parser = new MimeParser();
-    for await (const chunk of await this.format.openRead(row.ref)) parser.push(chunk as Buffer);
+    const header = new HeaderCapture();
+    for await (const chunk of await this.format.openRead(row.ref)) {
+      header.push(chunk as Buffer);
+      parser.push(chunk as Buffer);
+    }
     const part = parser.end();
-    this.ctx.index.setMime(this.id, uid, JSON.stringify(part));
+    this.ctx.index.setMime(this.id, uid, JSON.stringify(part), header.fields(part));
     return part;
+  }
+
+  /** The cached search header fields of every message that has them (filled with the MIME structure). */
+  cachedHeaders(): Map<number, CachedHeaders> {
+    const out = new Map<number, CachedHeaders>();
+    for (const [uid, text] of this.ctx.index.headers(this.id))
+      out.set(uid, JSON.parse(text) as CachedHeaders);
+    return out;
   }
 
   async storeFlags(
@@ -386,7 +404,7 @@ export class MailboxView implements Mailbox {
     const start = this.snapshot();
     let cursor = { modseq: start.modseq, uidNext: start.uidNext };
     const deliver = () => {
-      const stamp = this.ctx.index.stamp(this.knownId ?? this.id);
+      const stamp = this.ctx.index.stamp(this.id);
       if (stamp === undefined || stamp.modseq === cursor.modseq) return;
       const { changed, expunged } = this.changesSince(cursor.modseq);
       const change: MailboxChange = {

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { MimePart } from "../mime/index.js";
 import type { SystemFlag } from "./flags.js";
+import type { CachedHeaders } from "./header-cache.js";
 import type { MailboxSnapshot } from "./mailbox-snapshot.js";
 
 /** RFC 6154 special-use attributes. */
@@ -148,6 +149,11 @@ export interface Mailbox {
   message(uid: number): MessageInfo | undefined;
   append(data: AsyncIterable<Uint8Array> | Uint8Array, options?: AppendOptions): Promise<AppendResult>;
   read(uid: number, options?: ReadOptions): Promise<Readable>;
+  /**
+   * The cached search header fields (CACHED_HEADER_FIELDS) by UID, for the messages that have them:
+   * saved here, or parsed once by structure().
+   */
+  cachedHeaders(): Map<number, CachedHeaders>;
   /** The MIME tree with byte offsets into the stored message (cached in the index). */
   structure(uid: number): Promise<MimePart>;
   storeFlags(

@@ -1,8 +1,13 @@
 import type { MimePart } from "../../mime/index.js";
-import type { Mailbox, MessageInfo } from "../../store/index.js";
+import {
+  CACHED_HEADER_FIELDS,
+  type CachedHeaders,
+  type Mailbox,
+  type MessageInfo,
+} from "../../store/index.js";
 import { type ImapDate, resolveSequenceSet, type SearchKey } from "../protocol/index.js";
 import type { SelectedMailbox } from "../selected-mailbox.js";
-import { bodyText, decodedHeader } from "./message-text.js";
+import { bodyText, decodedHeader, decodeWords } from "./message-text.js";
 
 /** What a search needs besides the message: the view, the decoded search strings, the time. */
 export interface SearchScope {
@@ -23,7 +28,17 @@ export class Candidate {
     readonly info: MessageInfo,
     readonly seq: number,
     private readonly mailbox: Mailbox,
+    /** The message's cached header fields, when the index has them. */
+    private readonly cached: CachedHeaders | undefined = undefined,
   ) {}
+
+  /** Decoded values of one header field: from the index when it caches the field, else from the file. */
+  async headerValues(field: string): Promise<string[]> {
+    const name = field.toLowerCase();
+    if (this.cached !== undefined && CACHED_HEADER_FIELDS.has(name))
+      return (this.cached[name] ?? []).map(decodeWords);
+    return decodedHeader(await this.headerBlock(), name);
+  }
 
   private async structure(): Promise<MimePart> {
     this.root ??= await this.mailbox.structure(this.info.uid);
@@ -134,13 +149,13 @@ export async function matches(key: SearchKey, c: Candidate, scope: SearchScope):
         const day = Math.floor(local.getTime() / 86_400_000);
         return compareDay(day, key.op, dayNumber(key.date));
       }
-      const [value] = decodedHeader(await c.headerBlock(), "date");
+      const [value] = await c.headerValues("date");
       // Dovecot takes a missing or unparsable Date: as 1 January 1970.
       const day = (value === undefined ? null : sentDay(value)) ?? 0;
       return compareDay(day, key.op, dayNumber(key.date));
     }
     case "HEADER": {
-      const values = decodedHeader(await c.headerBlock(), key.field);
+      const values = await c.headerValues(key.field);
       const needle = scope.text(key.value);
       return values.some((v) => includes(v, needle));
     }
@@ -181,6 +196,24 @@ export function usesModseq(key: SearchKey): boolean {
       return usesModseq(key.left) || usesModseq(key.right);
     case "AND":
       return key.keys.some(usesModseq);
+    default:
+      return false;
+  }
+}
+
+/** Whether a key reads header fields the index caches (the search then loads the cache once). */
+export function usesCachedHeaders(key: SearchKey): boolean {
+  switch (key.key) {
+    case "HEADER":
+      return CACHED_HEADER_FIELDS.has(key.field.toLowerCase());
+    case "DATE":
+      return key.field !== "INTERNAL";
+    case "NOT":
+      return usesCachedHeaders(key.inner);
+    case "OR":
+      return usesCachedHeaders(key.left) || usesCachedHeaders(key.right);
+    case "AND":
+      return key.keys.some(usesCachedHeaders);
     default:
       return false;
   }

@@ -55,6 +55,8 @@ export interface NewMessage {
   vsize: number;
   internalDate: number;
   mime?: string | undefined;
+  /** Cached search header fields (header-cache.ts), JSON. */
+  headers?: string | null | undefined;
 }
 
 export interface FlagUpdate {

@@ -25,6 +25,8 @@ import {
 export class StoreIndex {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Mailbox ids by name, forgotten when this process deletes or renames mailboxes. */
+  private readonly ids = new Map<string, number>();
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -59,12 +61,28 @@ export class StoreIndex {
     return this.mailbox(name)!;
   }
 
+  /** The id of a mailbox row (made when missing), without reading the row on every call. */
+  mailboxId(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.ensureMailbox(name).id;
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+
+  /** Drops a remembered id whose row went away (another process deleted the mailbox). */
+  forgetMailboxId(name: string): void {
+    this.ids.delete(name);
+  }
+
   mailboxNames(): string[] {
     return this.sql("SELECT name FROM mailboxes").pluck().all() as string[];
   }
 
   /** Renames a mailbox and its children (keys are levels joined by TAB), keeping their messages. */
   renameMailbox(from: string, to: string): void {
+    this.ids.clear();
     this.db
       .transaction(() => {
         this.sql("DELETE FROM mailboxes WHERE name = ? OR substr(name, 1, ?) = ?").run(
@@ -80,6 +98,7 @@ export class StoreIndex {
   }
 
   deleteMailbox(name: string): void {
+    this.ids.clear();
     this.sql("DELETE FROM mailboxes WHERE name = ?").run(name);
   }
 
@@ -131,11 +150,11 @@ export class StoreIndex {
     this.sql(
       // An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the quota trigger.
       `INSERT INTO messages
-           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime, headers)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (mailbox_id, uid) DO UPDATE SET
            ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
-           mime = coalesce(excluded.mime, mime)`,
+           mime = coalesce(excluded.mime, mime), headers = coalesce(excluded.headers, headers)`,
     ).run(
       mailboxId,
       message.uid,
@@ -149,6 +168,7 @@ export class StoreIndex {
       Date.now(),
       modseq,
       message.mime ?? null,
+      message.headers ?? null,
     );
   }
 
@@ -278,7 +298,8 @@ export class StoreIndex {
         const added: number[] = [];
         for (const message of messages) {
           if (this.message(mailboxId, message.uid)) {
-            if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message.mime);
+            if (message.mime !== undefined)
+              this.setMime(mailboxId, message.uid, message.mime, message.headers);
             continue;
           }
           this.insert(mailboxId, message, modseq.next());
@@ -333,8 +354,17 @@ export class StoreIndex {
     return row?.mime;
   }
 
-  setMime(mailboxId: number, uid: number, mime: string): void {
-    this.sql("UPDATE messages SET mime = ? WHERE mailbox_id = ? AND uid = ?").run(mime, mailboxId, uid);
+  setMime(mailboxId: number, uid: number, mime: string, headers: string | null = null): void {
+    this.sql(
+      "UPDATE messages SET mime = ?, headers = coalesce(?, headers) WHERE mailbox_id = ? AND uid = ?",
+    ).run(mime, headers, mailboxId, uid);
+  }
+
+  /** [uid, cached header fields as JSON] of the messages whose fields are cached. */
+  headers(mailboxId: number): [number, string][] {
+    return this.sql("SELECT uid, headers FROM messages WHERE mailbox_id = ? AND headers IS NOT NULL")
+      .raw()
+      .all(mailboxId) as [number, string][];
   }
 
   /** UIDs still \Recent (not yet claimed by a session), without claiming them. */
