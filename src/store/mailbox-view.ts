@@ -253,6 +253,14 @@ export class MailboxView implements Mailbox {
     return part;
   }
 
+  /** The cached MIME structures of the messages in a UID range, read in one query. */
+  structures(fromUid: number, toUid: number): Map<number, MimePart> {
+    const out = new Map<number, MimePart>();
+    for (const [uid, text] of this.ctx.index.mimes(this.id, fromUid, toUid))
+      out.set(uid, JSON.parse(text) as MimePart);
+    return out;
+  }
+
   /** The cached search header fields of every message that has them (filled with the MIME structure). */
   cachedHeaders(): Map<number, CachedHeaders> {
     const out = new Map<number, CachedHeaders>();

@@ -154,6 +154,8 @@ export interface Mailbox {
    * saved here, or parsed once by structure().
    */
   cachedHeaders(): Map<number, CachedHeaders>;
+  /** The cached MIME trees of a UID range, in one read; structure() fills in the ones missing. */
+  structures(fromUid: number, toUid: number): Map<number, MimePart>;
   /** The MIME tree with byte offsets into the stored message (cached in the index). */
   structure(uid: number): Promise<MimePart>;
   storeFlags(

@@ -20,7 +20,6 @@ export interface SearchScope {
 
 /** One message under test; the header and body are read only when a key needs them. */
 export class Candidate {
-  private root: MimePart | null = null;
   private header: Buffer | null = null;
   private body: string | null = null;
 
@@ -30,6 +29,8 @@ export class Candidate {
     private readonly mailbox: Mailbox,
     /** The message's cached header fields, when the index has them. */
     private readonly cached: CachedHeaders | undefined = undefined,
+    /** Its MIME structure, when already read. */
+    private root: MimePart | null = null,
   ) {}
 
   /** Decoded values of one header field: from the index when it caches the field, else from the file. */
@@ -214,6 +215,25 @@ export function usesCachedHeaders(key: SearchKey): boolean {
       return usesCachedHeaders(key.left) || usesCachedHeaders(key.right);
     case "AND":
       return key.keys.some(usesCachedHeaders);
+    default:
+      return false;
+  }
+}
+
+/** Whether a key reads message files (BODY, TEXT, HEADER on a field the index does not cache). */
+export function readsFiles(key: SearchKey): boolean {
+  switch (key.key) {
+    case "BODY":
+    case "TEXT":
+      return true;
+    case "HEADER":
+      return !CACHED_HEADER_FIELDS.has(key.field.toLowerCase());
+    case "NOT":
+      return readsFiles(key.inner);
+    case "OR":
+      return readsFiles(key.left) || readsFiles(key.right);
+    case "AND":
+      return key.keys.some(readsFiles);
     default:
       return false;
   }

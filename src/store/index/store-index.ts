@@ -360,6 +360,15 @@ export class StoreIndex {
     ).run(mime, headers, mailboxId, uid);
   }
 
+  /** [uid, MIME structure as JSON] of the messages in a UID range whose structure is cached. */
+  mimes(mailboxId: number, fromUid: number, toUid: number): [number, string][] {
+    return this.sql(
+      "SELECT uid, mime FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND mime IS NOT NULL",
+    )
+      .raw()
+      .all(mailboxId, fromUid, toUid) as [number, string][];
+  }
+
   /** [uid, cached header fields as JSON] of the messages whose fields are cached. */
   headers(mailboxId: number): [number, string][] {
     return this.sql("SELECT uid, headers FROM messages WHERE mailbox_id = ? AND headers IS NOT NULL")
