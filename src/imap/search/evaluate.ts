@@ -22,6 +22,8 @@ export interface SearchScope {
 export class Candidate {
   private header: Buffer | null = null;
   private body: string | null = null;
+  /** The message up to the end of its body, when a key needed all of it. */
+  private whole: Buffer | null = null;
 
   constructor(
     readonly info: MessageInfo,
@@ -54,18 +56,26 @@ export class Candidate {
     return Buffer.concat(chunks);
   }
 
+  /** Reads the whole message once, so the header and the body come from one file read. */
+  async readWhole(): Promise<void> {
+    if (this.whole === null) this.whole = await this.bytes(0, (await this.structure()).bodyEnd);
+  }
+
   async headerBlock(): Promise<Buffer> {
     if (this.header === null) {
       const root = await this.structure();
-      this.header = await this.bytes(root.headerStart, root.bodyStart);
+      this.header =
+        this.whole === null
+          ? await this.bytes(root.headerStart, root.bodyStart)
+          : this.whole.subarray(root.headerStart, root.bodyStart);
     }
     return this.header;
   }
 
   async bodyText(): Promise<string> {
     if (this.body === null) {
-      const root = await this.structure();
-      this.body = bodyText(root, await this.bytes(0, root.bodyEnd));
+      await this.readWhole();
+      this.body = bodyText(await this.structure(), this.whole!);
     }
     return this.body;
   }
@@ -164,6 +174,7 @@ export async function matches(key: SearchKey, c: Candidate, scope: SearchScope):
       return includes(await c.bodyText(), scope.text(key.value));
     case "TEXT": {
       const needle = scope.text(key.value);
+      await c.readWhole();
       if (decodedHeader(await c.headerBlock(), null).some((v) => includes(v, needle))) return true;
       return includes(await c.bodyText(), needle);
     }
