@@ -1,12 +1,17 @@
-import type { MessageInfo, SystemFlag } from "../store/index.js";
+import type { MailboxSnapshot, MessageInfo, SystemFlag } from "../store/index.js";
 import { parseSystemFlag } from "../store/index.js";
 import type { ImapValue } from "./protocol/index.js";
 
 /** Dovecot's order of system flags in FLAGS (its flag bits, RFC 3501 §2.3.2 order). */
 const ORDER: readonly SystemFlag[] = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
 
+/** The flags of the message at position `i` of a snapshot, as flagList takes them. */
+export function flagsAt(snapshot: MailboxSnapshot, i: number): Pick<MessageInfo, "flags" | "keywords"> {
+  return { flags: snapshot.flagsAt(i), keywords: snapshot.keywordsAt(i) as string[] };
+}
+
 /** FLAGS of a message: system flags, then \Recent for this session's recent messages, then keywords. */
-export function flagList(info: MessageInfo, recent: boolean): ImapValue[] {
+export function flagList(info: Pick<MessageInfo, "flags" | "keywords">, recent: boolean): ImapValue[] {
   const flags: ImapValue[] = ORDER.filter((f) => info.flags.includes(f)).map((atom) => ({ atom }));
   if (recent) flags.push({ atom: "\\Recent" });
   for (const atom of info.keywords) flags.push({ atom });

@@ -1,5 +1,5 @@
-import type { Mailbox, MessageInfo } from "../store/index.js";
-import { flagList } from "./message-flags.js";
+import type { Mailbox, MailboxSnapshot, MessageInfo } from "../store/index.js";
+import { flagList, flagsAt } from "./message-flags.js";
 import {
   type ImapValue,
   resolveSequenceSet,
@@ -22,13 +22,15 @@ export interface UpdateOptions {
  * The selected mailbox as this session sees it: the UIDs in sequence order, which stay
  * fixed between the points where changes may be told (so sequence numbers a client holds
  * keep meaning the same messages), the session's \Recent messages, and the flag changes
- * this session already reported itself.
+ * this session already reported itself. The UID list is the shared snapshot's own while
+ * the session is in step with it; only a session that still owes EXPUNGEs (or never saw
+ * a message below its highest UID) keeps a copy of its own.
  */
 export class SelectedMailbox {
-  private uids: number[];
+  private uids: Uint32Array;
+  /** The snapshot the last update step brought in: its modseq is the highest whose flag changes were told. */
+  private seen: MailboxSnapshot;
   private readonly recent = new Set<number>();
-  /** Highest modseq whose flag changes were told. */
-  private knownModseq: number;
   /** Highest UID ever shown: messages above it are new. */
   private maxUid: number;
   /** UID → modseq already shown by this session's own FETCH/STORE answers. */
@@ -41,11 +43,11 @@ export class SelectedMailbox {
     readonly readOnly: boolean,
     recent: readonly number[],
   ) {
-    const messages = mailbox.messages();
-    this.uids = messages.map((m) => m.uid);
-    this.maxUid = this.uids[this.uids.length - 1] ?? 0;
-    this.knownModseq = mailbox.status().highestModseq;
-    this.keywords = new Set(messages.flatMap((m) => m.keywords));
+    const snapshot = mailbox.snapshot();
+    this.seen = snapshot;
+    this.uids = snapshot.uids;
+    this.maxUid = this.highestUid;
+    this.keywords = new Set(snapshot.keywordNames());
     for (const uid of recent) this.recent.add(uid);
   }
 
@@ -75,16 +77,8 @@ export class SelectedMailbox {
 
   /** Sequence number of a UID, 0 when it is not in the view. */
   seqOf(uid: number): number {
-    let lo = 0;
-    let hi = this.uids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.uids[mid]!;
-      if (v === uid) return mid + 1;
-      if (v < uid) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return 0;
+    const at = lowerBound(this.uids, uid);
+    return this.uids[at] === uid ? at + 1 : 0;
   }
 
   /**
@@ -92,20 +86,16 @@ export class SelectedMailbox {
    * the highest UID; UIDs not in the view are left out, RFC 3501 §6.4.8).
    */
   resolve(set: SequenceSet, uid: boolean, saved: readonly number[] = []): number[] {
+    const out: number[] = [];
     if (!uid) {
-      const out: number[] = [];
       for (const [lo, hi] of resolveSequenceSet(set, this.uids.length, saved)) {
         for (let n = lo; n <= Math.min(hi, this.uids.length); n++) out.push(this.uids[n - 1]!);
       }
       return out;
     }
-    const ranges = resolveSequenceSet(set, this.highestUid, saved);
-    const out: number[] = [];
-    let r = 0;
-    for (const u of this.uids) {
-      while (r < ranges.length && ranges[r]![1] < u) r++;
-      if (r === ranges.length) break;
-      if (ranges[r]![0] <= u) out.push(u);
+    for (const [lo, hi] of resolveSequenceSet(set, this.highestUid, saved)) {
+      for (let i = lowerBound(this.uids, lo); i < this.uids.length && this.uids[i]! <= hi; i++)
+        out.push(this.uids[i]!);
     }
     return out;
   }
@@ -140,50 +130,64 @@ export class SelectedMailbox {
   /**
    * The untagged responses that bring the client up to date: EXPUNGE (when allowed), then
    * EXISTS and RECENT for new messages, then FETCH FLAGS for changed flags. The one place
-   * that changes the view's sequence numbers.
+   * that changes the view's sequence numbers. Costs one index read when nothing changed.
    */
   async updates(options: UpdateOptions): Promise<Buffer[]> {
-    const status = this.mailbox.status();
+    const snapshot = this.mailbox.snapshot();
     const out: Buffer[] = [];
-    if (status.highestModseq === this.knownModseq && status.uidNext <= this.maxUid + 1) {
-      if (status.messages === this.uids.length) return out;
-    }
-    const current = this.mailbox.uids();
-    const present = new Set(current);
-    if (options.expunges) {
-      for (let i = this.uids.length - 1; i >= 0; i--) {
-        const uid = this.uids[i]!;
-        if (present.has(uid)) continue;
-        out.push(untagged(i + 1, { atom: "EXPUNGE" }));
-        this.uids.splice(i, 1);
+    if (snapshot === this.seen && this.uids === snapshot.uids) return out;
+    let kept = this.uids;
+    let owesExpunges = false;
+    const gone = missingFrom(this.uids, snapshot.uids);
+    if (gone.length > 0 && options.expunges) {
+      for (let g = gone.length - 1; g >= 0; g--) {
+        const uid = this.uids[gone[g]!]!;
+        out.push(untagged(gone[g]! + 1, { atom: "EXPUNGE" }));
         this.recent.delete(uid);
         this.reported.delete(uid);
       }
+      kept = without(this.uids, gone);
+    } else if (gone.length > 0) {
+      owesExpunges = true;
     }
-    const fresh = current.filter((u) => u > this.maxUid);
-    const { changed } = this.mailbox.changesSince(this.knownModseq);
-    const newKeywords = this.noteKeywords(changed.flatMap((m) => m.keywords));
-    if (newKeywords) out.push(...this.flagsResponses());
+    const fresh = snapshot.uids.subarray(snapshot.lowerBound(this.maxUid + 1));
+    const oldMax = this.maxUid;
+    const changed: number[] = [];
+    const newKeywords: string[] = [];
+    for (let i = 0; i < snapshot.count; i++) {
+      if (snapshot.modseqAt(i) <= this.seen.modseq) continue;
+      changed.push(i);
+      newKeywords.push(...snapshot.keywordsAt(i));
+    }
+    if (this.noteKeywords(newKeywords)) out.push(...this.flagsResponses());
+    const length = kept.length + fresh.length;
+    if (!owesExpunges && length === snapshot.count) this.uids = snapshot.uids;
+    else if (fresh.length > 0 || kept !== this.uids) {
+      const view = new Uint32Array(length);
+      view.set(kept);
+      view.set(fresh, kept.length);
+      this.uids = view;
+    }
     if (fresh.length > 0) {
-      this.uids.push(...fresh);
       this.maxUid = fresh[fresh.length - 1]!;
       if (!this.readOnly) for (const uid of await this.mailbox.claimRecent()) this.recent.add(uid);
       out.push(untagged(this.uids.length, { atom: "EXISTS" }));
       out.push(untagged(this.recent.size, { atom: "RECENT" }));
     }
-    const freshSet = new Set(fresh);
-    for (const m of changed) {
-      if (freshSet.has(m.uid) || this.reported.get(m.uid) === m.modseq) continue;
-      const seq = this.seqOf(m.uid);
+    for (const i of changed) {
+      const uid = snapshot.uids[i]!;
+      const modseq = snapshot.modseqAt(i);
+      if (uid > oldMax || this.reported.get(uid) === modseq) continue;
+      const seq = this.seqOf(uid);
       if (seq === 0) continue;
       const items: ImapValue[] = [];
-      if (options.uid) items.push({ atom: "UID" }, m.uid);
-      items.push({ atom: "FLAGS" }, flagList(m, this.recent.has(m.uid)));
-      if (options.condstore) items.push({ atom: "MODSEQ" }, [m.modseq]);
+      if (options.uid) items.push({ atom: "UID" }, uid);
+      items.push({ atom: "FLAGS" }, flagList(flagsAt(snapshot, i), this.recent.has(uid)));
+      if (options.condstore) items.push({ atom: "MODSEQ" }, [modseq]);
       out.push(untagged(seq, { atom: "FETCH" }, items));
     }
     this.reported.clear();
-    this.knownModseq = status.highestModseq;
+    this.seen = snapshot;
     return out;
   }
 
@@ -201,4 +205,40 @@ export class SelectedMailbox {
           }),
     ];
   }
+}
+
+/** Position of the first element at or above `value` in an ascending array. */
+function lowerBound(values: Uint32Array, value: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Positions in `view` of the UIDs `current` no longer holds (both ascending). */
+function missingFrom(view: Uint32Array, current: Uint32Array): number[] {
+  const gone: number[] = [];
+  if (view === current) return gone;
+  let j = 0;
+  for (let i = 0; i < view.length; i++) {
+    const uid = view[i]!;
+    while (j < current.length && current[j]! < uid) j++;
+    if (current[j] !== uid) gone.push(i);
+  }
+  return gone;
+}
+
+function without(view: Uint32Array, positions: readonly number[]): Uint32Array {
+  const out = new Uint32Array(view.length - positions.length);
+  let n = 0;
+  let p = 0;
+  for (let i = 0; i < view.length; i++) {
+    if (p < positions.length && positions[p] === i) p++;
+    else out[n++] = view[i]!;
+  }
+  return out;
 }

@@ -11,8 +11,10 @@ export {
   SYSTEM_FLAGS,
   type SystemFlag,
 } from "./flags.js";
+export { CACHED_HEADER_FIELDS, type CachedHeaders, unfoldedValue } from "./header-cache.js";
 export { expandVariables, type MailLocation, parseMailLocation } from "./mail-location.js";
 export { formatMailboxName, INBOX, MAX_NAME_BYTES, parseMailboxName } from "./mailbox-name.js";
+export type { MailboxSnapshot } from "./mailbox-snapshot.js";
 export { openUserStore } from "./open-user-store.js";
 export type {
   AppendOptions,

@@ -4,8 +4,11 @@ import type { FormatMailbox, MessageDetails } from "./backend.js";
 import { toCrlfRange } from "./crlf-stream.js";
 import { errnoCode, isStoreError, StoreError } from "./errors.js";
 import { bitsToFlags, FLAG_BITS, flagsToBits, isValidKeyword, type SystemFlag } from "./flags.js";
+import { type CachedHeaders, HeaderCapture } from "./header-cache.js";
 import { type AppliedChanges, type MessageRow, type StoreIndex, splitKeywords } from "./index/index.js";
 import type { MailboxPath } from "./mailbox-name.js";
+import { cachedSnapshot, MailboxSnapshot, rememberSnapshot } from "./mailbox-snapshot.js";
+import { syncAfterNow } from "./sync-gate.js";
 import type {
   AppendOptions,
   AppendResult,
@@ -20,7 +23,7 @@ import type {
   StoreFlagsResult,
   StoreLogger,
 } from "./types.js";
-import { publishLocalChange, subscribeLocalChanges, watchDirectory } from "./watch/index.js";
+import { publishLocalChange, watchMailbox } from "./watch/index.js";
 
 /** What a mailbox view needs from the user store that opened it. */
 export interface MailboxContext {
@@ -33,8 +36,6 @@ export interface MailboxContext {
   quotaRoom(): number | undefined;
   logger: StoreLogger | undefined;
 }
-
-const FS_DEBOUNCE_MS = 20;
 
 function toInfo(row: MessageRow): MessageInfo {
   const info: MessageInfo = {
@@ -64,8 +65,6 @@ function hasChanges(changes: AppliedChanges): boolean {
 
 /** One mailbox seen through the index; every format's mailbox looks the same from here. */
 export class MailboxView implements Mailbox {
-  private syncQueue: Promise<void> = Promise.resolve();
-
   constructor(
     readonly name: string,
     readonly path: MailboxPath,
@@ -75,7 +74,7 @@ export class MailboxView implements Mailbox {
   ) {}
 
   private get id(): number {
-    return this.ctx.index.ensureMailbox(this.key).id;
+    return this.ctx.index.mailboxId(this.key);
   }
 
   get uidValidity(): number {
@@ -90,11 +89,9 @@ export class MailboxView implements Mailbox {
     if (hasChanges(changes)) publishLocalChange(this.busKey);
   }
 
-  /** Syncs run one after another; each starts after it was asked for, so none misses a change. */
+  /** Syncs of one mailbox run one after another; each starts after it was asked for, so none misses a change. */
   sync(): Promise<void> {
-    const run = this.syncQueue.then(() => this.syncOnce());
-    this.syncQueue = run.catch(() => {});
-    return run;
+    return syncAfterNow(this.busKey, () => this.syncOnce());
   }
 
   private async syncOnce(): Promise<void> {
@@ -123,6 +120,44 @@ export class MailboxView implements Mailbox {
       this.announce(result);
       return;
     }
+  }
+
+  /**
+   * The messages and flags as the index has them now. Costs one primary-key read while nothing
+   * changed; after a change, only the rows changed since the last snapshot are read.
+   */
+  snapshot(): MailboxSnapshot {
+    let id = this.id;
+    let stamp = this.ctx.index.stamp(id);
+    if (stamp === undefined) {
+      // Deleted by another process meanwhile: the name gets a new row.
+      this.ctx.index.forgetMailboxId(this.key);
+      id = this.id;
+      stamp = this.ctx.index.stamp(id);
+    }
+    const cached = cachedSnapshot(this.busKey);
+    if (
+      stamp !== undefined &&
+      cached !== undefined &&
+      cached.modseq === stamp.modseq &&
+      cached.uidNext === stamp.uidNext &&
+      cached.uidValidity === stamp.uidValidity
+    )
+      return cached;
+    const base =
+      cached !== undefined && cached.uidValidity === stamp?.uidValidity && cached.modseq <= stamp.modseq
+        ? cached
+        : undefined;
+    let snapshot = base && this.readSnapshot(id, base);
+    snapshot ??= this.readSnapshot(id, undefined);
+    if (snapshot === undefined) throw new StoreError("NONEXISTENT", `Mailbox doesn't exist: ${this.name}`);
+    rememberSnapshot(this.busKey, snapshot);
+    return snapshot;
+  }
+
+  private readSnapshot(id: number, base: MailboxSnapshot | undefined): MailboxSnapshot | undefined {
+    const read = this.ctx.index.flagsSince(id, base?.modseq);
+    return read && MailboxSnapshot.build(base, read);
   }
 
   status(): MailboxStatus {
@@ -171,9 +206,13 @@ export class MailboxView implements Mailbox {
     // The uidlist must exist (and carry the UIDVALIDITY) before the first save.
     if (this.ctx.index.ensureMailbox(this.key).uidvalidity === 0) await this.sync();
     const parser = new MimeParser();
+    const header = new HeaderCapture();
     const saved = await this.format.append({
       data,
-      onStoredBytes: (chunk) => parser.push(chunk),
+      onStoredBytes: (chunk) => {
+        header.push(chunk);
+        parser.push(chunk);
+      },
       flags: flagsToBits(options.flags ?? []),
       keywords,
       ...(options.internalDate ? { internalDate: options.internalDate } : {}),
@@ -182,7 +221,12 @@ export class MailboxView implements Mailbox {
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
     });
     const row = this.ctx.index.ensureMailbox(this.key);
-    this.announce(this.ctx.index.addMessages(row.id, [{ ...saved, mime: JSON.stringify(parser.end()) }]));
+    const root = parser.end();
+    this.announce(
+      this.ctx.index.addMessages(row.id, [
+        { ...saved, mime: JSON.stringify(root), headers: header.fields(root) },
+      ]),
+    );
     return { uid: saved.uid, uidValidity: row.uidvalidity };
   }
 
@@ -206,10 +250,30 @@ export class MailboxView implements Mailbox {
     const cached = this.ctx.index.mime(this.id, uid);
     if (cached) return JSON.parse(cached) as MimePart;
     const parser = new MimeParser();
-    for await (const chunk of await this.format.openRead(row.ref)) parser.push(chunk as Buffer);
+    const header = new HeaderCapture();
+    for await (const chunk of await this.format.openRead(row.ref)) {
+      header.push(chunk as Buffer);
+      parser.push(chunk as Buffer);
+    }
     const part = parser.end();
-    this.ctx.index.setMime(this.id, uid, JSON.stringify(part));
+    this.ctx.index.setMime(this.id, uid, JSON.stringify(part), header.fields(part));
     return part;
+  }
+
+  /** The cached MIME structures of the messages in a UID range, read in one query. */
+  structures(fromUid: number, toUid: number): Map<number, MimePart> {
+    const out = new Map<number, MimePart>();
+    for (const [uid, text] of this.ctx.index.mimes(this.id, fromUid, toUid))
+      out.set(uid, JSON.parse(text) as MimePart);
+    return out;
+  }
+
+  /** The cached search header fields of every message that has them (filled with the MIME structure). */
+  cachedHeaders(): Map<number, CachedHeaders> {
+    const out = new Map<number, CachedHeaders>();
+    for (const [uid, text] of this.ctx.index.headers(this.id))
+      out.set(uid, JSON.parse(text) as CachedHeaders);
+    return out;
   }
 
   async storeFlags(
@@ -348,52 +412,37 @@ export class MailboxView implements Mailbox {
 
   /**
    * Notifies `listener` of changes from any source: in-process writers directly, other processes
-   * through fs.watch on the mailbox directories (debounced), and a periodic rescan as a fallback.
+   * through the mailbox's shared watch (fs.watch on its directories, debounced, and a periodic
+   * rescan). A notification with nothing new costs one index read.
    */
   watch(listener: (change: MailboxChange) => void): () => void {
-    const start = this.status();
-    let cursor = { modseq: start.highestModseq, uidNext: start.uidNext };
+    const start = this.snapshot();
+    let cursor = { modseq: start.modseq, uidNext: start.uidNext };
     const deliver = () => {
-      const status = this.status();
-      if (status.highestModseq === cursor.modseq) return;
+      const stamp = this.ctx.index.stamp(this.id);
+      if (stamp === undefined || stamp.modseq === cursor.modseq) return;
       const { changed, expunged } = this.changesSince(cursor.modseq);
       const change: MailboxChange = {
         mailbox: this.name,
-        uidValidity: status.uidValidity,
+        uidValidity: stamp.uidValidity,
         newUids: changed.filter((m) => m.uid >= cursor.uidNext).map((m) => m.uid),
         flagsChanged: changed.filter((m) => m.uid < cursor.uidNext).map((m) => m.uid),
         expunged,
-        highestModseq: status.highestModseq,
+        highestModseq: stamp.modseq,
       };
-      cursor = { modseq: status.highestModseq, uidNext: Math.max(status.uidNext, cursor.uidNext) };
+      cursor = { modseq: stamp.modseq, uidNext: Math.max(stamp.uidNext, cursor.uidNext) };
       listener(change);
     };
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    const syncSoon = () => {
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        this.sync()
-          .then(() => {
-            if (!stopped) deliver();
-          })
-          .catch((err: unknown) => {
-            if (!stopped)
-              this.ctx.logger?.warn({ err, mailbox: this.name }, "mailbox sync after a change failed");
-          });
-      }, FS_DEBOUNCE_MS);
-    };
-    const stops = [
-      subscribeLocalChanges(this.busKey, deliver),
-      ...this.format.watchPaths().map((dir) => watchDirectory(dir, syncSoon)),
-    ];
-    const interval = setInterval(syncSoon, this.ctx.rescanIntervalMs);
-    interval.unref();
-    return () => {
-      stopped = true;
-      clearInterval(interval);
-      if (timer) clearTimeout(timer);
-      for (const stop of stops) stop();
-    };
+    return watchMailbox(
+      this.busKey,
+      {
+        sync: () => this.sync(),
+        paths: this.format.watchPaths(),
+        rescanIntervalMs: this.ctx.rescanIntervalMs,
+        onSyncError: (err) =>
+          this.ctx.logger?.warn({ err, mailbox: this.name }, "mailbox sync after a change failed"),
+      },
+      deliver,
+    );
   }
 }

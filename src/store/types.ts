@@ -1,6 +1,8 @@
 import type { Readable } from "node:stream";
 import type { MimePart } from "../mime/index.js";
 import type { SystemFlag } from "./flags.js";
+import type { CachedHeaders } from "./header-cache.js";
+import type { MailboxSnapshot } from "./mailbox-snapshot.js";
 
 /** RFC 6154 special-use attributes. */
 export type SpecialUse = "\\All" | "\\Archive" | "\\Drafts" | "\\Flagged" | "\\Junk" | "\\Sent" | "\\Trash";
@@ -146,6 +148,8 @@ export interface Mailbox {
   /** Reads the files again and brings the index up to date. */
   sync(): Promise<void>;
   status(): MailboxStatus;
+  /** UIDs and flags now, shared with every other user of the mailbox in this process (read-only). */
+  snapshot(): MailboxSnapshot;
   uids(): number[];
   messages(fromUid?: number, toUid?: number): MessageInfo[];
   message(uid: number): MessageInfo | undefined;
@@ -156,6 +160,13 @@ export interface Mailbox {
    */
   adoptUids(uidValidity: number, uidNext: number): Promise<void>;
   read(uid: number, options?: ReadOptions): Promise<Readable>;
+  /**
+   * The cached search header fields (CACHED_HEADER_FIELDS) by UID, for the messages that have them:
+   * saved here, or parsed once by structure().
+   */
+  cachedHeaders(): Map<number, CachedHeaders>;
+  /** The cached MIME trees of a UID range, in one read; structure() fills in the ones missing. */
+  structures(fromUid: number, toUid: number): Map<number, MimePart>;
   /** The MIME tree with byte offsets into the stored message (cached in the index). */
   structure(uid: number): Promise<MimePart>;
   storeFlags(

@@ -1,6 +1,8 @@
 import type { MessageInfo } from "../../store/index.js";
 import type { CommandOf, CommandSpec, ImapContext, Reply } from "../command-context.js";
+import { fetchFromSnapshot, snapshotOnly } from "../fetch/fetch-flags.js";
 import { BinaryDecodeError, fetchItem, needsStructure, setsSeen } from "../fetch/fetch-items.js";
+import { StructureBatches } from "../fetch/structure-batches.js";
 import {
   type FetchAttribute,
   type FetchItem,
@@ -56,6 +58,12 @@ export const fetch: CommandSpec<"FETCH"> = {
     if (command.changedSince !== null && !attrs.some((a) => a.kind === "MODSEQ"))
       attrs.push({ kind: "MODSEQ" });
     const uids = selected.resolve(command.set, command.uid, ctx.savedSearch);
+    if (snapshotOnly(attrs)) {
+      await fetchFromSnapshot(selected, attrs, uids, command.changedSince, BATCH_BYTES, (chunk) =>
+        ctx.sendParts([chunk]),
+      );
+      return { status: "OK", text: "Fetch completed." };
+    }
     const writer = new BatchWriter(ctx);
     try {
       await fetchMessages(selected, command, attrs, uids, writer);
@@ -77,12 +85,16 @@ async function fetchMessages(
   writer: BatchWriter,
 ): Promise<void> {
   const infos = messagesOf(selected, uids);
-  for (const uid of uids) {
+  const structures = attrs.some(needsStructure) ? new StructureBatches(selected.mailbox) : null;
+  for (let u = 0; u < uids.length; u++) {
+    const uid = uids[u]!;
     let info = infos.get(uid);
     if (info === undefined) continue;
     if (command.changedSince !== null && info.modseq <= command.changedSince) continue;
     info = await markSeen(selected, info, attrs);
-    const root = attrs.some(needsStructure) ? await selected.mailbox.structure(uid) : null;
+    const root = structures
+      ? (structures.at(uids, u).get(uid) ?? (await selected.mailbox.structure(uid)))
+      : null;
     const m = { mailbox: selected.mailbox, info, recent: selected.isRecent(uid), root };
     // RFC 3501 §6.4.5: flags changed by the fetch itself are told; Dovecot puts them just
     // before the first item that set \Seen.

@@ -1,6 +1,14 @@
 import type { CommandSpec } from "../command-context.js";
+import { StructureBatches } from "../fetch/structure-batches.js";
 import { type EsearchResult, esearchResponse, searchResponse } from "../protocol/index.js";
-import { Candidate, matches, type SearchScope, usesModseq } from "../search/evaluate.js";
+import {
+  Candidate,
+  matches,
+  readsFiles,
+  type SearchScope,
+  usesCachedHeaders,
+  usesModseq,
+} from "../search/evaluate.js";
 
 /** RFC 3501 §6.4.4: UTF-8 and US-ASCII (which UTF-8 covers); search strings are then UTF-8. */
 const CHARSETS = new Set(["UTF-8", "US-ASCII"]);
@@ -24,12 +32,24 @@ export const search: CommandSpec<"SEARCH"> = {
       now: Date.now(),
       saved: ctx.savedSearch,
     };
+    const cached = usesCachedHeaders(command.criteria) ? selected.mailbox.cachedHeaders() : undefined;
+    const structures = readsFiles(command.criteria) ? new StructureBatches(selected.mailbox) : undefined;
     const found: number[] = [];
     let highest = 0;
-    for (const info of selected.mailbox.messages()) {
+    const messages = selected.mailbox.messages();
+    for (let i = 0; i < messages.length; i++) {
+      const info = messages[i]!;
+      const roots = structures?.at(messages, i);
       const seq = selected.seqOf(info.uid);
       if (seq === 0) continue;
-      if (!(await matches(command.criteria, new Candidate(info, seq, selected.mailbox), scope))) continue;
+      if (
+        !(await matches(
+          command.criteria,
+          new Candidate(info, seq, selected.mailbox, cached?.get(info.uid), roots?.get(info.uid)),
+          scope,
+        ))
+      )
+        continue;
       found.push(command.uid ? info.uid : seq);
       if (info.modseq > highest) highest = info.modseq;
     }

@@ -1,8 +1,13 @@
 import type { MimePart } from "../../mime/index.js";
-import type { Mailbox, MessageInfo } from "../../store/index.js";
+import {
+  CACHED_HEADER_FIELDS,
+  type CachedHeaders,
+  type Mailbox,
+  type MessageInfo,
+} from "../../store/index.js";
 import { type ImapDate, resolveSequenceSet, type SearchKey } from "../protocol/index.js";
 import type { SelectedMailbox } from "../selected-mailbox.js";
-import { bodyText, decodedHeader } from "./message-text.js";
+import { bodyText, decodedHeader, decodeWords } from "./message-text.js";
 
 /** What a search needs besides the message: the view, the decoded search strings, the time. */
 export interface SearchScope {
@@ -15,15 +20,28 @@ export interface SearchScope {
 
 /** One message under test; the header and body are read only when a key needs them. */
 export class Candidate {
-  private root: MimePart | null = null;
   private header: Buffer | null = null;
   private body: string | null = null;
+  /** The message up to the end of its body, when a key needed all of it. */
+  private whole: Buffer | null = null;
 
   constructor(
     readonly info: MessageInfo,
     readonly seq: number,
     private readonly mailbox: Mailbox,
+    /** The message's cached header fields, when the index has them. */
+    private readonly cached: CachedHeaders | undefined = undefined,
+    /** Its MIME structure, when already read. */
+    private root: MimePart | null = null,
   ) {}
+
+  /** Decoded values of one header field: from the index when it caches the field, else from the file. */
+  async headerValues(field: string): Promise<string[]> {
+    const name = field.toLowerCase();
+    if (this.cached !== undefined && CACHED_HEADER_FIELDS.has(name))
+      return (this.cached[name] ?? []).map(decodeWords);
+    return decodedHeader(await this.headerBlock(), name);
+  }
 
   private async structure(): Promise<MimePart> {
     this.root ??= await this.mailbox.structure(this.info.uid);
@@ -38,18 +56,26 @@ export class Candidate {
     return Buffer.concat(chunks);
   }
 
+  /** Reads the whole message once, so the header and the body come from one file read. */
+  async readWhole(): Promise<void> {
+    if (this.whole === null) this.whole = await this.bytes(0, (await this.structure()).bodyEnd);
+  }
+
   async headerBlock(): Promise<Buffer> {
     if (this.header === null) {
       const root = await this.structure();
-      this.header = await this.bytes(root.headerStart, root.bodyStart);
+      this.header =
+        this.whole === null
+          ? await this.bytes(root.headerStart, root.bodyStart)
+          : this.whole.subarray(root.headerStart, root.bodyStart);
     }
     return this.header;
   }
 
   async bodyText(): Promise<string> {
     if (this.body === null) {
-      const root = await this.structure();
-      this.body = bodyText(root, await this.bytes(0, root.bodyEnd));
+      await this.readWhole();
+      this.body = bodyText(await this.structure(), this.whole!);
     }
     return this.body;
   }
@@ -134,13 +160,13 @@ export async function matches(key: SearchKey, c: Candidate, scope: SearchScope):
         const day = Math.floor(local.getTime() / 86_400_000);
         return compareDay(day, key.op, dayNumber(key.date));
       }
-      const [value] = decodedHeader(await c.headerBlock(), "date");
+      const [value] = await c.headerValues("date");
       // Dovecot takes a missing or unparsable Date: as 1 January 1970.
       const day = (value === undefined ? null : sentDay(value)) ?? 0;
       return compareDay(day, key.op, dayNumber(key.date));
     }
     case "HEADER": {
-      const values = decodedHeader(await c.headerBlock(), key.field);
+      const values = await c.headerValues(key.field);
       const needle = scope.text(key.value);
       return values.some((v) => includes(v, needle));
     }
@@ -148,6 +174,7 @@ export async function matches(key: SearchKey, c: Candidate, scope: SearchScope):
       return includes(await c.bodyText(), scope.text(key.value));
     case "TEXT": {
       const needle = scope.text(key.value);
+      await c.readWhole();
       if (decodedHeader(await c.headerBlock(), null).some((v) => includes(v, needle))) return true;
       return includes(await c.bodyText(), needle);
     }
@@ -181,6 +208,43 @@ export function usesModseq(key: SearchKey): boolean {
       return usesModseq(key.left) || usesModseq(key.right);
     case "AND":
       return key.keys.some(usesModseq);
+    default:
+      return false;
+  }
+}
+
+/** Whether a key reads header fields the index caches (the search then loads the cache once). */
+export function usesCachedHeaders(key: SearchKey): boolean {
+  switch (key.key) {
+    case "HEADER":
+      return CACHED_HEADER_FIELDS.has(key.field.toLowerCase());
+    case "DATE":
+      return key.field !== "INTERNAL";
+    case "NOT":
+      return usesCachedHeaders(key.inner);
+    case "OR":
+      return usesCachedHeaders(key.left) || usesCachedHeaders(key.right);
+    case "AND":
+      return key.keys.some(usesCachedHeaders);
+    default:
+      return false;
+  }
+}
+
+/** Whether a key reads message files (BODY, TEXT, HEADER on a field the index does not cache). */
+export function readsFiles(key: SearchKey): boolean {
+  switch (key.key) {
+    case "BODY":
+    case "TEXT":
+      return true;
+    case "HEADER":
+      return !CACHED_HEADER_FIELDS.has(key.field.toLowerCase());
+    case "NOT":
+      return readsFiles(key.inner);
+    case "OR":
+      return readsFiles(key.left) || readsFiles(key.right);
+    case "AND":
+      return key.keys.some(readsFiles);
     default:
       return false;
   }

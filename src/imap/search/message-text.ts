@@ -1,6 +1,7 @@
 import iconv from "iconv-lite";
 import libmime from "libmime";
 import { headerFields, type MimePart, PartFlag } from "../../mime/index.js";
+import { unfoldedValue } from "../../store/index.js";
 
 /** Decoded header field values (RFC 2047 words, unfolded), for SEARCH HEADER and TEXT. */
 export function decodedHeader(header: Buffer, name: string | null): string[] {
@@ -8,16 +9,13 @@ export function decodedHeader(header: Buffer, name: string | null): string[] {
   const want = name?.toLowerCase();
   for (const field of headerFields(header)) {
     if (want !== undefined && field.name.toLowerCase() !== want) continue;
-    const raw = header
-      .toString("utf8", field.valueStart, field.end)
-      .replace(/\r?\n[ \t]/g, " ")
-      .trim();
+    const raw = unfoldedValue(header, field.valueStart, field.end);
     out.push(want === undefined ? `${field.name}: ${decodeWords(raw)}` : decodeWords(raw));
   }
   return out;
 }
 
-function decodeWords(raw: string): string {
+export function decodeWords(raw: string): string {
   if (!raw.includes("=?")) return raw;
   try {
     return libmime.decodeWords(raw);

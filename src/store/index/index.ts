@@ -1,2 +1,9 @@
-export { type AppliedChanges, type MailboxCounts, type MessageRow, splitKeywords } from "./rows.js";
+export {
+  type AppliedChanges,
+  type FlagRows,
+  type MailboxCounts,
+  type MailboxStamp,
+  type MessageRow,
+  splitKeywords,
+} from "./rows.js";
 export { StoreIndex } from "./store-index.js";

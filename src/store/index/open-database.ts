@@ -2,7 +2,7 @@ import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync } from
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { DIR_MODE, FILE_MODE, type FileOwner } from "../file-owner.js";
-import { SCHEMA, SCHEMA_VERSION } from "./schema.js";
+import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from "./schema.js";
 
 /**
  * Opens (creating when missing) a user's index file: 0600 and owned by the user, in a 0700 directory,
@@ -31,6 +31,13 @@ export function openDatabase(path: string, owner: FileOwner | undefined): Databa
     | undefined;
   if (version === undefined) {
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+  } else if (Number(version) < SCHEMA_VERSION) {
+    db.transaction(() => {
+      // Read again under the write lock: another process may have migrated meanwhile.
+      const now = Number(db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get());
+      for (const m of MIGRATIONS) if (m.version > now) db.exec(m.sql);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
+    }).immediate();
   }
   if (path !== ":memory:") {
     for (const file of [`${path}-wal`, `${path}-shm`]) {

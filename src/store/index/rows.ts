@@ -11,6 +11,24 @@ export interface MailboxRow {
   sync_seq: number;
 }
 
+/** The mailbox row's fields that change with every change to its messages. */
+export interface MailboxStamp {
+  uidValidity: number;
+  uidNext: number;
+  modseq: number;
+}
+
+/** uid, flag bits, keywords (space-separated), modseq. */
+export type FlagRow = [number, number, string, number];
+
+export interface FlagRows {
+  stamp: MailboxStamp;
+  rows: FlagRow[];
+  expunged: number[];
+  /** Messages in the mailbox now. */
+  count: number;
+}
+
 /** Everything but the MIME structure, which only structure() needs. */
 export const ROW_COLUMNS = "uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq";
 
@@ -37,6 +55,8 @@ export interface NewMessage {
   vsize: number;
   internalDate: number;
   mime?: string | undefined;
+  /** Cached search header fields (header-cache.ts), JSON. */
+  headers?: string | null | undefined;
 }
 
 export interface FlagUpdate {

@@ -4,7 +4,7 @@
  * totals). Plain SQL so another engine can serve it later. Deleting the file loses nothing but
  * modseq history.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS messages (
   saved_date INTEGER NOT NULL,
   modseq INTEGER NOT NULL,
   mime TEXT,
+  headers TEXT,
   PRIMARY KEY (mailbox_id, uid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages (mailbox_id, modseq);
@@ -72,3 +73,8 @@ CREATE TRIGGER IF NOT EXISTS mailbox_remove AFTER DELETE ON mailboxes BEGIN
   DELETE FROM expunged WHERE mailbox_id = OLD.id;
 END;
 `;
+
+/** Version 2 added the cached search header fields; an older index gains the column empty. */
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  { version: 2, sql: "ALTER TABLE messages ADD COLUMN headers TEXT" },
+];

@@ -4,10 +4,13 @@ import type { FileOwner } from "../file-owner.js";
 import { openDatabase } from "./open-database.js";
 import {
   type AppliedChanges,
+  type FlagRow,
+  type FlagRows,
   type FlagUpdate,
   joinKeywords,
   type MailboxCounts,
   type MailboxRow,
+  type MailboxStamp,
   type MessageRow,
   type NewMessage,
   ROW_COLUMNS,
@@ -23,6 +26,8 @@ import {
 export class StoreIndex {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /** Mailbox ids by name, forgotten when this process deletes or renames mailboxes. */
+  private readonly ids = new Map<string, number>();
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -57,12 +62,28 @@ export class StoreIndex {
     return this.mailbox(name)!;
   }
 
+  /** The id of a mailbox row (made when missing), without reading the row on every call. */
+  mailboxId(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.ensureMailbox(name).id;
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+
+  /** Drops a remembered id whose row went away (another process deleted the mailbox). */
+  forgetMailboxId(name: string): void {
+    this.ids.delete(name);
+  }
+
   mailboxNames(): string[] {
     return this.sql("SELECT name FROM mailboxes").pluck().all() as string[];
   }
 
   /** Renames a mailbox and its children (keys are levels joined by TAB), keeping their messages. */
   renameMailbox(from: string, to: string): void {
+    this.ids.clear();
     this.db
       .transaction(() => {
         this.sql("DELETE FROM mailboxes WHERE name = ? OR substr(name, 1, ?) = ?").run(
@@ -78,6 +99,7 @@ export class StoreIndex {
   }
 
   deleteMailbox(name: string): void {
+    this.ids.clear();
     this.sql("DELETE FROM mailboxes WHERE name = ?").run(name);
   }
 
@@ -151,11 +173,11 @@ export class StoreIndex {
     this.sql(
       // An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the quota trigger.
       `INSERT INTO messages
-           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime, headers)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (mailbox_id, uid) DO UPDATE SET
            ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
-           mime = coalesce(excluded.mime, mime)`,
+           mime = coalesce(excluded.mime, mime), headers = coalesce(excluded.headers, headers)`,
     ).run(
       mailboxId,
       message.uid,
@@ -169,6 +191,7 @@ export class StoreIndex {
       Date.now(),
       modseq,
       message.mime ?? null,
+      message.headers ?? null,
     );
   }
 
@@ -302,7 +325,8 @@ export class StoreIndex {
         const added: number[] = [];
         for (const message of messages) {
           if (this.message(mailboxId, message.uid)) {
-            if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message.mime);
+            if (message.mime !== undefined)
+              this.setMime(mailboxId, message.uid, message.mime, message.headers);
             continue;
           }
           this.insert(mailboxId, message, modseq.next());
@@ -357,8 +381,26 @@ export class StoreIndex {
     return row?.mime;
   }
 
-  setMime(mailboxId: number, uid: number, mime: string): void {
-    this.sql("UPDATE messages SET mime = ? WHERE mailbox_id = ? AND uid = ?").run(mime, mailboxId, uid);
+  setMime(mailboxId: number, uid: number, mime: string, headers: string | null = null): void {
+    this.sql(
+      "UPDATE messages SET mime = ?, headers = coalesce(?, headers) WHERE mailbox_id = ? AND uid = ?",
+    ).run(mime, headers, mailboxId, uid);
+  }
+
+  /** [uid, MIME structure as JSON] of the messages in a UID range whose structure is cached. */
+  mimes(mailboxId: number, fromUid: number, toUid: number): [number, string][] {
+    return this.sql(
+      "SELECT uid, mime FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND mime IS NOT NULL",
+    )
+      .raw()
+      .all(mailboxId, fromUid, toUid) as [number, string][];
+  }
+
+  /** [uid, cached header fields as JSON] of the messages whose fields are cached. */
+  headers(mailboxId: number): [number, string][] {
+    return this.sql("SELECT uid, headers FROM messages WHERE mailbox_id = ? AND headers IS NOT NULL")
+      .raw()
+      .all(mailboxId) as [number, string][];
   }
 
   /** UIDs still \Recent (not yet claimed by a session), without claiming them. */
@@ -410,6 +452,36 @@ export class StoreIndex {
       size: row.size,
       firstUnseenUid: row.first_unseen ?? undefined,
     };
+  }
+
+  /** What moves whenever the mailbox changes: one row by primary key, cheap enough for every command. */
+  stamp(mailboxId: number): MailboxStamp | undefined {
+    return this.sql(
+      "SELECT uidvalidity AS uidValidity, uidnext AS uidNext, highest_modseq AS modseq FROM mailboxes WHERE id = ?",
+    ).get(mailboxId) as MailboxStamp | undefined;
+  }
+
+  /**
+   * The flags of the messages changed after `sinceModseq` (all of them when undefined), the UIDs
+   * expunged after it and the message count, read in one transaction so they agree with the stamp.
+   */
+  flagsSince(mailboxId: number, sinceModseq: number | undefined): FlagRows | undefined {
+    return this.db.transaction((): FlagRows | undefined => {
+      const stamp = this.stamp(mailboxId);
+      if (stamp === undefined) return undefined;
+      const since = sinceModseq ?? -1;
+      const rows = this.sql(
+        "SELECT uid, flags, keywords, modseq FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid",
+      )
+        .raw()
+        .all(mailboxId, since) as FlagRow[];
+      const expunged = sinceModseq === undefined ? [] : this.expungedSince(mailboxId, sinceModseq);
+      const count =
+        sinceModseq === undefined
+          ? rows.length
+          : (this.sql("SELECT count(*) FROM messages WHERE mailbox_id = ?").pluck().get(mailboxId) as number);
+      return { stamp, rows, expunged, count };
+    })();
   }
 
   changedSince(mailboxId: number, modseq: number): MessageRow[] {

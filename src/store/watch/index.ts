@@ -1,2 +1,3 @@
-export { watchDirectory, watchedDirectoryCount } from "./directory-watch.js";
-export { publishLocalChange, subscribeLocalChanges } from "./local-changes.js";
+export { watchedDirectoryCount } from "./directory-watch.js";
+export { publishLocalChange } from "./local-changes.js";
+export { watchedMailboxCount, watchMailbox } from "./mailbox-watch.js";

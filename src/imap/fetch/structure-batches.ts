@@ -1,0 +1,31 @@
+import type { MimePart } from "../../mime/index.js";
+import type { Mailbox } from "../../store/index.js";
+
+/** Messages whose cached structures are read with one query. */
+const BATCH = 256;
+
+/**
+ * The cached MIME structures of a run of messages, read a batch at a time as a command walks
+ * them in UID order: one query per batch instead of several per message, and never every
+ * structure of a big mailbox in memory at once.
+ */
+export class StructureBatches {
+  private end = 0;
+  private roots = new Map<number, MimePart>();
+
+  constructor(private readonly mailbox: Mailbox) {}
+
+  /** The batch holding position `i` of `list` (UIDs, or messages with a UID, ascending). */
+  at(list: ReadonlyArray<number | { uid: number }>, i: number): ReadonlyMap<number, MimePart> {
+    if (i >= this.end) {
+      const last = Math.min(list.length, i + BATCH) - 1;
+      const uidOf = (n: number) => {
+        const item = list[n]!;
+        return typeof item === "number" ? item : item.uid;
+      };
+      this.roots = this.mailbox.structures(uidOf(i), uidOf(last));
+      this.end = last + 1;
+    }
+    return this.roots;
+  }
+}
