@@ -1,0 +1,375 @@
+// LMTP benchmark (issue 5, item 6): `loft serve` against Dovecot's LMTP (Debian's dovecot-lmtpd,
+// throwaway config, Pigeonhole's sieve plugin) in the same run, with the same workload: N messages
+// of 4 KB over 10 parallel LMTP sessions to 20 users' Maildirs, fsync on (Loft always syncs;
+// Dovecot gets mail_fsync = always), a 20-rule Sieve script per user that files a quarter of the
+// mail into other mailboxes. Prints messages/s for both and the ratio, and checks that every
+// message was answered 250 and stored once. Asserts nothing. Run after `npm run build`.
+// Options: --messages N (default 5000), --sessions S (10), --users U (20), --recipients R per
+// message (1), --only loft|dovecot, --quick (1,000 messages).
+import { spawn } from "node:child_process";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { connect, createServer } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const QUICK = args.includes("--quick");
+const MESSAGES = option("--messages", QUICK ? 1_000 : 5_000);
+const SESSIONS = option("--sessions", 10);
+const USERS = option("--users", 20);
+const RECIPIENTS = option("--recipients", 1);
+const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
+const MESSAGE_BYTES = 4096;
+const TIMEOUT_S = 120;
+const isRoot = process.geteuid() === 0;
+const MAIL_ID = isRoot ? 8 : process.getuid();
+const root = new URL("../..", import.meta.url).pathname;
+
+const dir = mkdtempSync(join(tmpdir(), "loft-bench-lmtp-"));
+// Dovecot's processes run as the mail user and must reach their config and homes in here.
+if (isRoot) chmodSync(dir, 0o755);
+const children = [];
+// An interrupted run (a signal, a closed stdout) still stops the servers and removes its files.
+process.on("exit", () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
+  rmSync(dir, { recursive: true, force: true });
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => process.exit(130));
+process.stdout.on("error", () => process.exit(1));
+
+const address = (u) => `user${String(u + 1).padStart(2, "0")}@example.org`;
+
+// ---- the workload -----------------------------------------------------------------------------
+
+/**
+ * Twenty rules of the kinds people write; three of them match: list mail, receipts (flagged) and
+ * spam go to their own mailboxes, the rest to INBOX by implicit keep.
+ */
+function sieveScript() {
+  const rules = [
+    'if header :contains "x-spam-flag" "YES" { fileinto :create "Spam"; stop; }',
+    'if address :domain :is "from" "lists.example.org" { fileinto :create "Lists"; stop; }',
+    'if header :contains "subject" "[receipt]" { fileinto :create :flags "\\\\Flagged" "Receipts"; stop; }',
+  ];
+  for (let i = rules.length; i < 20; i++) {
+    const kinds = [
+      `if header :contains "subject" "project-${i}" { fileinto :create "Project${i}"; stop; }`,
+      `if address :is "from" "boss${i}@corp.example" { addflag "\\\\Flagged"; }`,
+      `if allof (size :over 1M, exists "x-archive-${i}") { fileinto :create "Big${i}"; stop; }`,
+      `if header :matches "list-id" "*<team${i}.example.org>*" { fileinto :create "Team${i}"; stop; }`,
+      `if envelope :is "from" "robot${i}@ci.example" { discard; stop; }`,
+    ];
+    rules.push(kinds[i % kinds.length]);
+  }
+  return `require ["fileinto", "mailbox", "imap4flags", "envelope"];\n${rules.join("\n")}\n`;
+}
+
+function message(i) {
+  const kind = i % 20;
+  const from =
+    kind === 0 || kind === 10
+      ? `news <digest@lists.example.org>`
+      : `Sender ${i % 97} <sender${i % 97}@example.net>`;
+  const subject = kind === 1 || kind === 11 ? `[receipt] order ${i}` : `message ${i} about things`;
+  const head =
+    `From: ${from}\r\nTo: someone@example.org\r\nSubject: ${subject}\r\n` +
+    `Message-ID: <${i}.${process.pid}@bench.example>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n` +
+    `${kind === 2 ? "X-Spam-Flag: YES\r\n" : ""}MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n`;
+  let body = "";
+  for (let l = 0; head.length + body.length < MESSAGE_BYTES - 80; l++)
+    body += `Line ${l} of message ${i}: the quick brown fox jumps over the lazy dog.\r\n`;
+  return head + body;
+}
+
+/** Homes with the active script at ~/.dovecot.sieve, as both servers find it by default. */
+function makeHomes(base) {
+  const homes = [];
+  for (let u = 0; u < USERS; u++) {
+    const home = join(base, "homes", `user${u + 1}`);
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, ".dovecot.sieve"), sieveScript());
+    homes.push(home);
+  }
+  return homes;
+}
+
+function chownTree(path) {
+  if (!isRoot) return;
+  chownSync(path, MAIL_ID, MAIL_ID);
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.isDirectory()) chownTree(join(path, entry.name));
+    else chownSync(join(path, entry.name), MAIL_ID, MAIL_ID);
+  }
+}
+
+function usersFile(path, homes) {
+  writeFileSync(path, homes.map((h, u) => `${address(u)}::${MAIL_ID}:${MAIL_ID}::${h}\n`).join(""));
+}
+
+/** Message files in every Maildir under the homes (all mailboxes), and how many are in INBOX. */
+function countStored(homes) {
+  let total = 0;
+  let inbox = 0;
+  const walk = (path, isInbox) => {
+    for (const sub of ["new", "cur"]) {
+      if (!existsSync(join(path, sub))) continue;
+      const n = readdirSync(join(path, sub)).length;
+      total += n;
+      if (isInbox) inbox += n;
+    }
+    for (const e of readdirSync(path, { withFileTypes: true }))
+      if (e.isDirectory() && e.name.startsWith(".")) walk(join(path, e.name), false);
+  };
+  for (const h of homes) if (existsSync(join(h, "Maildir"))) walk(join(h, "Maildir"), true);
+  return { total, inbox };
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- a raw LMTP client ------------------------------------------------------------------------
+
+/** One connection; `replies(n)` resolves with the next n complete replies (multi-line joined). */
+class Client {
+  constructor(port) {
+    this.socket = connect({ port, host: "127.0.0.1" });
+    this.socket.setNoDelay(true);
+    this.buffer = "";
+    this.done = [];
+    this.waiting = null;
+    this.socket.on("data", (d) => this.receive(d.toString("latin1")));
+    this.socket.on("error", (e) => this.fail(e));
+    this.socket.on("close", () => this.fail(new Error("connection closed")));
+  }
+
+  fail(error) {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.reject(error);
+  }
+
+  receive(text) {
+    this.buffer += text;
+    let end = this.buffer.indexOf("\r\n");
+    while (end >= 0) {
+      const line = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      if (line[3] !== "-") this.done.push(line);
+      end = this.buffer.indexOf("\r\n");
+    }
+    this.check();
+  }
+
+  check() {
+    const w = this.waiting;
+    if (w && this.done.length >= w.n) {
+      this.waiting = null;
+      clearTimeout(w.timer);
+      w.resolve(this.done.splice(0, w.n));
+    }
+  }
+
+  replies(n) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(new Error(`no reply in ${TIMEOUT_S} s`)), TIMEOUT_S * 1000);
+      this.waiting = { n, resolve, reject, timer };
+      this.check();
+    });
+  }
+
+  async open() {
+    const [greeting] = await this.replies(1);
+    if (!greeting.startsWith("220")) throw new Error(`greeting: ${greeting}`);
+    this.socket.write("LHLO bench.example\r\n");
+    const [lhlo] = await this.replies(1);
+    if (!lhlo.startsWith("250")) throw new Error(`LHLO: ${lhlo}`);
+  }
+
+  /** One transaction, pipelined: MAIL, RCPTs and DATA in one write, then the message. */
+  async send(recipients, data) {
+    this.socket.write(
+      `MAIL FROM:<sender@example.net>\r\n${recipients.map((r) => `RCPT TO:<${r}>\r\n`).join("")}DATA\r\n`,
+    );
+    const head = await this.replies(recipients.length + 2);
+    if (!head.at(-1).startsWith("354")) throw new Error(`before DATA: ${head.join(" | ")}`);
+    this.socket.write(`${data}.\r\n`);
+    return this.replies(recipients.length);
+  }
+
+  close() {
+    this.socket.removeAllListeners("close");
+    this.socket.on("error", () => {});
+    this.socket.end("QUIT\r\n");
+  }
+}
+
+async function waitForGreeting(port, child, name) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}`);
+    try {
+      const c = new Client(port);
+      await c.open();
+      c.close();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${name} did not answer on port ${port}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+// ---- the servers ------------------------------------------------------------------------------
+
+async function startLoft(base, port) {
+  const homes = makeHomes(base);
+  chownTree(join(base, "homes"));
+  usersFile(join(base, "users"), homes);
+  writeFileSync(
+    join(base, "loft.toml"),
+    `state_dir = "state"\n[auth]\npasswd_file = "users"\n[log]\nlevel = "info"\nformat = "json"\n` +
+      `[pop3]\nlisten = []\n[imap]\nlisten = []\n[managesieve]\nlisten = []\n` +
+      `[lmtp]\nlisten = ["127.0.0.1:${port}"]\nmax_connections_per_ip = ${SESSIONS + 10}\n`,
+  );
+  const log = openSync(join(base, "log"), "a");
+  const cpuProf = process.env.LOFT_BENCH_CPU_PROF
+    ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.LOFT_BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...cpuProf, join(root, "bin", "loft"), "serve", "-c", join(base, "loft.toml")],
+    { stdio: ["ignore", log, log] },
+  );
+  closeSync(log);
+  children.push(child);
+  await waitForGreeting(port, child, "loft");
+  return { child, homes };
+}
+
+async function startDovecot(base, port) {
+  const homes = makeHomes(base);
+  for (const sub of ["run", "state"]) mkdirSync(join(base, sub), { recursive: true });
+  writeFileSync(join(base, "log"), "");
+  usersFile(join(base, "users"), homes);
+  const conf = join(base, "dovecot.conf");
+  writeFileSync(
+    conf,
+    `base_dir = ${base}/run\nstate_dir = ${base}/state\nlog_path = ${base}/log\n` +
+      `instance_name = loft-bench-lmtp-${process.pid}\nprotocols = lmtp\nlisten = 127.0.0.1\n` +
+      `ssl = no\nfirst_valid_uid = ${MAIL_ID}\nmail_location = maildir:~/Maildir\nmail_fsync = always\n` +
+      `passdb {\n  driver = passwd-file\n  args = ${base}/users\n}\n` +
+      `userdb {\n  driver = passwd-file\n  args = ${base}/users\n}\n` +
+      `service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n    port = ${port}\n  }\n` +
+      `  unix_listener lmtp {\n    mode = 0600\n  }\n}\n` +
+      "protocol lmtp {\n  mail_plugins = sieve\n}\n" +
+      "plugin {\n  sieve = file:~/sieve;active=~/.dovecot.sieve\n}\n",
+  );
+  chownTree(base);
+  const child = spawn("dovecot", ["-F", "-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  children.push(child);
+  try {
+    await waitForGreeting(port, child, "dovecot");
+  } catch (e) {
+    throw new Error(`${e.message}\n${stderr}\n${readFileSync(join(base, "log"), "utf8").slice(-2000)}`);
+  }
+  return { child, homes, log: join(base, "log") };
+}
+
+async function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---- the run ----------------------------------------------------------------------------------
+
+/** Sends every message over SESSIONS connections; message i goes to users i, i+1, … (mod USERS). */
+async function load(port) {
+  const texts = Array.from({ length: MESSAGES }, (_, i) => message(i));
+  let next = 0;
+  let accepted = 0;
+  const refused = [];
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: SESSIONS }, async () => {
+      const c = new Client(port);
+      await c.open();
+      while (next < MESSAGES) {
+        const i = next++;
+        const rcpts = Array.from({ length: RECIPIENTS }, (_, r) => address((i + r) % USERS));
+        for (const reply of await c.send(rcpts, texts[i])) {
+          if (reply.startsWith("250")) accepted++;
+          else if (refused.length < 5) refused.push(reply);
+        }
+      }
+      c.close();
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds, accepted, refused };
+}
+
+console.log(
+  `# node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}, tmpdir ${tmpdir()}`,
+);
+console.log(
+  `# ${MESSAGES} messages of ${MESSAGE_BYTES} bytes, ${RECIPIENTS} recipient(s) each, over ${SESSIONS} ` +
+    `LMTP sessions to ${USERS} users' Maildirs; fsync on; a 20-rule Sieve script per user`,
+);
+const results = {};
+try {
+  for (const name of ["loft", "dovecot"]) {
+    if (ONLY !== null && ONLY !== name) continue;
+    const base = join(dir, name);
+    mkdirSync(base, { recursive: true });
+    const port = await freePort();
+    const server = name === "loft" ? await startLoft(base, port) : await startDovecot(base, port);
+    const run = await load(port);
+    await stop(server.child);
+    const stored = countStored(server.homes);
+    const rate = run.accepted / run.seconds;
+    results[name] = rate;
+    console.log(
+      `${name.padEnd(8)} ${rate.toFixed(0).padStart(6)} messages/s  ${run.seconds.toFixed(2)} s, ` +
+        `${run.accepted} × 250, ${stored.total} files stored (${stored.inbox} in INBOX)` +
+        (run.refused.length > 0 ? `; refused: ${run.refused.join(" | ")}` : ""),
+    );
+  }
+  if (results.loft && results.dovecot)
+    console.log(`ratio    ${(results.loft / results.dovecot).toFixed(2)} × Dovecot (aim: 1.5 ×)`);
+} catch (err) {
+  console.error(`lmtp bench failed: ${err.stack ?? err}`);
+  process.exitCode = 1;
+}
