@@ -168,9 +168,25 @@ export function loadTlsContext(settings: TlsSettings): TlsCertificates | null {
 export function startTls(socket: Socket, certificates: TlsCertificates): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const tls = new TLSSocket(socket, certificates.socketOptions());
-    tls.once("secure", () => resolve(tls));
+    tls.once("secure", () => {
+      checkClientCertificate(tls);
+      resolve(tls);
+    });
     tls.once("error", reject);
   });
+}
+
+/**
+ * Node sets `authorized` only on sockets a tls.Server accepted; ours wrap sockets accepted in
+ * plain text, so the client certificate's verification against `tls.ca` is read here the way
+ * tls.Server does it (SASL EXTERNAL trusts `authorized`).
+ */
+function checkClientCertificate(tls: TLSSocket): void {
+  const handle = (tls as unknown as { _handle?: { verifyError(): Error | null } })._handle;
+  if (!handle || Object.keys(tls.getPeerCertificate()).length === 0) return;
+  const error = handle.verifyError();
+  if (error) tls.authorizationError = error;
+  else tls.authorized = true;
 }
 
 /**

@@ -141,8 +141,9 @@ export class Server {
   private async startProtocol(protocol: ProtocolName): Promise<void> {
     const addresses = this.config[protocol].listen.map((a) => parseListenAddress(a)!);
     const service = SERVICES[protocol];
-    if (addresses.length === 0) return;
     const tlsAddresses = this.config[protocol].tls_listen.map((a) => parseListenAddress(a)!);
+    // An implicit-TLS listener alone (IMAPS only, say) is a service too.
+    if (addresses.length + tlsAddresses.length === 0) return;
     checkRootListen(protocol, [...addresses, ...tlsAddresses], this.account);
     const ctx = {
       config: this.config,
@@ -152,7 +153,8 @@ export class Server {
       tls: this.tls,
     };
     this.running.set(protocol, await service(addresses, ctx));
-    this.log.info({ protocol, listen: this.config[protocol].listen }, "listening");
+    const { listen, tls_listen } = this.config[protocol];
+    this.log.info({ protocol, listen, tls_listen }, "listening");
   }
 
   /** SIGHUP: a bad new config is logged and the old one kept. */
