@@ -34,5 +34,6 @@ export type {
   StoreFlagsOptions,
   StoreFlagsResult,
   StoreLogger,
+  SyncOptions,
   UserStore,
 } from "./types.js";
