@@ -37,6 +37,11 @@ export interface SessionDeps {
 const MAX_BAD_COMMANDS = 20;
 /** Input held before the socket is paused. */
 const READ_HIGH_WATER = 256 * 1024;
+/**
+ * Response bytes queued on the socket before a long answer waits for the client to read: waiting
+ * at the socket's own 16 KiB mark would stop a big FETCH every few dozen messages.
+ */
+const WRITE_HIGH_WATER = 1024 * 1024;
 /** RFC 3501 §5.4: at least 30 minutes after login; Dovecot's imap-login waits less before it. */
 const PRE_LOGIN_TIMEOUT_MS = 60_000;
 
@@ -139,6 +144,22 @@ export class ImapSession implements ImapContext {
   send(...responses: Buffer[]): void {
     if (this.closed || responses.length === 0) return;
     this.socket.write(responses.length === 1 ? responses[0]! : Buffer.concat(responses));
+  }
+
+  async sendBatch(data: Buffer): Promise<void> {
+    if (this.closed) throw new SessionClosed();
+    this.socket.write(data);
+    if (this.socket.writableLength <= WRITE_HIGH_WATER) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off("drain", done);
+        this.socket.off("close", done);
+        resolve();
+      };
+      this.socket.on("drain", done);
+      this.socket.on("close", done);
+    });
+    if (this.closed || this.socket.destroyed) throw new SessionClosed();
   }
 
   async sendParts(parts: readonly ResponsePart[]): Promise<void> {
