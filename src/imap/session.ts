@@ -65,6 +65,8 @@ export class ImapSession implements ImapContext {
   private userStore: UserStore | null = null;
   private current: SelectedMailbox | null = null;
   private changeListener: (() => void) | null = null;
+  /** The socket held corked while a command runs. */
+  private corked: Socket | null = null;
   private releaseUser: (() => void) | null = null;
   condstore = false;
   savedSearch: number[] = [];
@@ -150,6 +152,7 @@ export class ImapSession implements ImapContext {
     if (this.closed) throw new SessionClosed();
     this.socket.write(data);
     if (this.socket.writableLength <= WRITE_HIGH_WATER) return;
+    this.uncork();
     await new Promise<void>((resolve) => {
       const done = () => {
         this.socket.off("drain", done);
@@ -164,6 +167,7 @@ export class ImapSession implements ImapContext {
 
   async sendParts(parts: readonly ResponsePart[]): Promise<void> {
     if (this.closed) throw new SessionClosed();
+    this.uncork();
     try {
       await writeResponse(this.socket, parts);
     } catch (err) {
@@ -175,11 +179,17 @@ export class ImapSession implements ImapContext {
     }
   }
 
+  private uncork(): void {
+    this.corked?.uncork();
+    this.corked = null;
+  }
+
   async nextEvent(): Promise<ReaderEvent> {
     for (;;) {
       const event = this.reader.next();
       if (event !== null) return event;
       if (this.closed) throw new SessionClosed();
+      this.uncork();
       this.socket.resume();
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -238,6 +248,7 @@ export class ImapSession implements ImapContext {
   async startTls(): Promise<boolean> {
     const context = this.deps.tls;
     if (context === null) return false;
+    this.uncork();
     const plain = this.socket;
     plain.removeAllListeners("data");
     plain.removeAllListeners("close");
@@ -293,8 +304,16 @@ export class ImapSession implements ImapContext {
       }
       case "command": {
         if (event.command.name !== "APPEND") this.appendTarget = null;
-        const { reply, command } = await runCommand(this, event.command);
-        return this.finish(event.command.tag, reply, command);
+        // A command's responses and its tagged answer leave in one write (one syscall for a NOOP);
+        // anything that waits for the client sends what is held first.
+        this.corked = this.socket;
+        this.corked.cork();
+        try {
+          const { reply, command } = await runCommand(this, event.command);
+          return await this.finish(event.command.tag, reply, command);
+        } finally {
+          this.uncork();
+        }
       }
       case "line":
       case "literal-data":
