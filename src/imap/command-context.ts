@@ -11,6 +11,13 @@ import type {
 } from "./protocol/index.js";
 import type { SelectedMailbox } from "./selected-mailbox.js";
 
+/**
+ * NOOP and IDLE take a re-read of the selected mailbox this recent instead of starting one: many
+ * clients polling one mailbox then cost a few file checks a second, and changes by other
+ * programs still show within a second (the mailbox's watch re-reads it on every file change).
+ */
+export const POLL_FRESH_MS = 200;
+
 /** RFC 3501 §3: the connection's state. */
 export type SessionState = "not-authenticated" | "authenticated" | "selected" | "logout";
 
@@ -57,6 +64,8 @@ export interface ImapContext {
   saslConnection(): SaslConnection;
   capabilities(): string[];
   send(...responses: Buffer[]): void;
+  /** Writes a batch of responses; waits only when much is already queued for a slow client. */
+  sendBatch(data: Buffer): Promise<void>;
   /** Writes responses with streamed bodies, waiting while the socket is full. */
   sendParts(parts: readonly ResponsePart[]): Promise<void>;
   /** The next reader event, waiting for input (SASL lines, IDLE's DONE, APPEND's literal). */

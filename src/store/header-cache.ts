@@ -30,7 +30,9 @@ export function cachedHeaderFields(header: Buffer): CachedHeaders {
   for (const field of headerFields(header)) {
     const name = field.name.toLowerCase();
     if (!CACHED_HEADER_FIELDS.has(name)) continue;
-    (out[name] ??= []).push(unfoldedValue(header, field.valueStart, field.end));
+    const values = out[name] ?? [];
+    values.push(unfoldedValue(header, field.valueStart, field.end));
+    out[name] = values;
   }
   return out;
 }

@@ -35,5 +35,6 @@ export type {
   StoreFlagsOptions,
   StoreFlagsResult,
   StoreLogger,
+  SyncOptions,
   UserStore,
 } from "./types.js";

@@ -1,6 +1,7 @@
-import { bitsToFlags, type SystemFlag } from "./flags.js";
+import { bitsToFlags, FLAG_BITS, type SystemFlag } from "./flags.js";
 import { type FlagRows, splitKeywords } from "./index/index.js";
 
+const SEEN = FLAG_BITS["\\Seen"];
 const NO_KEYWORDS: readonly string[] = Object.freeze([]);
 
 /**
@@ -69,6 +70,12 @@ export class MailboxSnapshot {
 
   keywordsAt(i: number): readonly string[] {
     return this.keywordsByUid.get(this.uids[i]!) ?? NO_KEYWORDS;
+  }
+
+  /** The lowest UID without \Seen, 0 when every message is seen. */
+  firstUnseenUid(): number {
+    for (let i = 0; i < this.uids.length; i++) if ((this.flagBits[i]! & SEEN) === 0) return this.uids[i]!;
+    return 0;
   }
 
   /** Keywords in use, in UID order of first use (what SELECT's FLAGS lists besides the system flags). */

@@ -22,6 +22,7 @@ import type {
   StoreFlagsOptions,
   StoreFlagsResult,
   StoreLogger,
+  SyncOptions,
 } from "./types.js";
 import { publishLocalChange, watchMailbox } from "./watch/index.js";
 
@@ -90,8 +91,8 @@ export class MailboxView implements Mailbox {
   }
 
   /** Syncs of one mailbox run one after another; each starts after it was asked for, so none misses a change. */
-  sync(): Promise<void> {
-    return syncAfterNow(this.busKey, () => this.syncOnce());
+  sync(options: SyncOptions = {}): Promise<void> {
+    return syncAfterNow(this.busKey, () => this.syncOnce(), options.freshMs);
   }
 
   private async syncOnce(): Promise<void> {
@@ -135,7 +136,9 @@ export class MailboxView implements Mailbox {
       id = this.id;
       stamp = this.ctx.index.stamp(id);
     }
-    const cached = cachedSnapshot(this.busKey);
+    // Keyed by id too: a mailbox made again under the name must not continue the old one's snapshot.
+    const cacheKey = `${this.busKey}\0${id}`;
+    const cached = cachedSnapshot(cacheKey);
     if (
       stamp !== undefined &&
       cached !== undefined &&
@@ -151,7 +154,7 @@ export class MailboxView implements Mailbox {
     let snapshot = base && this.readSnapshot(id, base);
     snapshot ??= this.readSnapshot(id, undefined);
     if (snapshot === undefined) throw new StoreError("NONEXISTENT", `Mailbox doesn't exist: ${this.name}`);
-    rememberSnapshot(this.busKey, snapshot);
+    rememberSnapshot(cacheKey, snapshot);
     return snapshot;
   }
 

@@ -6,14 +6,21 @@ interface Gate {
 }
 
 const gates = new Map<string, Gate>();
+/** How long a finished sync is remembered for `freshMs`: longer windows count as this long. */
+const REMEMBER_MS = 1000;
+/** The last sync that started, by key: when, and its end. */
+const lastRun = new Map<string, { started: number; done: Promise<void> }>();
 
 /**
  * Runs `sync` for a mailbox (by change-bus key) so that it starts after this call, as a caller
  * needs to see every change made before it asked; but callers that ask while one is waiting to
  * start share that one. Many sessions polling one mailbox (NOOP, CHECK) so cost at most one sync
- * running and one waiting, not one each.
+ * running and one waiting, not one each. With `freshMs`, a sync that started at most that long ago
+ * is taken instead (its end is waited for).
  */
-export function syncAfterNow(key: string, sync: () => Promise<void>): Promise<void> {
+export function syncAfterNow(key: string, sync: () => Promise<void>, freshMs = 0): Promise<void> {
+  const last = lastRun.get(key);
+  if (freshMs > 0 && last !== undefined && Date.now() - last.started <= freshMs) return last.done;
   let gate = gates.get(key);
   if (gate?.queued !== undefined) return gate.queued;
   if (gate === undefined) {
@@ -23,7 +30,15 @@ export function syncAfterNow(key: string, sync: () => Promise<void>): Promise<vo
   const g = gate;
   const run: Promise<void> = g.tail.then(() => {
     g.queued = undefined;
-    return sync();
+    const done = sync();
+    const entry = { started: Date.now(), done: done.catch(() => {}) };
+    lastRun.set(key, entry);
+    void entry.done.then(() => {
+      setTimeout(() => {
+        if (lastRun.get(key) === entry) lastRun.delete(key);
+      }, REMEMBER_MS).unref();
+    });
+    return done;
   });
   g.queued = run;
   const settled = run.catch(() => {});

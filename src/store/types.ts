@@ -141,12 +141,20 @@ export interface MailboxChange {
   highestModseq: number;
 }
 
+export interface SyncOptions {
+  /**
+   * A sync of the mailbox that this process started at most this many milliseconds ago will do
+   * (polling: the mailbox's watch syncs on every file change anyway). Default 0: a new one.
+   */
+  freshMs?: number;
+}
+
 export interface Mailbox {
   readonly name: string;
   readonly path: readonly string[];
   readonly uidValidity: number;
   /** Reads the files again and brings the index up to date. */
-  sync(): Promise<void>;
+  sync(options?: SyncOptions): Promise<void>;
   status(): MailboxStatus;
   /** UIDs and flags now, shared with every other user of the mailbox in this process (read-only). */
   snapshot(): MailboxSnapshot;

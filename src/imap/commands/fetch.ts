@@ -60,7 +60,7 @@ export const fetch: CommandSpec<"FETCH"> = {
     const uids = selected.resolve(command.set, command.uid, ctx.savedSearch);
     if (snapshotOnly(attrs)) {
       await fetchFromSnapshot(selected, attrs, uids, command.changedSince, BATCH_BYTES, (chunk) =>
-        ctx.sendParts([chunk]),
+        ctx.sendBatch(chunk),
       );
       return { status: "OK", text: "Fetch completed." };
     }
@@ -149,6 +149,6 @@ class BatchWriter {
     const data = Buffer.concat(this.pending);
     this.pending = [];
     this.bytes = 0;
-    await this.ctx.sendParts([data]);
+    await this.ctx.sendBatch(data);
   }
 }

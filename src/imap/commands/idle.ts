@@ -1,4 +1,4 @@
-import type { CommandSpec } from "../command-context.js";
+import { type CommandSpec, POLL_FRESH_MS } from "../command-context.js";
 import { continuationRequest, untaggedStatus } from "../protocol/index.js";
 
 /**
@@ -15,7 +15,7 @@ export const idle: CommandSpec<"IDLE"> = {
         .then(() => ctx.sendUpdates(command))
         .catch((err: unknown) => ctx.log.warn({ err }, "IDLE update failed"));
     };
-    await ctx.selected?.mailbox.sync();
+    await ctx.selected?.mailbox.sync({ freshMs: POLL_FRESH_MS });
     push();
     ctx.onMailboxChange(push);
     const keepalive = setInterval(

@@ -16,16 +16,23 @@ export const select: CommandSpec<"SELECT" | "EXAMINE"> = {
     const mailbox = await ctx.store.openMailbox(name);
     const readOnly = command.name === "EXAMINE";
     if (command.condstore) ctx.condstore = true;
-    const before = mailbox.status();
+    // From the shared snapshot: no pass over the index rows.
     const recent = readOnly ? [] : await mailbox.claimRecent();
+    const unclaimed = readOnly ? mailbox.recentUids().length : 0;
     const selected = new SelectedMailbox(mailbox, readOnly, recent);
-    const status = mailbox.status();
+    const snapshot = mailbox.snapshot();
+    const status = {
+      uidValidity: snapshot.uidValidity,
+      uidNext: snapshot.uidNext,
+      highestModseq: snapshot.modseq,
+    };
     const out = [
       ...selected.flagsResponses(),
       untagged(selected.count, { atom: "EXISTS" }),
-      untagged(readOnly ? before.recent : selected.recentCount, { atom: "RECENT" }),
+      untagged(readOnly ? unclaimed : selected.recentCount, { atom: "RECENT" }),
     ];
-    const firstUnseen = status.firstUnseenUid === undefined ? 0 : selected.seqOf(status.firstUnseenUid);
+    const firstUnseenUid = snapshot.firstUnseenUid();
+    const firstUnseen = firstUnseenUid === 0 ? 0 : selected.seqOf(firstUnseenUid);
     if (firstUnseen > 0)
       out.push(untaggedStatus("OK", "First unseen.", { name: "UNSEEN", args: [firstUnseen] }));
     out.push(

@@ -74,7 +74,10 @@ CREATE TRIGGER IF NOT EXISTS mailbox_remove AFTER DELETE ON mailboxes BEGIN
 END;
 `;
 
-/** Version 2 added the cached search header fields; an older index gains the column empty. */
+/**
+ * Version 2 added the cached search header fields. They are filled where the MIME structure is
+ * (at save, or when first parsed), so an older index forgets its structures to have both again.
+ */
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
-  { version: 2, sql: "ALTER TABLE messages ADD COLUMN headers TEXT" },
+  { version: 2, sql: "ALTER TABLE messages ADD COLUMN headers TEXT; UPDATE messages SET mime = NULL" },
 ];
