@@ -18,6 +18,7 @@ import { scriptSequence } from "./script-sequence.js";
 import { type MailSender, SendmailCommand } from "./sendmail.js";
 import { DeliveryEnvironment } from "./sieve-environment.js";
 import { SmtpRelay } from "./smtp-relay.js";
+import { StorePool } from "./store-pool.js";
 import { traceHeaders } from "./trace-headers.js";
 import { TrackingStore } from "./tracking-store.js";
 import type { DeliveryEnvelope, RecipientOutcome, RecipientRequest } from "./types.js";
@@ -29,6 +30,8 @@ export interface DeliveryDeps {
   log: Logger;
   /** The Sieve engine, created on first need (loft-lda should not load it for a user without scripts). */
   engine: () => Promise<SieveEngine>;
+  /** How long a user's store stays open after a delivery (a server: a few seconds; loft-lda: 0). */
+  keepStoresOpenMs?: number;
 }
 
 export type RecipientCheck = "ok" | "unknown-user" | "over-quota" | "tempfail";
@@ -38,6 +41,7 @@ export class Delivery {
   private readonly postmaster: string;
   private readonly sender: MailSender;
   private readonly openStore: (user: UserInfo, log: Logger) => Promise<UserStore>;
+  private readonly stores: StorePool;
 
   constructor(private readonly deps: DeliveryDeps) {
     const d = deps.config.delivery;
@@ -47,6 +51,7 @@ export class Delivery {
       d.submission_host === ""
         ? new SendmailCommand(d.sendmail_path)
         : new SmtpRelay(d.submission_host, this.hostname);
+    this.stores = new StorePool(deps.keepStoresOpenMs ?? 0);
     this.openStore = async (user, log) => {
       // Two first deliveries to a new user race to create its auto-created mailboxes; the loser
       // sees ALREADYEXISTS. Opening again finds them made.
@@ -78,9 +83,10 @@ export class Delivery {
     // Without limits there is nothing to check, and no reason to open the store.
     const limits = userStoreOptions(user, this.deps.config).quota;
     if (!checkQuota || (!limits?.storage && !limits?.messages)) return "ok";
+    const key = storeKey(user);
     let store: UserStore | undefined;
     try {
-      store = await this.openStore(user, this.deps.log);
+      store = await this.stores.acquire(key, () => this.openStore(user, this.deps.log));
       const q = await store.quota();
       const full =
         (q.storageLimit !== undefined && q.storage >= q.storageLimit) ||
@@ -90,8 +96,13 @@ export class Delivery {
       this.deps.log.error({ user: user.user, err: (err as Error).message }, "quota check failed");
       return "tempfail";
     } finally {
-      store?.close();
+      if (store !== undefined) this.stores.release(key);
     }
+  }
+
+  /** Closes the stores kept open between deliveries (at shutdown). */
+  close(): void {
+    this.stores.closeIdle();
   }
 
   /**
@@ -175,9 +186,10 @@ export class Delivery {
     const user = found.user;
     if (user === undefined) return { status: "unknown-user" };
     const log = withUser(this.deps.log, user.user);
+    const key = storeKey(user);
     let store: UserStore;
     try {
-      store = await this.openStore(user, log);
+      store = await this.stores.acquire(key, () => this.openStore(user, log));
     } catch (err) {
       log.error({ err: (err as Error).message }, "cannot open the mail store");
       return { status: "tempfail", message: "cannot open the mail store" };
@@ -256,9 +268,13 @@ export class Delivery {
       return { status: "tempfail", message: "internal error" };
     } finally {
       tracking.close();
-      store.close();
+      this.stores.release(key);
     }
   }
+}
+
+function storeKey(user: UserInfo): string {
+  return `${user.user}\0${user.home}\0${user.mailLocation}`;
 }
 
 /** The keep of a delivery without scripts. */

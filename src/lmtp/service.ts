@@ -15,6 +15,9 @@ import { CurrentContexts, startSession } from "./connection.js";
 import { dataReply, messageTooBig, type Reply, rcptRefusal, TOO_MANY_RECIPIENTS } from "./replies.js";
 import { Transaction } from "./transaction.js";
 
+/** How long a user's store stays open after a delivery: MTAs deliver to the same users in bursts. */
+const STORE_KEEP_MS = 10_000;
+
 function replyError(reply: Reply): Error {
   return Object.assign(new Error(reply.text), { responseCode: reply.code });
 }
@@ -48,6 +51,7 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
     userdb: ctx.auth,
     log: ctx.log.child({ protocol: "lmtp" }),
     engine: lazySieveEngine(config),
+    keepStoresOpenMs: STORE_KEEP_MS,
   });
   const transactions = new Map<string, { tx: Transaction; log: Logger }>();
   const tls = ctx.tls.enabled ? ctx.tls : null;
@@ -209,5 +213,12 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
   // The listener makes unix sockets 0600; the MTA usually runs as another user.
   for (const a of addresses)
     if (a.kind === "unix") chmodSync(a.path, Number.parseInt(settings.unix_socket_mode, 8));
-  return listeners;
+  return {
+    sessionCount: () => listeners.sessionCount(),
+    stopAccepting: () => listeners.stopAccepting(),
+    closeSessions: () => {
+      listeners.closeSessions();
+      delivery.close();
+    },
+  };
 }

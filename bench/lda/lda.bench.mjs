@@ -1,0 +1,136 @@
+// LDA benchmark (issue 5, item 6): wall time per message of `loft-lda`, of Dovecot's dovecot-lda
+// and of a bare `node -e 0`, each run one message at a time as an MTA runs it, in a
+// hyperfine-like way: a few warm-up runs, then R timed runs, median and spread. Both LDAs deliver
+// into their own Maildir with a 20-rule Sieve script (compiled caches warm after the warm-up).
+// Prints figures and conditions; asserts nothing. Run after `npm run build`.
+// Options: --runs R (default 30), --quick (10 runs).
+import { spawnSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick");
+const RUNS = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : QUICK ? 10 : 30;
+const WARMUP = 3;
+const isRoot = process.geteuid() === 0;
+const MAIL_ID = isRoot ? 8 : process.getuid();
+const root = new URL("../..", import.meta.url).pathname;
+
+const dir = mkdtempSync(join(tmpdir(), "loft-bench-lda-"));
+if (isRoot) chmodSync(dir, 0o755);
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => process.exit(130));
+
+const SCRIPT =
+  'require ["fileinto", "mailbox", "imap4flags", "envelope"];\n' +
+  Array.from(
+    { length: 20 },
+    (_, i) => `if header :contains "subject" "project-${i}" { fileinto :create "Project${i}"; stop; }`,
+  ).join("\n") +
+  "\n";
+
+const MESSAGE =
+  "From: Sender <sender@example.net>\nTo: bench@example.org\nSubject: a message\n" +
+  "Message-ID: <1@bench.example>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\n" +
+  "Line of the body: the quick brown fox jumps over the lazy dog.\n".repeat(60);
+
+function chownTree(path) {
+  if (!isRoot) return;
+  chownSync(path, MAIL_ID, MAIL_ID);
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.isDirectory()) chownTree(join(path, entry.name));
+    else chownSync(join(path, entry.name), MAIL_ID, MAIL_ID);
+  }
+}
+
+function setup(name) {
+  const base = join(dir, name);
+  const home = join(base, "home");
+  mkdirSync(home, { recursive: true });
+  writeFileSync(join(home, ".dovecot.sieve"), SCRIPT);
+  writeFileSync(join(base, "users"), `bench:{PLAIN}x:${MAIL_ID}:${MAIL_ID}::${home}\n`);
+  return { base, home };
+}
+
+function loftCommand() {
+  const { base } = setup("loft");
+  writeFileSync(
+    join(base, "loft.toml"),
+    `state_dir = "state"\n[auth]\npasswd_file = "users"\n[log]\nlevel = "warn"\n`,
+  );
+  chownTree(base);
+  const config = join(base, "loft.toml");
+  return [
+    process.execPath,
+    [join(root, "bin", "loft-lda"), "-c", config, "-d", "bench", "-f", "sender@example.net"],
+  ];
+}
+
+/** Without a running Dovecot there is no userdb: it runs as the mail user, HOME and USER set, as from a .forward. */
+function dovecotCommand() {
+  const { base, home } = setup("dovecot");
+  for (const sub of ["run", "state"]) mkdirSync(join(base, sub), { recursive: true });
+  writeFileSync(join(base, "log"), "");
+  const conf = join(base, "dovecot.conf");
+  writeFileSync(
+    conf,
+    `base_dir = ${base}/run\nstate_dir = ${base}/state\nlog_path = ${base}/log\n` +
+      `instance_name = loft-bench-lda-${process.pid}\nprotocols =\nssl = no\nfirst_valid_uid = ${MAIL_ID}\n` +
+      "mail_location = maildir:~/Maildir\nmail_fsync = always\n" +
+      `passdb {\n  driver = passwd-file\n  args = ${base}/users\n}\n` +
+      `userdb {\n  driver = passwd-file\n  args = ${base}/users\n}\n` +
+      "protocol lda {\n  mail_plugins = sieve\n}\n" +
+      "plugin {\n  sieve = file:~/sieve;active=~/.dovecot.sieve\n}\n",
+  );
+  chownTree(base);
+  return [
+    "/usr/lib/dovecot/dovecot-lda",
+    ["-c", conf, "-f", "sender@example.net"],
+    {
+      env: { PATH: process.env.PATH, HOME: home, USER: "bench" },
+      ...(isRoot ? { uid: MAIL_ID, gid: MAIL_ID } : {}),
+    },
+  ];
+}
+
+/** Median and spread (min–max) of R timed runs after the warm-up; fails loudly on a bad exit. */
+function measure(name, [command, commandArgs, options = {}], input) {
+  const times = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(command, commandArgs, { input, stdio: ["pipe", "ignore", "pipe"], ...options });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
+    if (i >= WARMUP) times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  return { median, min: times[0], max: times.at(-1) };
+}
+
+console.log(
+  `# node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}, tmpdir ${tmpdir()}`,
+);
+console.log(
+  `# ${RUNS} runs each after ${WARMUP} warm-up runs; a ${MESSAGE.length}-byte message, 20-rule Sieve script`,
+);
+try {
+  const rows = [
+    ["node -e 0", measure("node", [process.execPath, ["-e", "0"]], "")],
+    ["loft-lda", measure("loft-lda", loftCommand(), MESSAGE)],
+    ["dovecot-lda", measure("dovecot-lda", dovecotCommand(), MESSAGE)],
+  ];
+  const bare = rows[0][1].median;
+  for (const [name, t] of rows)
+    console.log(
+      `${name.padEnd(12)} ${t.median.toFixed(1).padStart(7)} ms a message (min ${t.min.toFixed(1)}, ` +
+        `max ${t.max.toFixed(1)})  ${(t.median / bare).toFixed(2)} × bare node`,
+    );
+  console.log("# aim: loft-lda within 1.3 × bare node");
+} catch (err) {
+  console.error(`lda bench failed: ${err.stack ?? err}`);
+  process.exitCode = 1;
+}
