@@ -8,7 +8,7 @@ import { LineClient } from "../helpers/line-client.js";
 let imap: ImapServer;
 
 before(async () => {
-  imap = await startImapServer(["ann", "ben", "cy", "dee"], ["idle_keepalive = 1"]);
+  imap = await startImapServer(["ann", "ben", "cy", "dee", "eve"], ["idle_keepalive = 1"]);
 });
 
 after(async () => {
@@ -68,6 +68,33 @@ describe("two sessions on one mailbox", () => {
       await command(b, "b7", "STORE 1 +FLAGS.SILENT (\\Deleted)");
       await command(b, "b8", "EXPUNGE");
       assert.match(await command(a, "a6", "UID FETCH 1:* (UID)"), /^\* 1 EXPUNGE\r\na6 OK/m);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test("a FETCH that may not tell an EXPUNGE still tells new mail, numbered after the kept message", async () => {
+    const a = await session("eve");
+    const b = await session("eve");
+    try {
+      await append(b, "b1", "Subject: one\r\n\r\n1\r\n");
+      await append(b, "b2", "Subject: two\r\n\r\n2\r\n");
+      assert.match(await command(a, "a1", "NOOP"), /^\* 2 EXISTS\r\n/m);
+      await command(b, "b3", "STORE 1 +FLAGS.SILENT (\\Deleted)");
+      await command(b, "b4", "EXPUNGE");
+      await append(b, "b5", "Subject: three\r\n\r\n3\r\n");
+      // The expunged message keeps number 1 in a's view, so the new one is number 3.
+      const fetched = await command(a, "a2", "FETCH 2 (UID)");
+      assert.doesNotMatch(fetched, /EXPUNGE/);
+      assert.match(fetched, /^\* 3 EXISTS\r\n/m);
+      assert.match(fetched, /^\* 2 FETCH \(UID 2\)\r\n/m);
+      assert.match(await command(a, "a3", "FETCH 3 (UID)"), /^\* 3 FETCH \(UID 3\)\r\na3 OK/m);
+      assert.match(await command(a, "a4", "NOOP"), /^\* 1 EXPUNGE\r\na4 OK/m);
+      assert.match(
+        await command(a, "a5", "FETCH 1:* (UID)"),
+        /^\* 1 FETCH \(UID 2\)\r\n\* 2 FETCH \(UID 3\)\r\na5 OK/m,
+      );
     } finally {
       a.close();
       b.close();
