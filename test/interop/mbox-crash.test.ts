@@ -126,7 +126,7 @@ it("a rewrite torn by a crash is finished from its journal, keeping what was app
   const file = join(peer.home, "inbox");
   const before = readFileSync(file);
   // What the rewrite meant to write (here: the same messages), complete on disk as its journal...
-  writeFileSync(join(peer.home, ".inbox.journal"), before);
+  writeFileSync(join(peer.home, `.inbox.${before.length}.journal`), before);
   // ...while the copy over the mbox was cut short, and Postfix appended after the crash.
   const torn = Buffer.concat([before.subarray(0, 100), Buffer.alloc(before.length - 100, 0x78)]);
   const appended = "From postfix@example.org Mon Jan  1 10:00:00 2024\nSubject: late\n\nafter the crash\n";

@@ -180,10 +180,16 @@ async function removeStaleTemps(file: string): Promise<void> {
   }
 }
 
-/** A complete journal of a rewrite that did not finish: `.<mbox>.journal` beside the mbox. */
-export async function findJournal(file: string): Promise<{ path: string } | undefined> {
-  const path = join(dirname(file), `.${basename(file)}.journal`);
-  return (await stat(path).catch(() => undefined)) ? { path } : undefined;
+const JOURNAL = /^(\d+)\.journal$/;
+
+/** A complete journal of a rewrite that did not finish: `.<mbox>.<old size>.journal` beside the mbox. */
+export async function findJournal(file: string): Promise<{ path: string; oldSize: number } | undefined> {
+  const prefix = `.${basename(file)}.`;
+  for (const name of await readdir(dirname(file))) {
+    const match = name.startsWith(prefix) ? JOURNAL.exec(name.slice(prefix.length)) : null;
+    if (match) return { path: join(dirname(file), name), oldSize: Number(match[1]) };
+  }
+  return undefined;
 }
 
 /**
@@ -214,12 +220,19 @@ async function applyJournal(handle: FileHandle, journal: string, tail: Buffer): 
   await fsyncDir(dirname(journal));
 }
 
-/** Finishes a rewrite a crash interrupted (under the write lock), keeping what others appended since. */
+/**
+ * Finishes a rewrite a crash interrupted (under the write lock), keeping what others appended
+ * since. Shorter than before the rewrite: the cut was done, appends start at the journal's size.
+ * Otherwise the cut may not have happened, and only what lies past the old size was appended (a
+ * cut followed by appends longer than the bytes it removed would be misread; both must fall
+ * between the crash and the next Loft lock).
+ */
 export async function recoverJournal(handle: FileHandle, file: string): Promise<void> {
   const journal = await findJournal(file);
   if (!journal) return;
   const [st, js] = await Promise.all([handle.stat(), stat(journal.path)]);
-  await applyJournal(handle, journal.path, await readRange(handle, js.size, st.size));
+  const appendedFrom = st.size < journal.oldSize ? js.size : journal.oldSize;
+  await applyJournal(handle, journal.path, await readRange(handle, Math.min(appendedFrom, st.size), st.size));
 }
 
 /**
@@ -243,7 +256,7 @@ export async function rewriteFile(
     dirname(file),
     `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.rewrite`,
   );
-  const journal = join(dirname(file), `.${basename(file)}.journal`);
+  const journal = join(dirname(file), `.${basename(file)}.${st.size}.journal`);
   const out = await open(temp, "wx", FILE_MODE);
   try {
     // Whoever opens the mbox next must be able to finish from the journal.
