@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { after, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { lockMbox } from "../../src/store/formats/mbox/mbox-lock.js";
 import { openUserStore } from "../../src/store/index.js";
 import { type DovecotPeer, makeDovecotPeer } from "./dovecot-peer.js";
 
@@ -105,4 +108,20 @@ it("Loft's expunge rewrites and doveadm save interleave without losing a message
   } finally {
     store.close();
   }
+});
+
+it("Dovecot waits for Loft's fcntl lock (a read lock, no dotlock) before it writes", async () => {
+  const peer = makeDovecotPeer("mbox:~/mail:INBOX=~/inbox");
+  peers.push(peer);
+  (await openUserStore(peer.storeOptions({ indexPath: ":memory:" }))).close();
+  const lock = await lockMbox(join(peer.home, "inbox"), "read", undefined);
+  let releasedAt = 0;
+  const release = sleep(1500).then(async () => {
+    releasedAt = Date.now();
+    await lock.release();
+  });
+  await peer.doveadm(["save"], "Subject: waited\n\nbody\n");
+  const savedAt = Date.now();
+  await release;
+  assert.ok(releasedAt > 0 && savedAt >= releasedAt, "doveadm save finished only after Loft let go");
 });

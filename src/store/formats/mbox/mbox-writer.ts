@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open, readdir, rename, unlink } from "node:fs/promises";
+import { type FileHandle, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fsyncDir } from "../../durable-fs.js";
 import { errnoCode } from "../../errors.js";
@@ -192,54 +192,47 @@ export async function findJournal(file: string): Promise<{ path: string; oldSize
   return undefined;
 }
 
-/** Copies the journal over the mbox (same inode), cuts it to size, syncs, then drops the journal. */
+/**
+ * Cuts the mbox to the journal's size first, then copies the journal over it (same inode), syncs,
+ * and drops the journal. Cutting first means that after a crash anything past the journal's size
+ * was appended by others later, and the bytes before it are the journal's to restore.
+ */
 async function applyJournal(handle: FileHandle, journal: string, tail: Buffer): Promise<void> {
   const source = await open(journal, "r");
-  let size = 0;
   try {
+    const size = (await source.stat()).size;
+    if (tail.length === 0) {
+      await handle.truncate(size);
+      await handle.datasync();
+    }
     const out = new Output(handle);
-    for (;;) {
-      const buf = Buffer.alloc(COPY_CHUNK);
-      const { bytesRead } = await source.read(buf, 0, COPY_CHUNK, size);
-      if (bytesRead === 0) break;
-      await out.push(buf.subarray(0, bytesRead));
-      size += bytesRead;
+    for (let pos = 0; pos < size; pos += COPY_CHUNK) {
+      await out.push(await readRange(source, pos, Math.min(size, pos + COPY_CHUNK)));
     }
     if (tail.length > 0) await out.push(tail);
     await out.flush();
+    await handle.truncate(size + tail.length);
   } finally {
     await source.close();
   }
-  await handle.truncate(size + tail.length);
   await handle.datasync();
   await unlink(journal);
   await fsyncDir(dirname(journal));
 }
 
 /**
- * Finishes a rewrite a crash interrupted (under the write lock). If the mbox does not start with
- * the journal's bytes, the copy was torn: the journal is the mailbox, plus whatever others appended
- * after the crash beyond the old end of file.
+ * Finishes a rewrite a crash interrupted (under the write lock), keeping what others appended
+ * since. Shorter than before the rewrite: the cut was done, appends start at the journal's size.
+ * Otherwise the cut may not have happened, and only what lies past the old size was appended (a
+ * cut followed by appends longer than the bytes it removed would be misread; both must fall
+ * between the crash and the next Loft lock).
  */
 export async function recoverJournal(handle: FileHandle, file: string): Promise<void> {
   const journal = await findJournal(file);
   if (!journal) return;
-  const [st, js] = await Promise.all([
-    handle.stat(),
-    open(journal.path, "r").then(async (h) => {
-      try {
-        return { size: (await h.stat()).size, data: await h.readFile() };
-      } finally {
-        await h.close();
-      }
-    }),
-  ]);
-  const head = await readRange(handle, 0, js.size);
-  const done = head.equals(js.data);
-  const tail = done
-    ? await readRange(handle, js.size, st.size)
-    : await readRange(handle, Math.min(journal.oldSize, st.size), st.size);
-  await applyJournal(handle, journal.path, tail);
+  const [st, js] = await Promise.all([handle.stat(), stat(journal.path)]);
+  const appendedFrom = st.size < journal.oldSize ? js.size : journal.oldSize;
+  await applyJournal(handle, journal.path, await readRange(handle, Math.min(appendedFrom, st.size), st.size));
 }
 
 /**
@@ -266,6 +259,10 @@ export async function rewriteFile(
   const journal = join(dirname(file), `.${basename(file)}.${st.size}.journal`);
   const out = await open(temp, "wx", FILE_MODE);
   try {
+    // Whoever opens the mbox next must be able to finish from the journal.
+    await out.chown(st.uid, st.gid).catch((err) => {
+      if (errnoCode(err) !== "EPERM") throw err;
+    });
     const writer = new Output(out);
     let first = true;
     const emit = async (message: MboxMessage, state: MessageState | undefined) => {
