@@ -36,6 +36,12 @@ export interface CarryOutContext {
   now: Date;
 }
 
+/**
+ * Copies stored by a delivery that then failed are remembered this long (longer than an MTA
+ * retries: Postfix gives up after 5 days).
+ */
+const PARTIAL_COPY_SECONDS = 7 * 86400;
+
 /** A redirect of the same message to the same address within this time is a loop (Pigeonhole: 12 h). */
 const REDIRECT_LOOP_SECONDS = 12 * 3600;
 
@@ -99,16 +105,63 @@ function storeFailure(err: unknown): RecipientOutcome {
   return { status: "tempfail", message: (err as Error).message };
 }
 
+/**
+ * Several copies (keep and fileinto, or fileinto :copy) are stored one after another, and a
+ * failure after the first would leave it stored while the MTA is told to retry: Dovecot then
+ * stores it again. Here each copy of a multi-copy delivery is recorded in the tracking store,
+ * keyed by the exact bytes received, the recipient and the mailbox; the retry (same bytes) skips
+ * the copies recorded, and a delivery that completes forgets its records, so a later identical
+ * message is stored normally. A single copy needs none of this: it is stored or not.
+ */
+function partialCopies(c: CarryOutContext, actions: SieveAction[]) {
+  const copies = actions.filter((a) => a.type === "keep" || a.type === "fileinto").length;
+  if (copies < 2) return null;
+  const message = createHash("sha256").update(c.original).digest("hex");
+  const key = (mailbox: string) =>
+    createHash("sha256").update(`${message}\0${c.recipient.toLowerCase()}\0${mailbox}`).digest("hex");
+  const recorded: string[] = [];
+  return {
+    stored: (mailbox: string) => c.tracking.seen("partial-copy", key(mailbox), PARTIAL_COPY_SECONDS, c.now),
+    record(mailbox: string) {
+      c.tracking.record("partial-copy", key(mailbox), c.now);
+      recorded.push(key(mailbox));
+    },
+    done() {
+      for (const k of recorded) c.tracking.forget("partial-copy", k);
+    },
+  };
+}
+
 export async function carryOut(c: CarryOutContext, actions: SieveAction[]): Promise<RecipientOutcome> {
   const saved: string[] = [];
+  const partial = partialCopies(c, actions);
   const storeOnce = async (mailbox: string, flags: JsonValue | undefined, create: boolean) => {
     if (saved.some((m) => m === mailbox || (m === "INBOX" && mailbox.toUpperCase() === "INBOX"))) return;
+    if (partial?.stored(mailbox)) {
+      c.log.info({ mailbox }, "already stored by an earlier attempt of this delivery");
+      saved.push(mailbox);
+      partial.record(mailbox);
+      return;
+    }
     try {
-      saved.push(await save(c, mailbox, c.data, flags, create));
+      const target = await save(c, mailbox, c.data, flags, create);
+      partial?.record(mailbox);
+      saved.push(target);
     } catch (err) {
       throw new OutcomeError(storeFailure(err));
     }
   };
+  const outcome = await carryOutActions(c, actions, saved, storeOnce);
+  if (outcome.status === "delivered" || outcome.status === "rejected") partial?.done();
+  return outcome;
+}
+
+async function carryOutActions(
+  c: CarryOutContext,
+  actions: SieveAction[],
+  saved: string[],
+  storeOnce: (mailbox: string, flags: JsonValue | undefined, create: boolean) => Promise<void>,
+): Promise<RecipientOutcome> {
   try {
     for (const a of actions) {
       const j = a.toJSON();

@@ -1,5 +1,6 @@
 // Per-user records of what Sieve must remember between deliveries: duplicate ids (RFC 7352),
-// vacation replies sent (RFC 5230 §4.2) and redirects done (loop protection). One small SQLite
+// vacation replies sent (RFC 5230 §4.2), redirects done (loop protection) and the copies of a
+// delivery that failed half-way (so that the MTA's retry does not store them twice). One small SQLite
 // file in the user's Loft directory, shared safely by `loft serve` and `loft-lda` processes.
 import { chownSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -62,6 +63,10 @@ export class TrackingStore {
     if (Math.random() < 0.01) {
       db.prepare("DELETE FROM tracking WHERE at < ?").run(now.getTime() - MAX_AGE_SECONDS * 1000);
     }
+  }
+
+  forget(kind: string, key: string): void {
+    this.open().prepare("DELETE FROM tracking WHERE kind = ? AND key = ?").run(kind, key);
   }
 
   close(): void {

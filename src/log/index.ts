@@ -1,8 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { type DestinationStream, type Logger, pino } from "pino";
-import pinoPretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
+
+// pino-pretty is loaded only for a terminal: loft-lda, run by the MTA once per message, logs JSON
+// and should not pay for it at start-up.
+const require = createRequire(import.meta.url);
 
 export type { Logger } from "pino";
 
@@ -28,6 +33,7 @@ export function createLogger(options: LogOptions): Logger {
     // Commands (fd 2) exit right after logging: they write synchronously so no line is lost.
     destination = pino.destination({ dest: options.path, sync: fd === 2 });
   } else if (options.format === "pretty" || (options.format === "auto" && tty)) {
+    const pinoPretty = require("pino-pretty") as typeof PinoPretty;
     destination = pinoPretty({
       destination: fd,
       sync: true,

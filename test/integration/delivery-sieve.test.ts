@@ -22,6 +22,11 @@ const world = makeWorld([
     ].join("\n"),
   },
   { name: "full@loft.test", extra: "userdb_quota_rule=*:messages=1" },
+  {
+    name: "copier@loft.test",
+    script: 'require ["fileinto", "mailbox", "copy"];\nfileinto :copy :create "Archive";',
+    extra: "userdb_quota_rule=*:messages=2",
+  },
 ]);
 after(() => world.remove());
 
@@ -199,5 +204,42 @@ describe("deliver()", () => {
     ]);
     assert.equal(second!.status, "over-quota");
     assert.equal((await mailbox("full@loft.test", "INBOX")).length, 1);
+  });
+
+  test("a delivery that failed after its first copy stores only the missing copy when retried", async () => {
+    const to = [{ address: "copier@loft.test" }];
+    const user = auth.lookup("copier@loft.test") as UserInfo;
+    const filled = await openUserMail(user, config);
+    await (await filled.openMailbox("INBOX")).append(message("filler"));
+    filled.close();
+    // Archive takes the last free message; the keep into INBOX is then over quota.
+    const sent = message("two copies");
+    const [first] = await delivery.deliver(sent, lmtpEnvelope("sender@far.test"), to);
+    assert.equal(first!.status, "over-quota");
+    assert.equal((await mailbox("copier@loft.test", "Archive")).length, 1);
+    const emptyInbox = async () => {
+      const store = await openUserMail(user, config);
+      try {
+        const inbox = await store.openMailbox("INBOX");
+        await inbox.storeFlags(inbox.uids(), "add", ["\\Deleted"], []);
+        await inbox.expunge();
+      } finally {
+        store.close();
+      }
+    };
+    // Room again (the filler goes), and the MTA sends the same message once more.
+    await emptyInbox();
+    const [retry] = await delivery.deliver(sent, lmtpEnvelope("sender@far.test"), to);
+    assert.deepEqual(retry, { status: "delivered", mailboxes: ["Archive", "INBOX"] });
+    assert.equal((await mailbox("copier@loft.test", "Archive")).length, 1);
+    assert.deepEqual(
+      (await mailbox("copier@loft.test", "INBOX")).map((m) => /Subject: (.*)/.exec(m.text)?.[1]),
+      ["two copies"],
+    );
+    // Done: the records are forgotten, so the same bytes later are a new delivery with two copies.
+    await emptyInbox();
+    const [again] = await delivery.deliver(sent, lmtpEnvelope("sender@far.test"), to);
+    assert.equal(again!.status, "over-quota");
+    assert.equal((await mailbox("copier@loft.test", "Archive")).length, 2);
   });
 });
