@@ -1,14 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { readFile, rename, rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { FormatMailbox, FormatStore, ListedFormatMailbox } from "../../backend.js";
 import { makeDirs } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
 import { INBOX, isDescendant, isInbox, type MailboxPath, pathKey } from "../../mailbox-name.js";
-import { acquireDotlock } from "../maildir/dotlock.js";
-import { decodeMutf7, encodeMutf7 } from "../maildir/mutf7.js";
-import { parseSubscriptions, serializeSubscriptions } from "../maildir/subscriptions.js";
+import { SubscriptionsFile } from "../maildir/subscriptions-file.js";
 import { type DboxLayout, isDirectory } from "./dbox-layout.js";
 
 export interface DboxMailbox extends FormatMailbox {
@@ -26,10 +24,14 @@ export abstract class DboxStore implements FormatStore {
   readonly flagsOnlyInIndex = true;
   private readonly mailboxes = new Map<string, DboxMailbox>();
 
+  private readonly subscriptionsFile: SubscriptionsFile;
+
   constructor(
     readonly layout: DboxLayout,
     protected readonly owner: FileOwner | undefined,
-  ) {}
+  ) {
+    this.subscriptionsFile = new SubscriptionsFile(join(layout.root, "subscriptions"), "/", owner);
+  }
 
   protected abstract newMailbox(path: MailboxPath): DboxMailbox;
 
@@ -114,43 +116,11 @@ export abstract class DboxStore implements FormatStore {
     this.mailboxes.clear();
   }
 
-  private subscriptionsPath(): string {
-    return join(this.layout.root, "subscriptions");
-  }
-
   async subscriptions(): Promise<string[][]> {
-    let text: string;
-    try {
-      text = await readFile(this.subscriptionsPath(), "utf8");
-    } catch (err) {
-      if (errnoCode(err) === "ENOENT") return [];
-      throw err;
-    }
-    return parseSubscriptions(text, "/")
-      .map((levels) => levels.map(decodeMutf7))
-      .filter((levels): levels is string[] => levels.every((l) => l !== undefined && l !== ""))
-      .map((levels) => (levels[0]!.toUpperCase() === INBOX ? [INBOX, ...levels.slice(1)] : levels));
+    return this.subscriptionsFile.read();
   }
 
-  /** Updates `subscriptions` under its dotlock, the lock file becoming the new content. */
-  async setSubscribed(path: MailboxPath, subscribed: boolean): Promise<void> {
-    const lock = await acquireDotlock(`${this.subscriptionsPath()}.lock`, {
-      owner: this.owner,
-      staleMs: 30_000,
-      timeoutMs: 120_000,
-    });
-    try {
-      const current = await this.subscriptions();
-      const key = pathKey(path);
-      const others = current.filter((p) => pathKey(p) !== key);
-      const next = subscribed ? [...others, [...path]] : others;
-      if (next.length === current.length && subscribed === current.some((p) => pathKey(p) === key)) return;
-      await lock.commitTo(
-        this.subscriptionsPath(),
-        serializeSubscriptions(next.map((p) => p.map(encodeMutf7))),
-      );
-    } finally {
-      await lock.release();
-    }
+  setSubscribed(path: MailboxPath, subscribed: boolean): Promise<void> {
+    return this.subscriptionsFile.set(path, subscribed);
   }
 }

@@ -1,4 +1,4 @@
-import { readFile, rename, rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { FormatStore, ListedFormatMailbox } from "../../backend.js";
 import { makeDirs } from "../../durable-fs.js";
@@ -6,11 +6,9 @@ import { errnoCode, StoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
 import type { MailLocation } from "../../mail-location.js";
 import { INBOX, isDescendant, isInbox, type MailboxPath, pathKey } from "../../mailbox-name.js";
-import { acquireDotlock } from "./dotlock.js";
 import { MaildirLayout } from "./layout.js";
 import { MaildirMailbox } from "./maildir-mailbox.js";
-import { decodeMutf7, encodeMutf7 } from "./mutf7.js";
-import { parseSubscriptions, serializeSubscriptions } from "./subscriptions.js";
+import { SubscriptionsFile } from "./subscriptions-file.js";
 
 /** Where a deleted Maildir++ folder is renamed before removal; the empty first level keeps it unlisted. */
 const TRASH_DIR = "..DOVECOT-TRASHED";
@@ -23,11 +21,19 @@ export class MaildirStore implements FormatStore {
   readonly layout: MaildirLayout;
   private readonly mailboxes = new Map<string, MaildirMailbox>();
 
+  private readonly subscriptionsFile: SubscriptionsFile;
+
   constructor(
     location: MailLocation,
     private readonly owner: FileOwner | undefined,
   ) {
     this.layout = new MaildirLayout(location);
+    const v1Separator = this.layout.kind === "fs" ? "/" : ".";
+    this.subscriptionsFile = new SubscriptionsFile(
+      join(this.layout.controlRoot, "subscriptions"),
+      v1Separator,
+      owner,
+    );
   }
 
   async init(): Promise<void> {
@@ -121,44 +127,11 @@ export class MaildirStore implements FormatStore {
     this.mailboxes.clear();
   }
 
-  private subscriptionsPath(): string {
-    return join(this.layout.controlRoot, "subscriptions");
-  }
-
   async subscriptions(): Promise<string[][]> {
-    let text: string;
-    try {
-      text = await readFile(this.subscriptionsPath(), "utf8");
-    } catch (err) {
-      if (errnoCode(err) === "ENOENT") return [];
-      throw err;
-    }
-    const sep = this.layout.kind === "fs" ? "/" : ".";
-    return parseSubscriptions(text, sep)
-      .map((levels) => levels.map(decodeMutf7))
-      .filter((levels): levels is string[] => levels.every((l) => l !== undefined && l !== ""))
-      .map((levels) => (levels[0]!.toUpperCase() === INBOX ? [INBOX, ...levels.slice(1)] : levels));
+    return this.subscriptionsFile.read();
   }
 
-  /** Updates `subscriptions` under its dotlock, the lock file being the new content (§5). */
-  async setSubscribed(path: MailboxPath, subscribed: boolean): Promise<void> {
-    const lock = await acquireDotlock(`${this.subscriptionsPath()}.lock`, {
-      owner: this.owner,
-      staleMs: 30_000,
-      timeoutMs: 120_000,
-    });
-    try {
-      const current = await this.subscriptions();
-      const key = pathKey(path);
-      const others = current.filter((p) => pathKey(p) !== key);
-      const next = subscribed ? [...others, [...path]] : others;
-      if (next.length === current.length && subscribed === current.some((p) => pathKey(p) === key)) return;
-      await lock.commitTo(
-        this.subscriptionsPath(),
-        serializeSubscriptions(next.map((p) => p.map(encodeMutf7))),
-      );
-    } finally {
-      await lock.release();
-    }
+  setSubscribed(path: MailboxPath, subscribed: boolean): Promise<void> {
+    return this.subscriptionsFile.set(path, subscribed);
   }
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { FormatStore, ListedFormatMailbox } from "../../backend.js";
 import { isInside, makeDirs } from "../../durable-fs.js";
@@ -6,9 +6,8 @@ import { errnoCode, StoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
 import type { MailLocation } from "../../mail-location.js";
 import { INBOX, isDescendant, isInbox, type MailboxPath, pathKey } from "../../mailbox-name.js";
-import { acquireDotlock } from "../maildir/dotlock.js";
 import { decodeMutf7, encodeMutf7 } from "../maildir/mutf7.js";
-import { parseSubscriptions, serializeSubscriptions } from "../maildir/subscriptions.js";
+import { SubscriptionsFile } from "../maildir/subscriptions-file.js";
 import { MboxMailbox } from "./mbox-mailbox.js";
 
 /** Files beside the mailboxes that are not mailboxes: Dovecot's `.imap/`, `.subscriptions`, dotlocks. */
@@ -37,6 +36,8 @@ export class MboxStore implements FormatStore {
   readonly inboxFile: string;
   private readonly mailboxes = new Map<string, MboxMailbox>();
 
+  private readonly subscriptionsFile: SubscriptionsFile;
+
   constructor(
     location: MailLocation,
     private readonly owner: FileOwner | undefined,
@@ -44,6 +45,7 @@ export class MboxStore implements FormatStore {
   ) {
     this.root = location.root;
     this.inboxFile = location.inbox ?? join(location.root, "inbox");
+    this.subscriptionsFile = new SubscriptionsFile(join(this.root, ".subscriptions"), "/", owner);
   }
 
   private get uidValidityDir(): string {
@@ -178,43 +180,11 @@ export class MboxStore implements FormatStore {
     this.mailboxes.clear();
   }
 
-  private get subscriptionsPath(): string {
-    return join(this.root, ".subscriptions");
-  }
-
   async subscriptions(): Promise<string[][]> {
-    let text: string;
-    try {
-      text = await readFile(this.subscriptionsPath, "utf8");
-    } catch (err) {
-      if (errnoCode(err) === "ENOENT") return [];
-      throw err;
-    }
-    return parseSubscriptions(text, "/")
-      .map((levels) => levels.map(decodeMutf7))
-      .filter((levels): levels is string[] => levels.every((l) => l !== undefined && l !== ""))
-      .map((levels) => (levels[0]!.toUpperCase() === INBOX ? [INBOX, ...levels.slice(1)] : levels));
+    return this.subscriptionsFile.read();
   }
 
-  /** Same file format and dotlock as Maildir's `subscriptions` (storage-maildir.md §5). */
-  async setSubscribed(path: MailboxPath, subscribed: boolean): Promise<void> {
-    const lock = await acquireDotlock(`${this.subscriptionsPath}.lock`, {
-      owner: this.owner,
-      staleMs: 30_000,
-      timeoutMs: 120_000,
-    });
-    try {
-      const current = await this.subscriptions();
-      const key = pathKey(path);
-      const others = current.filter((p) => pathKey(p) !== key);
-      if (subscribed === current.some((p) => pathKey(p) === key)) return;
-      const next = subscribed ? [...others, [...path]] : others;
-      await lock.commitTo(
-        this.subscriptionsPath,
-        serializeSubscriptions(next.map((p) => p.map(encodeMutf7))),
-      );
-    } finally {
-      await lock.release();
-    }
+  setSubscribed(path: MailboxPath, subscribed: boolean): Promise<void> {
+    return this.subscriptionsFile.set(path, subscribed);
   }
 }
