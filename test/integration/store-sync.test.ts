@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { LOFT, loft, tempDir } from "../helpers/cli.js";
 
-// `loft sync` between mail locations. Formats other than Maildir join the round trip in
-// store-sync-formats.test.ts; this file covers the command itself: what is kept, re-runs, resuming.
+// `loft sync` between mail locations: what is kept, re-runs, resuming, and issue 9's round trip
+// through every format.
 
 const tmp = tempDir();
 const home = join(tmp.dir, "home");
@@ -33,13 +33,17 @@ async function ok(args: string[], input?: string): Promise<string> {
 
 /** Every message of every mailbox with what a sync must keep, as JSON rows. */
 async function snapshot(cfg: string[]): Promise<unknown> {
-  const fields = "mailbox uid guid flags size.physical date.received text";
+  const fields = "mailbox uid guid flags size.physical size.virtual date.received text";
   const rows = JSON.parse(await ok(["fetch", "-u", "alice", "--json", fields, "all", ...cfg])) as Record<
     string,
     string
   >[];
-  // The GUID of a Maildir message is its file name's base, which a copy gets anew.
-  return rows.map(({ guid: _guid, ...rest }) => rest);
+  // The GUID of a Maildir message is its file name's base, which a copy gets anew. INTERNALDATE
+  // has whole seconds in IMAP and in mbox's From_ line; Maildir's mtime has more.
+  return rows.map(({ guid: _guid, ...rest }) => ({
+    ...rest,
+    "date.received": rest["date.received"]!.replace(/\.\d+Z$/, "Z"),
+  }));
 }
 
 async function status(cfg: string[], mailbox: string): Promise<string> {
@@ -159,4 +163,45 @@ test("a sync killed half-way continues where it stopped when run again", async (
   const copied = Number(/(\d+) messages copied/.exec(again)?.[1]);
   assert.ok(copied < 406 && copied >= 400 - copiedBefore, again);
   assert.deepEqual(await snapshot(config("half", "maildir:~/Half")), want);
+});
+
+test("maildir → mbox → sdbox → mdbox → maildir keeps every message, UID, flag and date", async () => {
+  const start = config("trip", "maildir:~/Trip");
+  await ok(["mailbox", "create", "-u", "alice", "Lists/Dev", ...start]);
+  await ok(["mailbox", "subscribe", "-u", "alice", "Lists/Dev", ...start]);
+  const messages = [
+    // A body line starting "From " is stored as ">From " in mbox, as Postfix's local delivery, mutt and
+    // procmail store it (see the mbox tests), so only already-quoted lines can come back unchanged.
+    "From: a@example.org\nSubject: plain\n\n>From quoted already\n>>From twice\n",
+    "Subject: =?utf-8?q?S=C3=BCd?=\nContent-Type: text/plain; charset=utf-8\n\nGrüße\n\n\n",
+    `Subject: big\n\n${"0123456789abcdef".repeat(8000)}\n`,
+    "Subject: three\n\nthree\n",
+  ];
+  for (const body of messages) await ok(["save", "-u", "alice", ...start], body);
+  await ok(["save", "-u", "alice", "-m", "Lists/Dev", ...start], "Subject: dev\n\ndev list\n");
+  await ok(["flags", "add", "-u", "alice", "\\Seen \\Flagged $Label1 Work", "uid", "1:2", ...start]);
+  await ok(["flags", "add", "-u", "alice", "\\Answered \\Draft", "mailbox", "Lists/Dev", "all", ...start]);
+  await ok(["flags", "add", "-u", "alice", "\\Deleted", "uid", "3", ...start]);
+  await ok(["expunge", "-u", "alice", "uid", "3", ...start]);
+  const state = async (cfg: string[]) => ({
+    messages: await snapshot(cfg),
+    status: [await status(cfg, "INBOX"), await status(cfg, "Lists/Dev")],
+    subscribed: await ok(["mailbox", "list", "-u", "alice", "-s", ...cfg]),
+  });
+  const want = await state(start);
+
+  const steps: [string, string][] = [
+    ["mbox", "mbox:~/mail:INBOX=~/mail/inbox"],
+    ["sdbox", "sdbox:~/sdbox"],
+    ["mdbox", "mdbox:~/mdbox"],
+    ["maildir-again", "maildir:~/Trip2"],
+  ];
+  let from = start;
+  for (const [name, location] of steps) {
+    const out = await ok(["sync", "-u", "alice", "--to", location, ...from]);
+    assert.match(out, /4 messages copied/, `${name}: ${out}`);
+    const here = config(name, location);
+    assert.deepEqual(await state(here), want, `after the copy into ${name}`);
+    from = here;
+  }
 });
