@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { MessageDetails } from "../../backend.js";
-import { errnoCode } from "../../errors.js";
+import { errnoCode, StoreError } from "../../errors.js";
 import { type DboxRecord, readFileHeader, readRecord } from "./dbox-file.js";
 
 export interface OpenRecord {
@@ -78,4 +78,35 @@ export async function recordDetails(opened: OpenRecord): Promise<DboxDetails> {
     internalDate: record.metadata.receivedSecs * 1000,
     guid: record.metadata.guid,
   };
+}
+
+/** Details of the records `open` finds for `refs`, each file closed again; undefined for one gone. */
+export async function recordsDetails(
+  refs: readonly string[],
+  open: (ref: string) => Promise<OpenRecord | undefined>,
+): Promise<(DboxDetails | undefined)[]> {
+  const result: (DboxDetails | undefined)[] = [];
+  for (const ref of refs) {
+    const found = await open(ref);
+    if (!found) {
+      result.push(undefined);
+      continue;
+    }
+    try {
+      result.push(await recordDetails(found));
+    } finally {
+      await found.handle.close();
+    }
+  }
+  return result;
+}
+
+/** The stored bytes of the record `open` finds, from `start` to `end` inclusive. */
+export async function readMessage(
+  found: OpenRecord | undefined,
+  start?: number,
+  end?: number,
+): Promise<Readable> {
+  if (!found) throw new StoreError("EXPUNGED", "Message was expunged");
+  return streamRecord(found, start, end);
 }

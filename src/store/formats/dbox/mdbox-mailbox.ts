@@ -11,7 +11,7 @@ import { encodeMutf7 } from "../maildir/mutf7.js";
 import { allocateUidValidity } from "../maildir/uidvalidity.js";
 import { newMessageGuid } from "./dbox-guid.js";
 import { type DboxLayout, isDirectory } from "./dbox-layout.js";
-import { type DboxDetails, type OpenRecord, openRecord, recordDetails, streamRecord } from "./dbox-read.js";
+import { type OpenRecord, openRecord, readMessage, recordsDetails } from "./dbox-read.js";
 import type { DboxMailbox } from "./dbox-store.js";
 import {
   appendMapLines,
@@ -151,21 +151,8 @@ export class MdboxMailbox implements DboxMailbox {
     return undefined;
   }
 
-  async details(refs: readonly string[]): Promise<(MessageDetails | undefined)[]> {
-    const result: (DboxDetails | undefined)[] = [];
-    for (const ref of refs) {
-      const found = await this.openRef(ref);
-      if (!found) {
-        result.push(undefined);
-        continue;
-      }
-      try {
-        result.push(await recordDetails(found));
-      } finally {
-        await found.handle.close();
-      }
-    }
-    return result;
+  details(refs: readonly string[]): Promise<(MessageDetails | undefined)[]> {
+    return recordsDetails(refs, (ref) => this.openRef(ref));
   }
 
   /** Appends a record to the storage and, under the same storage lock, its UID to the map. */
@@ -247,9 +234,7 @@ export class MdboxMailbox implements DboxMailbox {
   }
 
   async openRead(ref: string, start?: number, end?: number): Promise<Readable> {
-    const found = await this.openRef(ref);
-    if (!found) throw new StoreError("EXPUNGED", "Message was expunged");
-    return streamRecord(found, start, end);
+    return readMessage(await this.openRef(ref), start, end);
   }
 
   async recentClaimed(): Promise<void> {}

@@ -17,7 +17,7 @@ import { allocateUidValidity } from "../maildir/uidvalidity.js";
 import { fileHeader } from "./dbox-file.js";
 import { newMessageGuid } from "./dbox-guid.js";
 import { type DboxLayout, isDirectory } from "./dbox-layout.js";
-import { type DboxDetails, type OpenRecord, openRecord, recordDetails, streamRecord } from "./dbox-read.js";
+import { type OpenRecord, openRecord, readMessage, recordsDetails } from "./dbox-read.js";
 import { writeRecord } from "./dbox-record-writer.js";
 import type { DboxMailbox } from "./dbox-store.js";
 import { lockUidState, readUidState, serializeUidState, UID_STATE_FILE, type UidState } from "./uid-state.js";
@@ -141,21 +141,8 @@ export class SdboxMailbox implements DboxMailbox {
     return openRecord(join(this.altDir, ref));
   }
 
-  async details(refs: readonly string[]): Promise<(MessageDetails | undefined)[]> {
-    const result: (DboxDetails | undefined)[] = [];
-    for (const ref of refs) {
-      const found = await this.openRef(ref);
-      if (!found) {
-        result.push(undefined);
-        continue;
-      }
-      try {
-        result.push(await recordDetails(found));
-      } finally {
-        await found.handle.close();
-      }
-    }
-    return result;
+  details(refs: readonly string[]): Promise<(MessageDetails | undefined)[]> {
+    return recordsDetails(refs, (ref) => this.openRef(ref));
   }
 
   /**
@@ -280,9 +267,7 @@ export class SdboxMailbox implements DboxMailbox {
   }
 
   async openRead(ref: string, start?: number, end?: number): Promise<Readable> {
-    const found = await this.openRef(ref);
-    if (!found) throw new StoreError("EXPUNGED", "Message was expunged");
-    return streamRecord(found, start, end);
+    return readMessage(await this.openRef(ref), start, end);
   }
 
   async recentClaimed(): Promise<void> {}
