@@ -145,13 +145,38 @@ export class MboxMailbox implements FormatMailbox {
       return { base, rewritten: false };
     }
     const full: StatePlan = { base, changes, expunge };
-    if ((await updateInPlace(lock.handle, parsed, full)) || plan.inPlaceOnly)
+    if (await updateInPlace(lock.handle, parsed, full)) {
+      await this.keepCache(lock.handle, parsed, (m) => {
+        const change = changes.get(m.uid);
+        if (change) Object.assign(m, change);
+        m.stale = false;
+      });
+      parsed.base = base;
+      parsed.dirty = false;
       return { base, rewritten: false };
+    }
+    if (plan.inPlaceOnly) return { base, rewritten: false };
     await rewriteFile(lock.handle, this.file, parsed, full);
     if (expunge.size === parsed.messages.length && !parsed.pseudo) {
       emptyBases.set(this.file, { ino: Number((await stat(this.file)).ino), base });
     }
     return { base, rewritten: true };
+  }
+
+  /**
+   * After our own in-place write or append the parse stays valid with the new stamps, so a stream
+   * of deliveries does not re-read the whole file each time; any other change re-parses.
+   */
+  private async keepCache(
+    handle: FileHandle,
+    parsed: ParsedMbox,
+    patch: (m: MboxMessage) => void,
+  ): Promise<void> {
+    for (const m of parsed.messages) patch(m);
+    const st = await handle.stat({ bigint: true });
+    parsed.size = Number(st.size);
+    parsed.mtimeNs = st.mtimeNs;
+    this.cache = parsed;
   }
 
   private async withLock<T>(kind: "read" | "write", work: (lock: MboxLock) => Promise<T>): Promise<T> {
@@ -266,13 +291,18 @@ export class MboxMailbox implements FormatMailbox {
     };
     try {
       if (!first && (await lastByte(handle, parsed.size)) !== 0x0a) await write(Buffer.from("\n"));
+      const fromStart = pos;
+      const fromLine = Buffer.from(
+        formatFromLine(fromLineSender(input.envelopeSender, this.ctx.user), date),
+        "latin1",
+      );
       const state = { uid, flags: input.flags, old: false, keywords };
       const ownBase = first
         ? { ...base, uidLast: uid, keywords: mergeKeywords(base.keywords, keywords) }
         : undefined;
       await write(
         Buffer.concat([
-          Buffer.from(formatFromLine(fromLineSender(input.envelopeSender, this.ctx.user), date), "latin1"),
+          fromLine,
           incoming.header,
           Buffer.from(stateHeaders(ownBase, state, SAVE_PADDING, undefined), "latin1"),
           Buffer.from("\n"),
@@ -297,20 +327,47 @@ export class MboxMailbox implements FormatMailbox {
       const length = Buffer.from(`\nContent-Length: ${bodyBytes}`, "latin1");
       await handle.write(length, 0, length.length, paddingEnd - length.length);
       await handle.datasync();
+      let cacheable = true;
       if (!first) {
         // uid-last has exactly 10 digits, so this always fits in place.
-        await updateInPlace(handle, parsed, {
+        cacheable = await updateInPlace(handle, parsed, {
           base: { ...base, uidLast: uid },
           changes: new Map(),
           expunge: new Set(),
         });
       }
+      const guid = createHash("md5").update(incoming.header).digest("hex");
       this.cache = undefined;
+      if (cacheable) {
+        const last = parsed.messages[parsed.messages.length - 1];
+        if (last) last.next = fromStart;
+        const bodyStart = paddingEnd + 2;
+        parsed.messages.push({
+          fromStart,
+          headerStart: fromStart + fromLine.length,
+          headerEnd: paddingEnd + 1,
+          bodyStart,
+          bodyEnd: bodyStart + bodyBytes,
+          next: pos,
+          internalDate: date.getTime(),
+          guid,
+          visibleHeaderBytes: incoming.header.length,
+          visibleHeaderLines: bareLineFeeds(incoming.header, -1),
+          stale: false,
+          uid,
+          flags: input.flags,
+          old: false,
+          keywords,
+        });
+        parsed.base = ownBase ?? { ...base, uidLast: uid };
+        parsed.nextUid = uid + 1;
+        await this.keepCache(handle, parsed, () => {});
+      }
       const size = incoming.header.length + 1 + bodyBytes;
       return {
         uid,
         ref: String(uid),
-        guid: createHash("md5").update(incoming.header).digest("hex"),
+        guid,
         flags: input.flags,
         keywords,
         size,
