@@ -20,6 +20,12 @@ async function text(stream: Readable): Promise<string> {
   return out;
 }
 
+/**
+ * Every other message reaches the saver in two parts this far apart, so that most kills find a
+ * record half written (the rest find one written but not yet in the map, or between saves).
+ */
+const PAUSE_MS = 40;
+
 /** Runs a saver until killed after `ms`; returns marker → UID for the saves it reported. */
 async function saverKilledAfter(home: string, location: string, first: number, ms: number) {
   const child = spawn(
@@ -33,6 +39,7 @@ async function saverKilledAfter(home: string, location: string, first: number, m
       String(MAIL_UID),
       String(MAIL_GID),
       String(first),
+      String(PAUSE_MS),
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
