@@ -4,7 +4,12 @@ import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { fileHeader, readRecords } from "../../src/store/formats/dbox/dbox-file.js";
+import {
+  fileHeader,
+  readFileHeader,
+  readRecords,
+  unfinishedAppend,
+} from "../../src/store/formats/dbox/dbox-file.js";
 import { writeRecord } from "../../src/store/formats/dbox/dbox-record-writer.js";
 import { parseMailLocation } from "../../src/store/mail-location.js";
 
@@ -75,6 +80,40 @@ describe("dbox file syntax", () => {
       for await (const _ of readRecords(handle, path));
     }, /bad message header/);
     await handle.close();
+  });
+
+  it("tells the tail an append cut short leaves from a file broken before more records", async () => {
+    const path = join(dir, "m.9");
+    const first = Buffer.concat([Buffer.from("2 M1e C1\n"), DOVECOT_U1.subarray(16)]);
+    const second = DOVECOT_U1.subarray(16);
+    const zeros = Buffer.alloc(30);
+    const body = second.subarray(30, 30 + 28);
+    const meta = second.subarray(30 + 28);
+    const unfinished = async (tail: Buffer) => {
+      writeFileSync(path, Buffer.concat([first, tail]));
+      const handle = await open(path, "r");
+      try {
+        return await unfinishedAppend(handle, await readFileHeader(handle, path), first.length);
+      } finally {
+        await handle.close();
+      }
+    };
+    // A save writes the zero placeholder, the message, the metadata, and the real header last.
+    assert.equal(await unfinished(zeros.subarray(0, 12)), true);
+    assert.equal(await unfinished(Buffer.concat([zeros, body.subarray(0, 10)])), true);
+    assert.equal(await unfinished(Buffer.concat([zeros, body, meta])), true);
+    // A purge's copy writes the header first: the record runs into the end of the file.
+    assert.equal(await unfinished(second.subarray(0, 40)), true);
+    assert.equal(await unfinished(second.subarray(0, second.length - 1)), true);
+    // Anything else is more than an unfinished append.
+    assert.equal(await unfinished(Buffer.from("garbage that is no header at all")), false);
+    assert.equal(await unfinished(Buffer.concat([zeros, body, meta, second])), false);
+    const longBody = Buffer.alloc(256 * 1024 + 40, "x");
+    for (let at = 256 * 1024 - 40; at < 256 * 1024 + 10; at++) {
+      // A header after the break is found wherever it falls, also across the 256 KiB read chunks.
+      const tail = Buffer.concat([zeros, longBody.subarray(0, at), Buffer.from("\n"), second]);
+      assert.equal(await unfinished(tail), false, `header at ${at}`);
+    }
   });
 
   it("takes ALT= from mail_location, expanded like the root", () => {

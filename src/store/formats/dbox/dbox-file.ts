@@ -148,6 +148,59 @@ export async function readRecord(
   return { offset, messageStart, size, metadata: parseMetadata(lines), end: position + at };
 }
 
+/** A complete message header as Dovecot checks one when it looks for the next record (dbox-file-fix). */
+function isMessageHeader(bytes: Buffer): boolean {
+  return (
+    bytes.length >= MESSAGE_HEADER_SIZE &&
+    bytes[0] === 0x01 &&
+    bytes[1] === 0x02 &&
+    bytes[2] === 0x4e &&
+    bytes[3] === 0x20 &&
+    bytes[12] === 0x20 &&
+    bytes[29] === 0x0a &&
+    /^[0-9A-Fa-f]{16}$/.test(bytes.subarray(13, 29).toString("latin1"))
+  );
+}
+
+const NEXT_HEADER = Buffer.from([0x0a, 0x01, 0x02, 0x4e]);
+const SCAN_CHUNK = 256 * 1024;
+
+/**
+ * True when the bytes from `offset` (where a record failed to parse) to the end of the file are
+ * what an append cut short leaves, and nothing else: a record whose header is still the zero
+ * placeholder (a save writes the real one last, as Dovecot's does) or a real header whose record
+ * runs into the end of the file (a purge's copy writes it first), with no further message header
+ * after it. A file broken in any other way holds more than an unfinished append.
+ */
+export async function unfinishedAppend(
+  handle: FileHandle,
+  header: FileHeader,
+  offset: number,
+): Promise<boolean> {
+  const { size: fileSize } = await handle.stat();
+  const head = await readAt(handle, offset, header.messageHeaderSize);
+  if (head.length === 0) return false;
+  if (!head.every((b) => b === 0)) {
+    if (!isMessageHeader(head)) return false;
+    const bodyEnd = offset + header.messageHeaderSize + Number.parseInt(head.toString("latin1", 13, 29), 16);
+    // The body and the metadata magic fit: the block must still be open at the end of the file.
+    if (bodyEnd + METADATA_MAGIC.length <= fileSize) {
+      const rest = await readAt(handle, bodyEnd, Math.min(fileSize - bodyEnd, METADATA_MAX));
+      if (!rest.subarray(0, METADATA_MAGIC.length).equals(METADATA_MAGIC)) return false;
+      if (rest.indexOf("\n\n", METADATA_MAGIC.length - 1) >= 0 || fileSize - bodyEnd > METADATA_MAX)
+        return false;
+    }
+  }
+  for (let at = offset + head.length; at < fileSize; at += SCAN_CHUNK) {
+    // Chunks overlap by a header, so one cut in two is still seen.
+    const chunk = await readAt(handle, at - 1, SCAN_CHUNK + header.messageHeaderSize);
+    for (let i = chunk.indexOf(NEXT_HEADER); i >= 0; i = chunk.indexOf(NEXT_HEADER, i + 1)) {
+      if (isMessageHeader(chunk.subarray(i + 1))) return false;
+    }
+  }
+  return true;
+}
+
 /** Every record of a file, in order. */
 export async function* readRecords(handle: FileHandle, path: string): AsyncGenerator<DboxRecord> {
   const header = await readFileHeader(handle, path);

@@ -4,7 +4,14 @@ import type { PurgeResult } from "../../backend.js";
 import { fsyncDir } from "../../durable-fs.js";
 import { isStoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
-import { type DboxRecord, messageHeader, metadataBlock, readRecords } from "./dbox-file.js";
+import {
+  type DboxRecord,
+  messageHeader,
+  metadataBlock,
+  readFileHeader,
+  readRecord,
+  unfinishedAppend,
+} from "./dbox-file.js";
 import type { DboxLayout } from "./dbox-layout.js";
 import { originalMailboxName } from "./mdbox-mailbox.js";
 import { lockMap, MAP_FILE, readMap, serializeMap } from "./mdbox-map.js";
@@ -16,10 +23,39 @@ function key(fileId: number, offset: number): string {
   return `${fileId}:${offset}`;
 }
 
-async function readAll(handle: FileHandle, path: string): Promise<DboxRecord[]> {
+/**
+ * The records of a file up to the first one that does not parse, and where that one starts when it
+ * is the unfinished append of a save that was killed (never in a map, so nothing to keep). Any other
+ * break, or a file header that does not parse, is CORRUPT.
+ */
+async function readAll(handle: FileHandle, path: string): Promise<{ records: DboxRecord[]; tail?: number }> {
+  const header = await readFileHeader(handle, path);
   const records: DboxRecord[] = [];
-  for await (const record of readRecords(handle, path)) records.push(record);
-  return records;
+  let offset = header.length;
+  for (;;) {
+    let record: DboxRecord | undefined;
+    try {
+      record = await readRecord(handle, path, header, offset);
+    } catch (err) {
+      if (isStoreError(err, "CORRUPT") && (await unfinishedAppend(handle, header, offset))) {
+        return { records, tail: offset };
+      }
+      throw err;
+    }
+    if (!record) return { records };
+    records.push(record);
+    offset = record.end;
+  }
+}
+
+async function truncateFile(path: string, length: number): Promise<void> {
+  const handle = await open(path, "r+");
+  try {
+    await handle.truncate(length);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Copies one record: the message bytes as they are, the metadata with `B` set to its mailbox now. */
@@ -57,6 +93,16 @@ async function copyRecord(
  * message now, so Dovecot's rebuild puts it there). Crash-safe by order: the new file is complete
  * and fsynced before any map points to it, every map points to it before the old file goes; a crash
  * in between leaves a message in two files, never in none, and the next purge drops the extra copy.
+ *
+ * Records no map refers to include those of saves killed before their map line was written, and
+ * the unfinished record of a save killed while writing: none was acknowledged. Here Loft deviates
+ * from Dovecot on purpose: Dovecot's rebuild (`doveadm force-resync`) adopts a complete record its
+ * map lacks, and its file fixer even turns an unfinished record whose metadata was written into a
+ * message that starts with the 30 zero bytes of the placeholder header (both observed with
+ * `doveadm save` killed at those points, 2.3.19). Loft drops both: the sender was never told the
+ * message was saved and sends it again, so adopting it would make a duplicate, and a message with
+ * garbage in front is no message. After a purge every record left is one Loft shows, so Dovecot's
+ * rebuild finds the same messages.
  */
 export async function purgeStorage(
   layout: DboxLayout,
@@ -67,29 +113,44 @@ export async function purgeStorage(
   try {
     const mailboxes = (await layout.list()).filter((m) => m.selectable);
     const owners = new Map<string, string>();
+    /** Highest offset any map refers to, per file id. */
+    const lastRef = new Map<number, number>();
     for (const mailbox of mailboxes) {
       const map = await readMap(layout.mailDir(mailbox.path));
-      for (const e of map?.entries ?? [])
+      for (const e of map?.entries ?? []) {
         owners.set(key(e.fileId, e.offset), originalMailboxName(mailbox.path));
+        lastRef.set(e.fileId, Math.max(lastRef.get(e.fileId) ?? -1, e.offset));
+      }
     }
     const moved = new Map<string, { fileId: number; offset: number }>();
     const obsolete: StorageFile[] = [];
     let bytes = 0;
+    let truncated = 0;
     for (const file of await storage.files()) {
       const source = await open(file.path, "r");
       try {
         let records: DboxRecord[];
+        let tail: number | undefined;
         try {
-          records = await readAll(source, file.path);
+          ({ records, tail } = await readAll(source, file.path));
         } catch (err) {
           // A file we cannot parse is left alone: purging must never lose what it does not understand.
           if (isStoreError(err, "CORRUPT")) continue;
           throw err;
         }
+        // A map pointing into the unfinished tail would be a message there: leave such a file alone too.
+        if (tail !== undefined && (lastRef.get(file.id) ?? -1) >= tail) continue;
         const kept = records.filter((r) => owners.has(key(file.id, r.offset)));
         const stale = kept.some((r) => r.metadata.mailbox !== owners.get(key(file.id, r.offset)));
-        if (kept.length === records.length && !stale) continue;
         const oldSize = (await source.stat()).size;
+        if (kept.length === records.length && !stale) {
+          if (tail === undefined) continue;
+          // Only an unfinished append to cut off: no map changes, so the file is cut where it is.
+          await truncateFile(file.path, tail);
+          truncated++;
+          bytes += oldSize - tail;
+          continue;
+        }
         let newSize = 0;
         if (kept.length > 0) {
           const target = await storage.createFile(file.alt);
@@ -136,7 +197,7 @@ export async function purgeStorage(
       dirs.add(dirname(file.path));
     }
     for (const dir of dirs) await fsyncDir(dir);
-    return { files: obsolete.length, bytes };
+    return { files: obsolete.length + truncated, bytes };
   } finally {
     await lock.release();
   }
