@@ -163,9 +163,16 @@ export class Authenticator {
     return expandTemplate(this.settings.usernameFormat ?? "%u", { user: name });
   }
 
-  /** The user's userdb record, without checking a password (delivery, admin commands). */
-  lookup(name: string): UserInfo | undefined {
-    return this.lookupKey(this.key(name));
+  /**
+   * The user's userdb record, without checking a password (delivery, admin commands): the one the
+   * script passdb gives when it answers for the user, else the passwd-file's, as a login would get.
+   * A script that throws makes this throw (a temporary failure for delivery).
+   */
+  async lookup(name: string): Promise<UserInfo | undefined> {
+    const key = this.key(name);
+    if (checkUserName(key, this.settings.usernameChars) !== null) return undefined;
+    const found = this.passdbs.length > 1 ? await this.find(key, false) : null;
+    return found?.record.userdb ?? this.lookupKey(key);
   }
 
   private lookupKey(user: string): UserInfo | undefined {

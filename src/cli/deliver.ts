@@ -99,11 +99,11 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
     // every file written run with the user's rights (userdb uid/gid, else the `user` account).
     let account: Account | null;
     try {
-      account = deliveryAccount(auth, user, config.user, config.group);
+      account = await deliveryAccount(auth, user, config.user, config.group);
     } catch (err) {
       if (err instanceof ConfigError) return { code: EX_CONFIG, reason: err.message };
       if (err instanceof ExitError) return { code: err.exitCode, reason: err.message };
-      throw err;
+      return { code: EX_TEMPFAIL, reason: `userdb lookup failed: ${(err as Error).message}` };
     }
     if (account !== null) dropPrivileges(account);
   }
@@ -143,13 +143,13 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
 }
 
 /** Whom a root LDA becomes for `user`: null for an unknown user (the delivery reports it) or no account at all. */
-function deliveryAccount(
+async function deliveryAccount(
   auth: Authenticator,
   user: string,
   configUser: string,
   configGroup: string,
-): Account | null {
-  const info = auth.lookup(user);
+): Promise<Account | null> {
+  const info = await auth.lookup(user);
   if (info === undefined) return null;
   if (info.uid !== undefined && info.uid !== 0) {
     // Dovecot refuses the same ("User is missing GID"): guessing a group could expose the mail.

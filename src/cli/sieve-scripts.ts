@@ -10,10 +10,10 @@ import { commandContext } from "./context.js";
 /** doveadm's exit code for "not found". */
 const EX_NOTFOUND = 68;
 
-function openScripts(cmd: Command): { scripts: SieveScriptStore; engine: SieveEngine } {
+async function openScripts(cmd: Command): Promise<{ scripts: SieveScriptStore; engine: SieveEngine }> {
   const ctx = commandContext(cmd);
   const { user } = cmd.opts<{ user: string }>();
-  const info = ctx.openAuth().lookup(user);
+  const info = await ctx.openAuth().lookup(user);
   if (!info) throw new ExitError(`no user ${user}`, EX_NOUSER);
   if (!info.home) throw new ExitError(`user ${user} has no home directory`, EX_DATAERR);
   const { sieve } = ctx.loaded.config;
@@ -35,9 +35,9 @@ function openScripts(cmd: Command): { scripts: SieveScriptStore; engine: SieveEn
 }
 
 /** Runs an action, turning a refusal into its exit code. */
-function refusing(action: () => void): void {
+async function refusing(action: () => unknown): Promise<void> {
   try {
-    action();
+    await action();
   } catch (err) {
     if (!(err instanceof ScriptError)) throw err;
     const code = err.code === "NONEXISTENT" ? EX_NOTFOUND : err.code === "BADNAME" ? EX_USAGE : EX_DATAERR;
@@ -57,21 +57,23 @@ export function register(program: Command): void {
 
   const list = sub("list", "list the user's scripts; the active one is marked ACTIVE");
   list.action(() =>
-    refusing(() => {
-      for (const s of openScripts(list).scripts.list())
+    refusing(async () => {
+      for (const s of (await openScripts(list)).scripts.list())
         process.stdout.write(`${s.name}${s.active ? " ACTIVE" : ""}\n`);
     }),
   );
 
   const get = sub("get", "print a script").argument("<name>");
-  get.action((name: string) => refusing(() => process.stdout.write(openScripts(get).scripts.read(name))));
+  get.action((name: string) =>
+    refusing(async () => process.stdout.write((await openScripts(get)).scripts.read(name))),
+  );
 
   const put = sub("put", "store a script read from standard input (compiled first; errors refuse it)")
     .argument("<name>")
     .option("-a, --activate", "also make it the active script");
   put.action((name: string) =>
-    refusing(() => {
-      const { scripts, engine } = openScripts(put);
+    refusing(async () => {
+      const { scripts, engine } = await openScripts(put);
       const content = readFileSync(0);
       scripts.checkSpace(name, content.length);
       const compiled = engine.compile(content.toString("utf8"), name);
@@ -85,19 +87,23 @@ export function register(program: Command): void {
   );
 
   const activate = sub("activate", "make a script the active one").argument("<name>");
-  activate.action((name: string) => refusing(() => openScripts(activate).scripts.activate(name)));
+  activate.action((name: string) =>
+    refusing(async () => (await openScripts(activate)).scripts.activate(name)),
+  );
 
   const deactivate = sub("deactivate", "leave the user with no active script");
-  deactivate.action(() => refusing(() => openScripts(deactivate).scripts.activate(null)));
+  deactivate.action(() => refusing(async () => (await openScripts(deactivate)).scripts.activate(null)));
 
   const del = sub("delete", "delete scripts (not the active one)").argument("<names...>");
   del.action((names: string[]) =>
-    refusing(() => {
-      const { scripts } = openScripts(del);
+    refusing(async () => {
+      const { scripts } = await openScripts(del);
       for (const name of names) scripts.delete(name);
     }),
   );
 
   const rename = sub("rename", "rename a script").argument("<old>").argument("<new>");
-  rename.action((from: string, to: string) => refusing(() => openScripts(rename).scripts.rename(from, to)));
+  rename.action((from: string, to: string) =>
+    refusing(async () => (await openScripts(rename)).scripts.rename(from, to)),
+  );
 }

@@ -26,7 +26,7 @@ import type { DeliveryEnvelope, RecipientOutcome, RecipientRequest } from "./typ
 export interface DeliveryDeps {
   config: Config;
   /** The userdb; a throw means it failed (a temporary error), undefined an unknown user. */
-  userdb: { lookup(user: string): UserInfo | undefined };
+  userdb: { lookup(user: string): Promise<UserInfo | undefined> };
   log: Logger;
   /** The Sieve engine, created on first need (loft-lda should not load it for a user without scripts). */
   engine: () => Promise<SieveEngine>;
@@ -65,16 +65,16 @@ export class Delivery {
     };
   }
 
-  private lookup(req: RecipientRequest): { user: UserInfo | undefined; detail: string } {
+  private async lookup(req: RecipientRequest): Promise<{ user: UserInfo | undefined; detail: string }> {
     const split = splitRecipient(req.address, this.deps.config.delivery.recipient_delimiter);
-    return { user: this.deps.userdb.lookup(req.user ?? split.user), detail: split.detail };
+    return { user: await this.deps.userdb.lookup(req.user ?? split.user), detail: split.detail };
   }
 
   /** The RCPT-time check: does the user exist, and (when asked) are they still under quota. */
   async check(address: string, checkQuota: boolean): Promise<RecipientCheck> {
     let user: UserInfo | undefined;
     try {
-      user = this.lookup({ address }).user;
+      user = (await this.lookup({ address })).user;
     } catch (err) {
       this.deps.log.error({ err: (err as Error).message }, "userdb lookup failed");
       return "tempfail";
@@ -176,9 +176,9 @@ export class Delivery {
     },
   ): Promise<RecipientOutcome> {
     const { config } = this.deps;
-    let found: ReturnType<Delivery["lookup"]>;
+    let found: Awaited<ReturnType<Delivery["lookup"]>>;
     try {
-      found = this.lookup(req);
+      found = await this.lookup(req);
     } catch (err) {
       this.deps.log.error({ err: (err as Error).message }, "userdb lookup failed");
       return { status: "tempfail", message: "userdb lookup failed" };

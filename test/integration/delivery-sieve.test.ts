@@ -53,7 +53,7 @@ function message(subject: string, extra = ""): Buffer {
 }
 
 async function mailbox(user: string, name: string) {
-  const store = await openUserMail(auth.lookup(user) as UserInfo, config);
+  const store = await openUserMail((await auth.lookup(user)) as UserInfo, config);
   try {
     const box = await store.openMailbox(name);
     await box.sync();
@@ -208,7 +208,7 @@ describe("deliver()", () => {
 
   test("a delivery that failed after its first copy stores only the missing copy when retried", async () => {
     const to = [{ address: "copier@loft.test" }];
-    const user = auth.lookup("copier@loft.test") as UserInfo;
+    const user = (await auth.lookup("copier@loft.test")) as UserInfo;
     const filled = await openUserMail(user, config);
     await (await filled.openMailbox("INBOX")).append(message("filler"));
     filled.close();
