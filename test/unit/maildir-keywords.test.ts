@@ -13,7 +13,7 @@ import {
   parseSubscriptions,
   serializeSubscriptions,
   unescapeLevel,
-} from "../../src/store/formats/maildir/subscriptions.js";
+} from "../../src/store/formats/common/subscriptions.js";
 
 describe("dovecot-keywords", () => {
   it("reads Dovecot's file and ignores bad lines", () => {

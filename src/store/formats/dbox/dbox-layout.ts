@@ -6,7 +6,7 @@ import { errnoCode, StoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
 import type { MailLocation } from "../../mail-location.js";
 import { INBOX, isInbox, type MailboxPath } from "../../mailbox-name.js";
-import { decodeMutf7, encodeMutf7 } from "../maildir/mutf7.js";
+import { decodeMutf7, encodeMutf7 } from "../common/mutf7.js";
 
 /** Per-mailbox directory holding the mail (sdbox) and the indexes (storage-dbox.md §1). */
 export const MAIL_DIR = "dbox-Mails";

@@ -6,7 +6,7 @@ import { makeDirs } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
 import { INBOX, isDescendant, isInbox, type MailboxPath, pathKey } from "../../mailbox-name.js";
-import { SubscriptionsFile } from "../maildir/subscriptions-file.js";
+import { SubscriptionsFile } from "../common/subscriptions-file.js";
 import { type DboxLayout, isDirectory } from "./dbox-layout.js";
 
 export interface DboxMailbox extends FormatMailbox {

@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import { isStoreError } from "../../errors.js";
 import { INBOX, type MailboxPath, pathKey } from "../../mailbox-name.js";
-import { decodeMutf7 } from "../maildir/mutf7.js";
+import { decodeMutf7 } from "../common/mutf7.js";
 import { readRecords } from "./dbox-file.js";
 import type { MdboxMailbox } from "./mdbox-mailbox.js";
 import { appendMapLines, entryLine, type MapEntry } from "./mdbox-map.js";

@@ -2,7 +2,7 @@ import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
-import { acquireDotlock, type Dotlock } from "../maildir/dotlock.js";
+import { acquireDotlock, type Dotlock } from "../common/dotlock.js";
 
 /**
  * Loft's map of one mdbox mailbox, `dbox-Mails/loft-map` (Dovecot keeps the same facts in its

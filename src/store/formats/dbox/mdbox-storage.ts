@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fsyncDir, makeDirs, writeFileAtomic } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import { chownHandle, FILE_MODE, type FileOwner } from "../../file-owner.js";
-import { acquireDotlock, type Dotlock } from "../maildir/dotlock.js";
+import { acquireDotlock, type Dotlock } from "../common/dotlock.js";
 import { fileHeader, readFileHeader, readRecord } from "./dbox-file.js";
 import type { DboxLayout } from "./dbox-layout.js";
 import { type RecordInput, type WrittenRecord, writeRecord } from "./dbox-record-writer.js";

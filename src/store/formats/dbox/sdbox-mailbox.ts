@@ -13,7 +13,7 @@ import { fsyncDir, makeDirs } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import { chownHandle, FILE_MODE, type FileOwner } from "../../file-owner.js";
 import type { MailboxPath } from "../../mailbox-name.js";
-import { allocateUidValidity } from "../maildir/uidvalidity.js";
+import { allocateUidValidity } from "../common/uidvalidity.js";
 import { fileHeader } from "./dbox-file.js";
 import { newMessageGuid } from "./dbox-guid.js";
 import { type DboxLayout, isDirectory } from "./dbox-layout.js";

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
-import { acquireDotlock, type Dotlock } from "../maildir/dotlock.js";
+import { acquireDotlock, type Dotlock } from "../common/dotlock.js";
 
 /**
  * Loft's UIDVALIDITY and next UID of an sdbox mailbox, `dbox-Mails/loft-uids` = `V<uidvalidity>

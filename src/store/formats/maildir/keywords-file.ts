@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { errnoCode } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
-import { acquireDotlock } from "./dotlock.js";
+import { acquireDotlock } from "../common/dotlock.js";
 import { parseKeywords, serializeKeywords } from "./keywords.js";
 
 /** dovecot-keywords of one mailbox, re-read only when its mtime changed (what Dovecot's readers do). */

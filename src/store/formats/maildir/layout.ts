@@ -5,7 +5,7 @@ import { isInside } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import type { MailLocation } from "../../mail-location.js";
 import { INBOX, isInbox, type MailboxPath } from "../../mailbox-name.js";
-import { decodeMutf7, encodeMutf7 } from "./mutf7.js";
+import { decodeMutf7, encodeMutf7 } from "../common/mutf7.js";
 
 /** The per-mailbox subdirectories of a Maildir; they cannot be mailbox names in LAYOUT=fs. */
 const MAILDIR_SUBDIRS = new Set(["cur", "new", "tmp"]);

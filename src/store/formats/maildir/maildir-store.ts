@@ -8,7 +8,7 @@ import type { MailLocation } from "../../mail-location.js";
 import { INBOX, isDescendant, isInbox, type MailboxPath, pathKey } from "../../mailbox-name.js";
 import { MaildirLayout } from "./layout.js";
 import { MaildirMailbox } from "./maildir-mailbox.js";
-import { SubscriptionsFile } from "./subscriptions-file.js";
+import { SubscriptionsFile } from "../common/subscriptions-file.js";
 
 /** Where a deleted Maildir++ folder is renamed before removal; the empty first level keeps it unlisted. */
 const TRASH_DIR = "..DOVECOT-TRASHED";

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errnoCode, StoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
-import { acquireDotlock, type Dotlock } from "../maildir/dotlock.js";
+import { acquireDotlock, type Dotlock } from "../common/dotlock.js";
 import { findJournal, recoverJournal } from "./mbox-writer.js";
 
 /**

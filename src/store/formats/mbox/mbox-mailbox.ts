@@ -14,7 +14,7 @@ import { makeDirs } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import { chownHandle, FILE_MODE, type FileOwner } from "../../file-owner.js";
 import type { MailboxPath } from "../../mailbox-name.js";
-import { allocateUidValidity } from "../maildir/uidvalidity.js";
+import { allocateUidValidity } from "../common/uidvalidity.js";
 import { formatFromLine, fromLineSender } from "./from-line.js";
 import { type IncomingMessage, readIncoming } from "./incoming-message.js";
 import {

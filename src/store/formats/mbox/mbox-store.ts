@@ -6,8 +6,8 @@ import { errnoCode, StoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
 import type { MailLocation } from "../../mail-location.js";
 import { INBOX, isDescendant, isInbox, type MailboxPath, pathKey } from "../../mailbox-name.js";
-import { decodeMutf7, encodeMutf7 } from "../maildir/mutf7.js";
-import { SubscriptionsFile } from "../maildir/subscriptions-file.js";
+import { decodeMutf7, encodeMutf7 } from "../common/mutf7.js";
+import { SubscriptionsFile } from "../common/subscriptions-file.js";
 import { MboxMailbox } from "./mbox-mailbox.js";
 
 /** Files beside the mailboxes that are not mailboxes: Dovecot's `.imap/`, `.subscriptions`, dotlocks. */
