@@ -2,18 +2,18 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isStoreError } from "../../src/store/errors.js";
 import {
+  escapeLevel,
+  parseSubscriptions,
+  serializeSubscriptions,
+  unescapeLevel,
+} from "../../src/store/formats/common/subscriptions.js";
+import {
   addKeywords,
   keywordIndex,
   parseKeywords,
   serializeKeywords,
   unknownKeywordName,
 } from "../../src/store/formats/maildir/keywords.js";
-import {
-  escapeLevel,
-  parseSubscriptions,
-  serializeSubscriptions,
-  unescapeLevel,
-} from "../../src/store/formats/common/subscriptions.js";
 
 describe("dovecot-keywords", () => {
   it("reads Dovecot's file and ignores bad lines", () => {

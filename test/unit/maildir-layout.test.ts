@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { isStoreError } from "../../src/store/errors.js";
-import { MaildirLayout } from "../../src/store/formats/maildir/layout.js";
 import { decodeMutf7, encodeMutf7 } from "../../src/store/formats/common/mutf7.js";
+import { MaildirLayout } from "../../src/store/formats/maildir/layout.js";
 import { parseMailLocation } from "../../src/store/mail-location.js";
 
 const vars = { user: "alice@example.org", home: "/home/alice" };

@@ -15,6 +15,7 @@ import { errnoCode, StoreError } from "../../errors.js";
 import { chownPath, DIR_MODE, type FileOwner } from "../../file-owner.js";
 import { isInbox, type MailboxPath } from "../../mailbox-name.js";
 import { acquireDotlock, type Dotlock } from "../common/dotlock.js";
+import { allocateUidValidity } from "../common/uidvalidity.js";
 import { buildFilename, compareNewFiles, parseFilename, withSizes } from "./filename.js";
 import { addKeywords, keywordIndex, unknownKeywordName } from "./keywords.js";
 import { KeywordsFile } from "./keywords-file.js";
@@ -29,7 +30,6 @@ import {
   rewriteUidlistFile,
   uidlistStamp,
 } from "./uidlist-file.js";
-import { allocateUidValidity } from "../common/uidvalidity.js";
 
 /** Files stat()ed between two yields to the event loop. */
 const DETAILS_SLICE = 500;

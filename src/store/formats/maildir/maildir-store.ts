@@ -6,9 +6,9 @@ import { errnoCode, StoreError } from "../../errors.js";
 import type { FileOwner } from "../../file-owner.js";
 import type { MailLocation } from "../../mail-location.js";
 import { INBOX, isDescendant, isInbox, type MailboxPath, pathKey } from "../../mailbox-name.js";
+import { SubscriptionsFile } from "../common/subscriptions-file.js";
 import { MaildirLayout } from "./layout.js";
 import { MaildirMailbox } from "./maildir-mailbox.js";
-import { SubscriptionsFile } from "../common/subscriptions-file.js";
 
 /** Where a deleted Maildir++ folder is renamed before removal; the empty first level keeps it unlisted. */
 const TRASH_DIR = "..DOVECOT-TRASHED";
