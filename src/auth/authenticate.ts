@@ -85,12 +85,16 @@ export class Authenticator {
   constructor(
     private readonly db: PasswdFile,
     readonly settings: AuthSettings,
-    extra: { script?: ScriptPassdb; master?: PasswdFile } = {},
+    extra: { script?: ScriptPassdb; master?: PasswdFile; guard?: LoginGuard } = {},
     readonly oauth2: OAuth2Verifier | null = null,
   ) {
-    this.guard = new LoginGuard(
-      settings.guard ?? { penaltyInitMs: 2000, penaltyMaxMs: 15_000, maxUnauthenticatedPerIp: 10 },
-    );
+    const guardSettings = settings.guard ?? {
+      penaltyInitMs: 2000,
+      penaltyMaxMs: 15_000,
+      maxUnauthenticatedPerIp: 10,
+    };
+    this.guard = extra.guard ?? new LoginGuard(guardSettings);
+    this.guard.configure(guardSettings);
     this.cache = new AuthCache(settings.cacheTtlMs ?? 0, settings.cacheNegativeTtlMs ?? 0);
     this.passdbs = [new PasswdFilePassdb("passwd-file", db)];
     if (extra.script) {
@@ -106,7 +110,12 @@ export class Authenticator {
   private readonly masterPassdb: PasswdFilePassdb | null;
 
   /** The authenticator the config describes, over an already loaded passwd-file. */
-  static fromConfig(db: PasswdFile, config: Config, resolve: PathResolver = (p) => p): Authenticator {
+  static fromConfig(
+    db: PasswdFile,
+    config: Config,
+    resolve: PathResolver = (p) => p,
+    guard?: LoginGuard,
+  ): Authenticator {
     const a = config.auth;
     const master = a.master_passwd_file ? PasswdFile.load(resolve(a.master_passwd_file), db.log) : undefined;
     const script = a.script ? new ScriptPassdb(resolve(a.script), config.mail_location) : undefined;
@@ -130,7 +139,7 @@ export class Authenticator {
         anonymousUsername: a.anonymous_username,
         certUsernameField: a.cert_username_field,
       },
-      { script, master },
+      { script, master, guard },
       OAuth2Verifier.fromSettings({
         introspectionUrl: a.oauth2.introspection_url,
         jwtKeys: a.oauth2.jwt_keys.map(resolve),

@@ -25,7 +25,12 @@ export class LoginGuard {
   private readonly penalties = new Map<string, Penalty>();
   private readonly unauthenticated = new Map<string, number>();
 
-  constructor(private readonly settings: LoginGuardSettings) {}
+  constructor(private settings: LoginGuardSettings) {}
+
+  /** New limits (a config reload); the penalties and counts so far stay. */
+  configure(settings: LoginGuardSettings): void {
+    this.settings = settings;
+  }
 
   /** The delay owed by an address before its next attempt is looked at. */
   penaltyMs(ip: string | undefined, now = Date.now()): number {

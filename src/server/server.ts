@@ -117,7 +117,13 @@ export class Server {
   private async openUserdb(path: string): Promise<void> {
     this.passwd = PasswdFile.load(path, this.log);
     this.passwd.watch();
-    this.auth = Authenticator.fromConfig(this.passwd, this.config, (p) => configPath(this.loaded, p));
+    // The penalty table outlives a reload: a changed auth section must not forgive a guesser.
+    this.auth = Authenticator.fromConfig(
+      this.passwd,
+      this.config,
+      (p) => configPath(this.loaded, p),
+      this.auth?.guard,
+    );
     this.auth.watch();
     await this.auth.ready();
   }
@@ -189,10 +195,18 @@ export class Server {
     } catch (err) {
       this.log.error({ err: (err as Error).message }, "TLS reload failed: keeping the certificates in use");
     }
-    // STARTTLS and smtp-server's TLS options are set up when a listener starts.
+    // STARTTLS and smtp-server's TLS options are set up when a listener starts, and a service
+    // keeps the config and authenticator it started with: a change to any shared section (auth,
+    // delivery, sieve, …) restarts every listener, as Dovecot's reload starts new processes.
+    // Sessions already open finish with what they had. The log level applies in place.
     const tlsToggled = tlsWasOn !== this.tls.enabled;
+    const perService: readonly string[] = [...PROTOCOLS, "log"];
+    const sharedChanged = (Object.keys(this.config) as (keyof Config)[]).some(
+      (key) => !perService.includes(key) && !isDeepStrictEqual(previous[key], this.config[key]),
+    );
     for (const protocol of PROTOCOLS) {
-      if (!tlsToggled && isDeepStrictEqual(previous[protocol], this.config[protocol])) continue;
+      if (!tlsToggled && !sharedChanged && isDeepStrictEqual(previous[protocol], this.config[protocol]))
+        continue;
       const old = this.running.get(protocol);
       if (old) {
         await old.stopAccepting();

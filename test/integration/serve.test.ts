@@ -80,6 +80,43 @@ test("SIGHUP reloads the config; a bad new config is logged and the old one kept
   }
 });
 
+test("SIGHUP with new auth settings: a listener whose own section did not change logs in the new file's users", async () => {
+  const tmp = tempDir();
+  try {
+    const port = await freePort();
+    const config = join(tmp.dir, "loft.toml");
+    writeFileSync(join(tmp.dir, "old-users"), `ann:{PLAIN}ann-pw::::${join(tmp.dir, "ann")}::\n`);
+    writeFileSync(join(tmp.dir, "new-users"), `bob:{PLAIN}bob-pw::::${join(tmp.dir, "bob")}::\n`);
+    const settings = (file: string) => ({
+      auth: { passwd_file: file, disable_plaintext_auth: false, failure_delay: 0 },
+      imap: { listen: [`127.0.0.1:${port}`] },
+    });
+    writeConfig(config, settings("old-users"));
+    const server = startLoft(tmp.dir, ["-c", config]);
+    try {
+      await server.waitFor(/loft started/);
+      const login = async (user: string, password: string) => {
+        const c = await LineClient.open(port);
+        await c.readUntil(/^\* OK /m);
+        c.send(`a LOGIN ${user} ${password}\r\n`);
+        const reply = await c.readUntil(/^a (OK|NO|BAD)/m);
+        c.close();
+        return reply;
+      };
+      assert.match(await login("ann", "ann-pw"), /^a OK/m);
+      writeConfig(config, settings("new-users"));
+      server.child.kill("SIGHUP");
+      await server.waitFor(/config reloaded/);
+      assert.match(await login("bob", "bob-pw"), /^a OK/m, "the reloaded passwd-file is used");
+      assert.match(await login("ann", "ann-pw"), /^a NO/m, "the old one is not");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    tmp.remove();
+  }
+});
+
 test("a root server becomes the configured user after binding its ports", {
   skip: process.getuid?.() !== 0 && "needs root",
 }, async () => {

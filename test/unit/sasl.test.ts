@@ -128,6 +128,17 @@ test("nodelay answers a failure at once and costs the address no penalty", async
   assert.ok(auth.guard.penaltyMs("192.0.2.9") > 0);
 });
 
+test("a reloaded authenticator keeps the penalties earned before, under the new limits", async () => {
+  const { auth, db } = authenticator("jo:{PLAIN}pw::::/h\n");
+  await auth.login("jo", "wrong", "192.0.2.10");
+  const earned = auth.guard.penaltyMs("192.0.2.10");
+  assert.ok(earned > 0);
+  const config = configSchema.parse({ auth: { penalty_init: 4, penalty_max: 30 } });
+  const reloaded = Authenticator.fromConfig(db, config, (p) => p, auth.guard);
+  assert.ok(reloaded.guard.penaltyMs("192.0.2.10") > earned, "still owed, now from the new initial delay");
+  assert.equal(Authenticator.fromConfig(db, config).guard.penaltyMs("192.0.2.10"), 0);
+});
+
 test("proxy and host extra fields come back with a successful login", async () => {
   const { auth } = authenticator("jo:{PLAIN}pw::::/h::proxy host=10.0.0.2 nologin\n");
   const r = await auth.authenticate("jo", "pw");
