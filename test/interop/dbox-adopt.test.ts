@@ -58,7 +58,7 @@ async function assertSame(store: UserStore, mailbox: string, expected: Expected,
   return box;
 }
 
-for (const format of ["sdbox"] as const) {
+for (const format of ["sdbox", "mdbox"] as const) {
   describe(`${format} taken over from Dovecot`, () => {
     const peers: DovecotPeer[] = [];
     after(() => {
@@ -70,6 +70,8 @@ for (const format of ["sdbox"] as const) {
       peers.push(peer);
       await dovecotWrites(peer, "INBOX", 6);
       await dovecotWrites(peer, "Work", 5);
+      // A copy: in mdbox a second reference to the same storage record.
+      await peer.doveadm(["copy", "Work", "mailbox", "INBOX", "uid", "3"]);
       const expected = new Map([
         ["INBOX", await dovecotView(peer, "INBOX")],
         ["Work", await dovecotView(peer, "Work")],
@@ -104,28 +106,35 @@ for (const format of ["sdbox"] as const) {
       }
     });
 
-    it("falls back to the files when Dovecot's index is garbled, losing no message", async () => {
-      const peer = makeDovecotPeer(`${format}:~/${format}`);
-      peers.push(peer);
-      await dovecotWrites(peer, "INBOX", 5);
-      const want = await dovecotView(peer, "INBOX");
-      const dir = join(peer.home, format, "mailboxes", "INBOX", "dbox-Mails");
-      for (const name of readdirSync(dir).filter((n) => n.startsWith("dovecot.index"))) {
-        writeFileSync(join(dir, name), Buffer.alloc(256, 0x5a));
-      }
-      const store = await openUserStore(peer.storeOptions());
-      try {
-        const box = await store.openMailbox("INBOX");
-        const guids = new Set(box.messages().map((m) => m.guid));
-        // mdbox without its indexes is filed by the B metadata, as Dovecot's own rebuild does: the
-        // expunged but not yet purged messages come back too.
-        for (const guid of want.byGuid.keys()) assert.ok(guids.has(guid), `message ${guid} kept`);
-        if (format === "sdbox") assert.equal(guids.size, want.byGuid.size);
-        const appended = await box.append(Buffer.from(message(7)));
-        assert.ok(appended.uid > Math.max(...box.uids().filter((u) => u !== appended.uid)));
-      } finally {
-        store.close();
-      }
-    });
+    const damages = format === "mdbox" ? ["mailbox index", "map index too"] : ["mailbox index"];
+    for (const damage of damages) {
+      it(`falls back to the files when Dovecot's ${damage} is garbled, losing no message`, async () => {
+        const peer = makeDovecotPeer(`${format}:~/${format}`);
+        peers.push(peer);
+        await dovecotWrites(peer, "INBOX", 5);
+        const want = await dovecotView(peer, "INBOX");
+        const dirs = [join(peer.home, format, "mailboxes", "INBOX", "dbox-Mails")];
+        if (damage === "map index too") dirs.push(join(peer.home, format, "storage"));
+        for (const dir of dirs) {
+          for (const name of readdirSync(dir).filter((n) => /^dovecot\.(map\.)?index/.test(n))) {
+            writeFileSync(join(dir, name), Buffer.alloc(256, 0x5a));
+          }
+        }
+        const store = await openUserStore(peer.storeOptions());
+        try {
+          const box = await store.openMailbox("INBOX");
+          const guids = new Set(box.messages().map((m) => m.guid));
+          for (const guid of want.byGuid.keys()) assert.ok(guids.has(guid), `message ${guid} kept`);
+          // Without the map index, mdbox is filed by the B metadata as Dovecot's own rebuild does:
+          // the expunged but not yet purged messages come back too. With it, they stay out.
+          if (damage === "mailbox index") assert.equal(guids.size, want.byGuid.size);
+          assert.notEqual(box.status().uidValidity, want.uidValidity);
+          const appended = await box.append(Buffer.from(message(7)));
+          assert.ok(appended.uid > Math.max(...box.uids().filter((u) => u !== appended.uid)));
+        } finally {
+          store.close();
+        }
+      });
+    }
   });
 }

@@ -12,7 +12,6 @@ import type {
 import { fsyncDir, makeDirs } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import { chownHandle, FILE_MODE, type FileOwner } from "../../file-owner.js";
-import { isValidKeyword } from "../../flags.js";
 import type { MailboxPath } from "../../mailbox-name.js";
 import { allocateUidValidity } from "../common/uidvalidity.js";
 import { fileHeader } from "./dbox-file.js";
@@ -21,7 +20,7 @@ import { type DboxLayout, isDirectory } from "./dbox-layout.js";
 import { type OpenRecord, openRecord, readMessage, recordsDetails } from "./dbox-read.js";
 import { writeRecord } from "./dbox-record-writer.js";
 import type { DboxMailbox } from "./dbox-store.js";
-import { type DovecotIndex, loftFlags, readDovecotIndex } from "./dovecot-index.js";
+import { addDovecotFlags, trustedDovecotIndex } from "./dovecot-flags.js";
 import { lockUidState, readUidState, serializeUidState, UID_STATE_FILE, type UidState } from "./uid-state.js";
 
 const UID_FILE = /^u\.([1-9]\d*)$/;
@@ -47,15 +46,6 @@ async function uidsIn(dir: string): Promise<number[]> {
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return [];
     throw err;
-  }
-}
-
-/** Dovecot's index of the mailbox, or undefined when there is none or it cannot be trusted. */
-async function dovecotIndexOf(dir: string): Promise<DovecotIndex | undefined> {
-  try {
-    return await readDovecotIndex(dir);
-  } catch {
-    return undefined;
   }
 }
 
@@ -110,7 +100,7 @@ export class SdboxMailbox implements DboxMailbox {
       const again = await readUidState(this.dir);
       if (again) return again;
       const top = ((await this.diskUids()).at(-1) ?? 0) + 1;
-      const dovecot = await dovecotIndexOf(this.dir);
+      const dovecot = await trustedDovecotIndex(this.dir);
       const state: UidState = dovecot
         ? { uidValidity: dovecot.uidValidity, uidNext: Math.max(dovecot.nextUid, top), dovecotFlags: true }
         : { uidValidity: await allocateUidValidity(this.layout.root, this.owner), uidNext: top };
@@ -143,28 +133,12 @@ export class SdboxMailbox implements DboxMailbox {
     const uids = await this.diskUids();
     const state = await this.state();
     const messages: ScannedMessage[] = uids.map((uid) => ({ uid, ref: `u.${uid}`, guid: "" }));
-    if (state.dovecotFlags) await this.addDovecotFlags(messages, state.uidValidity);
+    if (state.dovecotFlags) await addDovecotFlags(this.dir, state.uidValidity, messages);
     return {
       uidValidity: state.uidValidity,
       uidNext: Math.max(state.uidNext, (uids.at(-1) ?? 0) + 1),
       messages,
     };
-  }
-
-  /**
-   * Flags and keywords of the messages Dovecot's index knows, while Loft has changed none: the
-   * index then takes them as they are, and keeps its own once setFlags() ended this.
-   */
-  private async addDovecotFlags(messages: ScannedMessage[], uidValidity: number): Promise<void> {
-    const dovecot = await dovecotIndexOf(this.dir);
-    if (dovecot?.uidValidity !== uidValidity) return;
-    const byUid = new Map(dovecot.records.map((r) => [r.uid, r]));
-    for (const message of messages) {
-      const record = byUid.get(message.uid);
-      if (!record) continue;
-      message.flags = loftFlags(record.flags);
-      message.keywords = [...record.keywords].filter(isValidKeyword);
-    }
   }
 
   /** Opens `u.<UID>` where it is: the primary copy wins over ALT, as in Dovecot. */
