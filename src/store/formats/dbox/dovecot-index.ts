@@ -82,7 +82,15 @@ export function packedToSize(bytes: Buffer, at: number): number {
 
 interface Ext {
   name: string;
+  resetId: number;
+}
+
+/** The extension the log's following ext records are about, as its last intro record gave it. */
+interface CurrentExt {
+  ext: Ext;
   recordSize: number;
+  /** The intro named an older reset of the extension: its updates no longer apply (Dovecot skips them). */
+  stale: boolean;
 }
 
 class IndexState {
@@ -90,10 +98,10 @@ class IndexState {
   readonly exts: Ext[] = [];
   readonly records = new Map<number, DovecotIndexRecord>();
 
-  extByName(name: string): Ext {
+  extByName(name: string, resetId = 0): Ext {
     let ext = this.exts.find((e) => e.name === name);
     if (!ext) {
-      ext = { name, recordSize: 0 };
+      ext = { name, resetId };
       this.exts.push(ext);
     }
     return ext;
@@ -152,6 +160,7 @@ function loadIndexFile(
   const exts: { name: string; recordOffset: number; recordSize: number; data: Buffer }[] = [];
   for (let at = baseSize; at + 16 <= headerSize; ) {
     const hdrSize = bytes.readUInt32LE(at);
+    const resetId = bytes.readUInt32LE(at + 4);
     const extRecordOffset = bytes.readUInt16LE(at + 8);
     const extRecordSize = bytes.readUInt16LE(at + 10);
     const nameSize = bytes.readUInt16LE(at + 14);
@@ -167,7 +176,7 @@ function loadIndexFile(
       recordSize: extRecordSize,
       data: bytes.subarray(dataStart, dataStart + hdrSize),
     });
-    state.exts.push({ name, recordSize: extRecordSize });
+    state.exts.push({ name, resetId });
     at = next;
   }
   const keywordNames = keywordsOf(exts.find((e) => e.name === KEYWORDS_EXT)?.data);
@@ -245,13 +254,15 @@ function entries(body: Buffer, size: number): number {
 /** Applies the log's transactions from `start`, stopping before a transaction not completely written. */
 function replayLog(log: LogFile, start: number, state: IndexState): void {
   const { bytes } = log;
-  let current: Ext | undefined;
+  let current: CurrentExt | undefined;
   let at = start;
   if (at < log.headerSize || at > bytes.length) throw new DovecotIndexError("index points outside the log");
   while (at + 8 <= bytes.length) {
     const size = packedToSize(bytes, at);
     const rawType = bytes.readUInt32LE(at + 4);
-    if (size < 8 || at + size > bytes.length) break;
+    if (size < 8) throw new DovecotIndexError(`bad record size at ${at}`);
+    // A record not completely written: a writer died, Dovecot ignores it too.
+    if (at + size > bytes.length) break;
     const body = bytes.subarray(at + 8, at + size);
     let type = rawType & T_TYPE_MASK;
     const external = (rawType & T_EXTERNAL) !== 0;
@@ -312,48 +323,45 @@ function replayLog(log: LogFile, start: number, state: IndexState): void {
       case T_EXT_INTRO: {
         if (body.length < 20) throw new DovecotIndexError("bad extension intro");
         const extId = body.readUInt32LE(0);
+        const resetId = body.readUInt32LE(4);
         const recordSize = body.readUInt16LE(12);
         const nameSize = body.readUInt16LE(18);
         if (20 + nameSize > body.length) throw new DovecotIndexError("bad extension intro");
-        if (extId === 0xffffffff) current = state.extByName(body.toString("latin1", 20, 20 + nameSize));
-        else current = state.exts[extId];
-        if (!current) throw new DovecotIndexError(`unknown extension ${extId}`);
-        current.recordSize = recordSize;
+        const ext =
+          extId === 0xffffffff
+            ? state.extByName(body.toString("latin1", 20, 20 + nameSize), resetId)
+            : state.exts[extId];
+        if (!ext) throw new DovecotIndexError(`unknown extension ${extId}`);
+        current = { ext, recordSize, stale: ext.resetId !== resetId };
         break;
       }
       case T_EXT_RESET: {
         if (!current) throw new DovecotIndexError("extension reset without intro");
-        const preserve = body.length >= 5 && body[4] !== 0;
-        if (!preserve) for (const r of state.records.values()) r.ext.delete(current.name);
+        if (body.length < 5) throw new DovecotIndexError("bad extension reset");
+        current.ext.resetId = body.readUInt32LE(0);
+        current.stale = false;
+        if (body[4] === 0) for (const r of state.records.values()) r.ext.delete(current.ext.name);
         break;
       }
       case T_EXT_REC_UPDATE: {
         if (!current) throw new DovecotIndexError("extension update without intro");
         const step = align(4 + current.recordSize, 4);
-        for (let i = 0, n = entries(body, step); i < n; i++) {
-          const r = state.records.get(body.readUInt32LE(i * step));
-          if (r)
-            r.ext.set(
-              current.name,
-              Buffer.from(body.subarray(i * step + 4, i * step + 4 + current.recordSize)),
-            );
+        const n = entries(body, step);
+        if (current.stale) break;
+        for (let i = 0; i < n; i++) {
+          const r = recordToUpdate(state, body.readUInt32LE(i * step));
+          const data = body.subarray(i * step + 4, i * step + 4 + current.recordSize);
+          r?.ext.set(current.ext.name, Buffer.from(data));
         }
         break;
       }
       case T_EXT_ATOMIC_INC: {
         if (!current) throw new DovecotIndexError("extension update without intro");
-        const { name, recordSize } = current;
-        for (let i = 0, n = entries(body, 8); i < n; i++) {
-          const r = state.records.get(body.readUInt32LE(i * 8));
-          if (!r || ![1, 2, 4].includes(recordSize)) continue;
-          const data = r.ext.get(name) ?? Buffer.alloc(recordSize);
-          data.writeUIntLE(
-            ((data.readUIntLE(0, recordSize) + body.readInt32LE(i * 8 + 4)) >>> 0) &
-              (2 ** (recordSize * 8) - 1),
-            0,
-            recordSize,
-          );
-          r.ext.set(name, data);
+        const n = entries(body, 8);
+        if (current.stale) break;
+        for (let i = 0; i < n; i++) {
+          const r = recordToUpdate(state, body.readUInt32LE(i * 8));
+          if (r) atomicInc(r, current, body.readInt32LE(i * 8 + 4));
         }
         break;
       }
@@ -388,6 +396,24 @@ function replayLog(log: LogFile, start: number, state: IndexState): void {
     }
     at += size;
   }
+}
+
+/** The record an ext update is for; a UID never given out means a garbled log, as for Dovecot. */
+function recordToUpdate(state: IndexState, uid: number): DovecotIndexRecord | undefined {
+  if (uid === 0 || uid >= state.nextUid) throw new DovecotIndexError(`extension update for UID ${uid}`);
+  return state.records.get(uid);
+}
+
+/** Adds `diff` to a record's counter (the "ref" count of the map index); leaving its range is garbage. */
+function atomicInc(record: DovecotIndexRecord, current: CurrentExt, diff: number): void {
+  const size = current.recordSize;
+  if (![1, 2, 4, 8].includes(size)) throw new DovecotIndexError(`counter of ${size} bytes`);
+  const data = record.ext.get(current.ext.name) ?? Buffer.alloc(size);
+  const value =
+    BigInt(`0x${Buffer.from(data.subarray(0, size)).reverse().toString("hex") || "0"}`) + BigInt(diff);
+  if (value < 0n || value >= 1n << BigInt(size * 8)) throw new DovecotIndexError("counter out of range");
+  const updated = Buffer.from(value.toString(16).padStart(size * 2, "0"), "hex").reverse();
+  record.ext.set(current.ext.name, updated);
 }
 
 /**
