@@ -1,11 +1,12 @@
 /**
  * The reader of Dovecot's index files against what Dovecot 2.3 itself reports (`doveadm fetch`,
  * `doveadm mailbox status`) for files it wrote: the log alone, dovecot.index with a log tail
- * written after it, and damaged files (which must be refused or read as far as they are whole,
+ * written after it, a rotated log (dovecot.index.log.2), and damaged files (which must be refused or read as far as they are whole,
  * never crash).
  */
 import assert from "node:assert/strict";
 import {
+  appendFileSync,
   copyFileSync,
   existsSync,
   mkdtempSync,
@@ -94,6 +95,28 @@ describe("Dovecot index reader", () => {
     const stored = map?.records.find((r) => r.uid === mapUid(1));
     assert.equal(stored?.ext.get("ref")?.readUInt16LE(0), 2);
     assert.equal(stored?.ext.get("map")?.readUInt32LE(0), 1, "file id of m.1");
+  });
+
+  it("follows a rotated log (dovecot.index.log.2), with and without dovecot.index", async () => {
+    const peer = makeDovecotPeer("sdbox:~/sdbox");
+    peers.push(peer);
+    appendFileSync(
+      peer.conf,
+      "mail_index_log_rotate_min_size = 1k\nmail_index_log_rotate_max_size = 2k\nmail_index_log_rotate_min_age = 0\n",
+    );
+    const dir = join(peer.home, "sdbox", "mailboxes", "INBOX", "dbox-Mails");
+    for (let i = 1; !existsSync(join(dir, "dovecot.index.log.2")); i++) {
+      assert.ok(i < 100, "Dovecot did not rotate its log");
+      await peer.doveadm(["save", "-m", "INBOX"], `Subject: ${i}\n\nbody ${i}\n`);
+      await peer.doveadm(["flags", "add", `\\Flagged kw${i}`, "mailbox", "INBOX", "uid", String(i)]);
+    }
+    await peer.doveadm(["expunge", "mailbox", "INBOX", "uid", "2"]);
+    await assertMatchesDovecot(peer, "INBOX", await readDovecotIndex(dir));
+    const logsOnly = mkdtempSync(join(tmpdir(), "loft-dovecot-index-"));
+    temps.push(logsOnly);
+    for (const name of ["dovecot.index.log", "dovecot.index.log.2"])
+      copyFileSync(join(dir, name), join(logsOnly, name));
+    await assertMatchesDovecot(peer, "INBOX", await readDovecotIndex(logsOnly));
   });
 
   it("refuses damaged files or reads them only as far as they are whole", async () => {
