@@ -1,8 +1,8 @@
 /**
  * The reader of Dovecot's index files against what Dovecot 2.3 itself reports (`doveadm fetch`,
  * `doveadm mailbox status`) for files it wrote: the log alone, dovecot.index with a log tail
- * written after it, a rotated log (dovecot.index.log.2), and damaged files (which must be refused or read as far as they are whole,
- * never crash).
+ * written after it, a rotated log (dovecot.index.log.2), and damaged files (which must be refused
+ * or read as far as they are whole, never crash).
  */
 import assert from "node:assert/strict";
 import {
