@@ -13,6 +13,7 @@ import { newMessageGuid } from "./dbox-guid.js";
 import { type DboxLayout, isDirectory } from "./dbox-layout.js";
 import { type OpenRecord, openRecord, readMessage, recordsDetails } from "./dbox-read.js";
 import type { DboxMailbox } from "./dbox-store.js";
+import { addDovecotFlags } from "./dovecot-flags.js";
 import {
   appendMapLines,
   entryLine,
@@ -131,11 +132,9 @@ export class MdboxMailbox implements DboxMailbox {
 
   async scan(): Promise<ScanResult> {
     const map = await this.map();
-    return {
-      uidValidity: map.uidValidity,
-      uidNext: map.uidNext,
-      messages: map.entries.map((entry) => ({ uid: entry.uid, ref: refOf(entry), guid: "" })),
-    };
+    const messages = map.entries.map((entry) => ({ uid: entry.uid, ref: refOf(entry), guid: "" }));
+    if (map.dovecotFlags) await addDovecotFlags(this.dir, map.uidValidity, messages);
+    return { uidValidity: map.uidValidity, uidNext: map.uidNext, messages };
   }
 
   /** Opens a message's record; after a purge moved it, looks its UID up in the map again. */
@@ -211,8 +210,50 @@ export class MdboxMailbox implements DboxMailbox {
     }
   }
 
-  /** Flags live in the index; the message only has to be still in the map. */
+  /**
+   * Takes over a mailbox Dovecot's indexes describe (mdbox-adopt.ts): its UIDVALIDITY, next UID and
+   * messages under their UIDs, with flags read from Dovecot's index until Loft changes one. Entries
+   * already in the map (an adoption cut short and run again) stay.
+   */
+  async adoptDovecot(uidValidity: number, uidNext: number, entries: readonly MapEntry[]): Promise<void> {
+    const { lock, map } = await this.lockedMap();
+    try {
+      if (map.uidValidity !== uidValidity && map.entries.length > 0) {
+        throw new StoreError("CANNOT", "Mailbox is not empty: its UIDVALIDITY must stay");
+      }
+      const known = new Set(map.entries.map((e) => e.uid));
+      const all = [...map.entries, ...entries.filter((e) => !known.has(e.uid))].sort((a, b) => a.uid - b.uid);
+      const next = Math.max(
+        map.uidValidity === uidValidity ? map.uidNext : 1,
+        uidNext,
+        (all.at(-1)?.uid ?? 0) + 1,
+      );
+      await lock.commitTo(
+        join(this.dir, MAP_FILE),
+        serializeMap({ uidValidity, uidNext: next, entries: all, dovecotFlags: true }),
+      );
+      this.cached = undefined;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Flags live in the index; the message only has to be still in the map. The first change ends
+   * reading flags from Dovecot's index (before the index takes it, so no later scan undoes it).
+   */
   async setFlags(message: { uid: number; ref: string }): Promise<string | undefined> {
+    if ((await this.map()).dovecotFlags) {
+      const { lock, map } = await this.lockedMap();
+      try {
+        if (map.dovecotFlags) {
+          await lock.commitTo(join(this.dir, MAP_FILE), serializeMap({ ...map, dovecotFlags: false }));
+          this.cached = undefined;
+        }
+      } finally {
+        await lock.release();
+      }
+    }
     const entry = (await this.map()).entries.find((e) => e.uid === message.uid);
     return entry ? refOf(entry) : undefined;
   }

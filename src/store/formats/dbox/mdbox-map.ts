@@ -9,6 +9,8 @@ import { acquireDotlock, type Dotlock } from "../common/dotlock.js";
  * binary dovecot.index and storage/dovecot.map.index, which Loft does not write):
  *
  *   V<uidvalidity> N<next uid>\n     header
+ *   D\n                              flags still come from Dovecot's index (a mailbox taken over
+ *                                    from Dovecot whose flags Loft has not changed yet)
  *   <uid> <file id> <offset>\n       the message with this UID is the record at <offset> of m.<file id>
  *   -<uid>\n                         that message was expunged (its record stays until a purge)
  *
@@ -28,6 +30,8 @@ export interface MailboxMap {
   uidNext: number;
   /** Live messages in UID order. */
   entries: MapEntry[];
+  /** Flags and keywords are still read from Dovecot's mailbox index. */
+  dovecotFlags?: boolean;
   /** Expunge lines a rewrite would drop. */
   expunged: number;
   /** Bytes up to the end of the last complete line (a crash may leave half a line after it). */
@@ -53,6 +57,10 @@ export function parseMap(text: string): MailboxMap | undefined {
       map.uidNext = Math.max(map.uidNext, entry.uid + 1);
       continue;
     }
+    if (line === "D") {
+      map.dovecotFlags = true;
+      continue;
+    }
     const removed = /^-(\d+)$/.exec(line);
     if (removed) {
       live.delete(Number(removed[1]));
@@ -68,8 +76,11 @@ export function entryLine(entry: MapEntry): string {
 }
 
 /** The map without expunge lines; the header keeps the next UID so expunged UIDs never return. */
-export function serializeMap(map: Pick<MailboxMap, "uidValidity" | "uidNext" | "entries">): string {
-  return `V${map.uidValidity} N${map.uidNext}\n${map.entries.map(entryLine).join("")}`;
+export function serializeMap(
+  map: Pick<MailboxMap, "uidValidity" | "uidNext" | "entries" | "dovecotFlags">,
+): string {
+  const marker = map.dovecotFlags ? "D\n" : "";
+  return `V${map.uidValidity} N${map.uidNext}\n${marker}${map.entries.map(entryLine).join("")}`;
 }
 
 export async function readMap(dir: string): Promise<MailboxMap | undefined> {

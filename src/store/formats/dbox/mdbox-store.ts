@@ -35,7 +35,7 @@ export class MdboxStore extends DboxStore {
   override async init(): Promise<void> {
     await this.layout.init(this.owner);
     await this.storage.init();
-    await adoptStorage(this.storage, (path) => this.mailbox(path));
+    await adoptStorage(this.layout, this.storage, (path) => this.mailbox(path));
     await super.init();
   }
 

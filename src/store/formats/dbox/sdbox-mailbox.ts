@@ -20,6 +20,7 @@ import { type DboxLayout, isDirectory } from "./dbox-layout.js";
 import { type OpenRecord, openRecord, readMessage, recordsDetails } from "./dbox-read.js";
 import { writeRecord } from "./dbox-record-writer.js";
 import type { DboxMailbox } from "./dbox-store.js";
+import { addDovecotFlags, trustedDovecotIndex } from "./dovecot-flags.js";
 import { lockUidState, readUidState, serializeUidState, UID_STATE_FILE, type UidState } from "./uid-state.js";
 
 const UID_FILE = /^u\.([1-9]\d*)$/;
@@ -50,8 +51,9 @@ async function uidsIn(dir: string): Promise<number[]> {
 
 /**
  * One sdbox mailbox: a `u.<UID>` file per message in dbox-Mails/ (or the same place under ALT).
- * UIDs come from the file names; Loft's UIDVALIDITY and next UID from `loft-uids`. Flags live in the
- * index only, as Dovecot keeps them in dovecot.index.
+ * UIDs come from the file names; Loft's UIDVALIDITY and next UID from `loft-uids`, which a mailbox
+ * Dovecot wrote first takes from Dovecot's index. Flags live in the index only, as Dovecot keeps
+ * them in dovecot.index.
  */
 export class SdboxMailbox implements DboxMailbox {
   readonly dir: string;
@@ -83,8 +85,12 @@ export class SdboxMailbox implements DboxMailbox {
   }
 
   /**
-   * The mailbox's state, created when missing (a new mailbox, or one Dovecot made) with a
-   * UIDVALIDITY from the user's dovecot-uidvalidity generator and a next UID above every file.
+   * The mailbox's state, created when missing. A mailbox Dovecot made keeps the UIDVALIDITY and
+   * next UID of Dovecot's index (whose next UID may be above every file: the last messages were
+   * expunged), so its clients need not resync and no UID is given out twice; its flags are read
+   * from that index until Loft changes one. Without a readable index (a new mailbox, or a garbled
+   * one) the UIDVALIDITY comes from the user's dovecot-uidvalidity generator and the next UID is
+   * above every file.
    */
   private async state(): Promise<UidState> {
     const found = await readUidState(this.dir);
@@ -93,10 +99,11 @@ export class SdboxMailbox implements DboxMailbox {
     try {
       const again = await readUidState(this.dir);
       if (again) return again;
-      const state = {
-        uidValidity: await allocateUidValidity(this.layout.root, this.owner),
-        uidNext: ((await this.diskUids()).at(-1) ?? 0) + 1,
-      };
+      const top = ((await this.diskUids()).at(-1) ?? 0) + 1;
+      const dovecot = await trustedDovecotIndex(this.dir);
+      const state: UidState = dovecot
+        ? { uidValidity: dovecot.uidValidity, uidNext: Math.max(dovecot.nextUid, top), dovecotFlags: true }
+        : { uidValidity: await allocateUidValidity(this.layout.root, this.owner), uidNext: top };
       await lock.commitTo(join(this.dir, UID_STATE_FILE), serializeUidState(state));
       return state;
     } finally {
@@ -126,6 +133,7 @@ export class SdboxMailbox implements DboxMailbox {
     const uids = await this.diskUids();
     const state = await this.state();
     const messages: ScannedMessage[] = uids.map((uid) => ({ uid, ref: `u.${uid}`, guid: "" }));
+    if (state.dovecotFlags) await addDovecotFlags(this.dir, state.uidValidity, messages);
     return {
       uidValidity: state.uidValidity,
       uidNext: Math.max(state.uidNext, (uids.at(-1) ?? 0) + 1),
@@ -226,8 +234,25 @@ export class SdboxMailbox implements DboxMailbox {
     }
   }
 
-  /** Flags live in the index; the file only has to be still there. */
+  /**
+   * Flags live in the index; the file only has to be still there. The first change ends reading
+   * flags from Dovecot's index (before the index takes it, so no later scan undoes it).
+   */
   async setFlags(message: { uid: number; ref: string }): Promise<string | undefined> {
+    if ((await readUidState(this.dir))?.dovecotFlags) {
+      const lock = await lockUidState(this.dir, this.owner);
+      try {
+        const state = await readUidState(this.dir);
+        if (state?.dovecotFlags) {
+          await lock.commitTo(
+            join(this.dir, UID_STATE_FILE),
+            serializeUidState({ uidValidity: state.uidValidity, uidNext: state.uidNext }),
+          );
+        }
+      } finally {
+        await lock.release();
+      }
+    }
     for (const dir of this.altDir === undefined ? [this.dir] : [this.dir, this.altDir]) {
       try {
         await stat(join(dir, message.ref));

@@ -6,25 +6,28 @@ import { acquireDotlock, type Dotlock } from "../common/dotlock.js";
 
 /**
  * Loft's UIDVALIDITY and next UID of an sdbox mailbox, `dbox-Mails/loft-uids` = `V<uidvalidity>
- * N<next uid>\n`. Dovecot keeps these in dovecot.index, which Loft does not write; its
- * force-resync ignores this file (it only looks at `u.*`).
+ * N<next uid>\n`, then `D\n` while flags still come from Dovecot's index (a mailbox taken over from
+ * Dovecot whose flags Loft has not changed yet). Dovecot keeps these in dovecot.index, which Loft
+ * does not write; its force-resync ignores this file (it only looks at `u.*`).
  */
 export const UID_STATE_FILE = "loft-uids";
 
 export interface UidState {
   uidValidity: number;
   uidNext: number;
+  dovecotFlags?: boolean;
 }
 
 export function parseUidState(text: string): UidState | undefined {
   const match = /^V(\d+) N(\d+)\n/.exec(text);
   if (!match) return undefined;
-  const state = { uidValidity: Number(match[1]), uidNext: Number(match[2]) };
+  const state: UidState = { uidValidity: Number(match[1]), uidNext: Number(match[2]) };
+  if (text.slice(match[0].length).startsWith("D\n")) state.dovecotFlags = true;
   return state.uidValidity > 0 && state.uidNext > 0 ? state : undefined;
 }
 
 export function serializeUidState(state: UidState): string {
-  return `V${state.uidValidity} N${state.uidNext}\n`;
+  return `V${state.uidValidity} N${state.uidNext}\n${state.dovecotFlags ? "D\n" : ""}`;
 }
 
 export async function readUidState(dir: string): Promise<UidState | undefined> {
