@@ -1,4 +1,4 @@
-import type { MessageInfo } from "../../store/index.js";
+import { type MessageInfo, MessageStructure } from "../../store/index.js";
 import type { CommandOf, CommandSpec, ImapContext, Reply } from "../command-context.js";
 import { fetchFromSnapshot, snapshotOnly } from "../fetch/fetch-flags.js";
 import { BinaryDecodeError, fetchItem, needsStructure, setsSeen } from "../fetch/fetch-items.js";
@@ -92,10 +92,10 @@ async function fetchMessages(
     if (info === undefined) continue;
     if (command.changedSince !== null && info.modseq <= command.changedSince) continue;
     info = await markSeen(selected, info, attrs);
-    const root = structures
-      ? (structures.at(uids, u).get(uid) ?? (await selected.mailbox.structure(uid)))
+    const structure = structures
+      ? (structures.at(uids, u).get(uid) ?? MessageStructure.of(await selected.mailbox.structure(uid)))
       : null;
-    const m = { mailbox: selected.mailbox, info, recent: selected.isRecent(uid), root };
+    const m = { mailbox: selected.mailbox, info, recent: selected.isRecent(uid), structure };
     // RFC 3501 §6.4.5: flags changed by the fetch itself are told; Dovecot puts them just
     // before the first item that set \Seen.
     let tellFlags = info.modseq !== infos.get(uid)!.modseq && !attrs.some((a) => a.kind === "FLAGS");

@@ -57,7 +57,13 @@ export interface NewMessage {
   mime?: string | undefined;
   /** Cached search header fields (header-cache.ts), JSON. */
   headers?: string | null | undefined;
+  /** ENVELOPE and BODYSTRUCTURE as IMAP writes them (message-structure.ts), with the MIME structure. */
+  envelope?: string | undefined;
+  bodystructure?: string | undefined;
 }
+
+/** [uid, MIME structure as JSON, ref, ENVELOPE, BODYSTRUCTURE] of a message whose structure is cached. */
+export type StructureRow = [number, string, string, string | null, string | null];
 
 export interface FlagUpdate {
   uid: number;

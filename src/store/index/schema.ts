@@ -4,7 +4,7 @@
  * totals). Plain SQL so another engine can serve it later. Deleting the file loses nothing but
  * modseq history.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS messages (
   modseq INTEGER NOT NULL,
   mime TEXT,
   headers TEXT,
+  envelope TEXT,
+  bodystructure TEXT,
   PRIMARY KEY (mailbox_id, uid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages (mailbox_id, modseq);
@@ -77,7 +79,13 @@ END;
 /**
  * Version 2 added the cached search header fields. They are filled where the MIME structure is
  * (at save, or when first parsed), so an older index forgets its structures to have both again.
+ * Version 3 added the ENVELOPE and BODYSTRUCTURE texts; rows without them get them from their
+ * cached structure when a FETCH first reads it (and from an older program's saves, likewise).
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   { version: 2, sql: "ALTER TABLE messages ADD COLUMN headers TEXT; UPDATE messages SET mime = NULL" },
+  {
+    version: 3,
+    sql: "ALTER TABLE messages ADD COLUMN envelope TEXT; ALTER TABLE messages ADD COLUMN bodystructure TEXT",
+  },
 ];

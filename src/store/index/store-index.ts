@@ -14,6 +14,7 @@ import {
   type MessageRow,
   type NewMessage,
   ROW_COLUMNS,
+  type StructureRow,
   sameKeywords,
   splitKeywords,
 } from "./rows.js";
@@ -49,6 +50,10 @@ export class StoreIndex {
 
   close(): void {
     this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   mailbox(name: string): MailboxRow | undefined {
@@ -173,11 +178,14 @@ export class StoreIndex {
     this.sql(
       // An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the quota trigger.
       `INSERT INTO messages
-           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime, headers)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime, headers,
+            envelope, bodystructure)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (mailbox_id, uid) DO UPDATE SET
            ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
-           mime = coalesce(excluded.mime, mime), headers = coalesce(excluded.headers, headers)`,
+           mime = coalesce(excluded.mime, mime), headers = coalesce(excluded.headers, headers),
+           envelope = coalesce(excluded.envelope, envelope),
+           bodystructure = coalesce(excluded.bodystructure, bodystructure)`,
     ).run(
       mailboxId,
       message.uid,
@@ -192,6 +200,8 @@ export class StoreIndex {
       modseq,
       message.mime ?? null,
       message.headers ?? null,
+      message.envelope ?? null,
+      message.bodystructure ?? null,
     );
   }
 
@@ -325,8 +335,7 @@ export class StoreIndex {
         const added: number[] = [];
         for (const message of messages) {
           if (this.message(mailboxId, message.uid)) {
-            if (message.mime !== undefined)
-              this.setMime(mailboxId, message.uid, message.mime, message.headers);
+            if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message);
             continue;
           }
           this.insert(mailboxId, message, modseq.next());
@@ -381,26 +390,71 @@ export class StoreIndex {
     return row?.mime;
   }
 
-  setMime(mailboxId: number, uid: number, mime: string, headers: string | null = null): void {
+  setMime(
+    mailboxId: number,
+    uid: number,
+    columns: Pick<NewMessage, "mime" | "headers" | "envelope" | "bodystructure">,
+  ): void {
     this.sql(
-      "UPDATE messages SET mime = ?, headers = coalesce(?, headers) WHERE mailbox_id = ? AND uid = ?",
-    ).run(mime, headers, mailboxId, uid);
+      `UPDATE messages SET mime = ?, headers = coalesce(?, headers), envelope = ?, bodystructure = ?
+         WHERE mailbox_id = ? AND uid = ?`,
+    ).run(
+      columns.mime ?? null,
+      columns.headers ?? null,
+      columns.envelope ?? null,
+      columns.bodystructure ?? null,
+      mailboxId,
+      uid,
+    );
   }
 
-  /** [uid, MIME structure as JSON] of the messages in a UID range whose structure is cached. */
-  mimes(mailboxId: number, fromUid: number, toUid: number): [number, string][] {
+  /** setMime for many messages, in one transaction. */
+  setMimes(
+    mailboxId: number,
+    rows: readonly Pick<NewMessage, "uid" | "mime" | "headers" | "envelope" | "bodystructure">[],
+  ): void {
+    this.db
+      .transaction(() => {
+        for (const row of rows) this.setMime(mailboxId, row.uid, row);
+      })
+      .immediate();
+  }
+
+  /** Adds the ENVELOPE and BODYSTRUCTURE texts to rows cached without them, in one transaction. */
+  setStructureTexts(
+    mailboxId: number,
+    rows: readonly [uid: number, envelope: string, bodystructure: string][],
+  ): void {
+    const update = this.sql(
+      "UPDATE messages SET envelope = ?, bodystructure = ? WHERE mailbox_id = ? AND uid = ? AND mime IS NOT NULL",
+    );
+    this.db
+      .transaction(() => {
+        for (const [uid, envelope, bodystructure] of rows)
+          update.run(envelope, bodystructure, mailboxId, uid);
+      })
+      .immediate();
+  }
+
+  /** The messages in a UID range whose structure is cached. */
+  mimes(mailboxId: number, fromUid: number, toUid: number): StructureRow[] {
     return this.sql(
-      "SELECT uid, mime FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND mime IS NOT NULL",
+      `SELECT uid, mime, ref, envelope, bodystructure FROM messages
+         WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND mime IS NOT NULL`,
     )
       .raw()
-      .all(mailboxId, fromUid, toUid) as [number, string][];
+      .all(mailboxId, fromUid, toUid) as StructureRow[];
   }
 
-  /** [uid, cached header fields as JSON] of the messages whose fields are cached. */
-  headers(mailboxId: number): [number, string][] {
-    return this.sql("SELECT uid, headers FROM messages WHERE mailbox_id = ? AND headers IS NOT NULL")
+  /**
+   * [uid, then each named field's values as a JSON array or null] of the messages whose fields are
+   * cached. Only the named fields leave SQLite: a search on Subject need not parse every From.
+   */
+  headers(mailboxId: number, fields: readonly string[]): (number | string | null)[][] {
+    const columns = fields.map(() => `, json_extract(headers, '$."' || ? || '"')`).join("");
+    return this.sql(`SELECT uid${columns} FROM messages WHERE mailbox_id = ? AND headers IS NOT NULL`)
       .raw()
-      .all(mailboxId) as [number, string][];
+      .all(...fields, mailboxId) as (number | string | null)[][];
   }
 
   /** UIDs still \Recent (not yet claimed by a session), without claiming them. */
