@@ -300,7 +300,8 @@ export class MailboxView implements Mailbox {
 
   /**
    * Structures parsed on first use are written a batch at a time, in one transaction (one commit
-   * per message would cost more than the parse): when a batch is full, or once the running task ends.
+   * per message would cost more than the parse): when a batch is full, once the running task ends,
+   * or before this view reads cached structures or header fields.
    */
   private saveStructure(
     uid: number,
@@ -322,6 +323,7 @@ export class MailboxView implements Mailbox {
 
   /** The cached MIME structures of the messages in a UID range, read in one query. */
   structures(fromUid: number, toUid: number): Map<number, MessageStructure> {
+    this.writeStructures();
     const out = new Map<number, MessageStructure>();
     const texts: [number, string, string][] = [];
     this.batchRefs = new Map();
@@ -338,6 +340,7 @@ export class MailboxView implements Mailbox {
 
   /** Some cached search header fields of every message that has them (filled with the MIME structure). */
   cachedHeaders(fields: ReadonlySet<string>): Map<number, CachedHeaders> {
+    this.writeStructures();
     const names = [...fields].filter((f) => CACHED_HEADER_FIELDS.has(f));
     const out = new Map<number, CachedHeaders>();
     for (const row of this.ctx.index.headers(this.id, names)) {

@@ -48,6 +48,11 @@ export interface OpenUserStoreOptions {
   /** How often watched mailboxes are rescanned in case a file-system event was missed. Default 5 s. */
   rescanIntervalMs?: number;
   logger?: StoreLogger;
+  /**
+   * Milliseconds the index stays open after the last store using it closes (default 0), for a
+   * server whose clients log in again soon: opening SQLite is the dearest part of a LOGIN.
+   */
+  indexLingerMs?: number;
 }
 
 export interface MailboxInfo {
