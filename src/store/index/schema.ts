@@ -81,6 +81,7 @@ END;
  * (at save, or when first parsed), so an older index forgets its structures to have both again.
  * Version 3 added the ENVELOPE and BODYSTRUCTURE texts; rows without them get them from their
  * cached structure when a FETCH first reads it (and from an older program's saves, likewise).
+ * A change to how mime/ writes either text needs a migration that sets both columns to NULL.
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   { version: 2, sql: "ALTER TABLE messages ADD COLUMN headers TEXT; UPDATE messages SET mime = NULL" },
