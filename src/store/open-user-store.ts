@@ -66,7 +66,10 @@ function releaseIndex(path: string, busPrefix: string, index: StoreIndex, linger
     if (openIndexes.get(path) === shared) openIndexes.delete(path);
     closeIndex(path, index);
   };
-  if (lingerMs <= 0) return close();
+  if (lingerMs <= 0) {
+    close();
+    return;
+  }
   shared.linger = setTimeout(close, lingerMs);
   shared.linger.unref();
 }
