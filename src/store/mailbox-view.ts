@@ -322,12 +322,17 @@ export class MailboxView implements Mailbox {
   }
 
   /** The cached MIME structures of the messages in a UID range, read in one query. */
-  structures(fromUid: number, toUid: number): Map<number, MessageStructure> {
+  structures(fromUid: number, toUid: number, tree = true): Map<number, MessageStructure> {
     this.writeStructures();
     const out = new Map<number, MessageStructure>();
     const texts: [number, string, string][] = [];
     this.batchRefs = new Map();
-    for (const [uid, json, ref, envelope, bodystructure] of this.ctx.index.mimes(this.id, fromUid, toUid)) {
+    for (const [uid, json, ref, envelope, bodystructure] of this.ctx.index.mimes(
+      this.id,
+      fromUid,
+      toUid,
+      tree,
+    )) {
       const structure = MessageStructure.cached(json, envelope, bodystructure);
       out.set(uid, structure);
       this.batchRefs.set(uid, ref);

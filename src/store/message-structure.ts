@@ -11,7 +11,7 @@ export class MessageStructure {
   private bodystructureText: string | undefined;
 
   private constructor(
-    private readonly json: string | undefined,
+    private readonly json: string | null | undefined,
     tree: MimePart | undefined,
     envelopeText: string | null,
     bodystructureText: string | null,
@@ -27,7 +27,7 @@ export class MessageStructure {
 
   /** From index columns; texts missing (rows cached before they were) are made from the tree. */
   static cached(
-    json: string,
+    json: string | null,
     envelopeText: string | null,
     bodystructureText: string | null,
   ): MessageStructure {
@@ -35,7 +35,10 @@ export class MessageStructure {
   }
 
   get root(): MimePart {
-    this.tree ??= JSON.parse(this.json!) as MimePart;
+    if (this.tree === undefined) {
+      if (this.json == null) throw new Error("MIME structure read without its tree");
+      this.tree = JSON.parse(this.json) as MimePart;
+    }
     return this.tree;
   }
 

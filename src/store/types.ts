@@ -181,8 +181,11 @@ export interface Mailbox {
    * have them cached: saved here, or parsed once by structure(). A field a message lacks is absent.
    */
   cachedHeaders(fields: ReadonlySet<string>): Map<number, CachedHeaders>;
-  /** The cached MIME structures of a UID range, in one read; structure() fills in the ones missing. */
-  structures(fromUid: number, toUid: number): Map<number, MessageStructure>;
+  /**
+   * The cached MIME structures of a UID range, in one read; structure() fills in the ones missing.
+   * With `tree` false only their ENVELOPE and BODYSTRUCTURE texts are read (`root` is not there).
+   */
+  structures(fromUid: number, toUid: number, tree?: boolean): Map<number, MessageStructure>;
   /** The MIME tree with byte offsets into the stored message (cached in the index). */
   structure(uid: number): Promise<MimePart>;
   storeFlags(

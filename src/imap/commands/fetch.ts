@@ -1,7 +1,7 @@
 import { type MessageInfo, MessageStructure } from "../../store/index.js";
 import type { CommandOf, CommandSpec, ImapContext, Reply } from "../command-context.js";
 import { fetchFromSnapshot, snapshotOnly } from "../fetch/fetch-flags.js";
-import { BinaryDecodeError, fetchItem, needsStructure, setsSeen } from "../fetch/fetch-items.js";
+import { BinaryDecodeError, fetchItem, needsStructure, needsTree, setsSeen } from "../fetch/fetch-items.js";
 import { StructureBatches } from "../fetch/structure-batches.js";
 import {
   type FetchAttribute,
@@ -85,7 +85,9 @@ async function fetchMessages(
   writer: BatchWriter,
 ): Promise<void> {
   const infos = messagesOf(selected, uids);
-  const structures = attrs.some(needsStructure) ? new StructureBatches(selected.mailbox) : null;
+  const structures = attrs.some(needsStructure)
+    ? new StructureBatches(selected.mailbox, attrs.some(needsTree))
+    : null;
   for (let u = 0; u < uids.length; u++) {
     const uid = uids[u]!;
     let info = infos.get(uid);

@@ -29,6 +29,11 @@ export function needsStructure(attr: FetchAttribute): boolean {
   }
 }
 
+/** Items that need the MIME tree itself, not only the ENVELOPE and BODYSTRUCTURE texts cached with it. */
+export function needsTree(attr: FetchAttribute): boolean {
+  return needsStructure(attr) && attr.kind !== "ENVELOPE" && attr.kind !== "BODYSTRUCTURE";
+}
+
 /** BINARY cannot decode a part: its encoding is unknown (RFC 3516 §4.3) or its body invalid. */
 export class BinaryDecodeError extends Error {
   override readonly name = "BinaryDecodeError";

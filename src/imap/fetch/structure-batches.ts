@@ -12,7 +12,11 @@ export class StructureBatches {
   private end = 0;
   private structures = new Map<number, MessageStructure>();
 
-  constructor(private readonly mailbox: Mailbox) {}
+  constructor(
+    private readonly mailbox: Mailbox,
+    /** False when only ENVELOPE and BODYSTRUCTURE texts are needed, not the MIME trees. */
+    private readonly tree = true,
+  ) {}
 
   /** The batch holding position `i` of `list` (UIDs, or messages with a UID, ascending). */
   at(list: ArrayLike<number | { uid: number }>, i: number): ReadonlyMap<number, MessageStructure> {
@@ -22,7 +26,7 @@ export class StructureBatches {
         const item = list[n]!;
         return typeof item === "number" ? item : item.uid;
       };
-      this.structures = this.mailbox.structures(uidOf(i), uidOf(last));
+      this.structures = this.mailbox.structures(uidOf(i), uidOf(last), this.tree);
       this.end = last + 1;
     }
     return this.structures;

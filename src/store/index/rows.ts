@@ -62,8 +62,11 @@ export interface NewMessage {
   bodystructure?: string | undefined;
 }
 
-/** [uid, MIME structure as JSON, ref, ENVELOPE, BODYSTRUCTURE] of a message whose structure is cached. */
-export type StructureRow = [number, string, string, string | null, string | null];
+/**
+ * [uid, MIME structure as JSON, ref, ENVELOPE, BODYSTRUCTURE] of a message whose structure is
+ * cached; the JSON is null when it was not asked for.
+ */
+export type StructureRow = [number, string | null, string, string | null, string | null];
 
 export interface FlagUpdate {
   uid: number;
