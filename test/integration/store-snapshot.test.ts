@@ -142,7 +142,7 @@ it("ENVELOPE and BODYSTRUCTURE cached at save and at first parse equal those mad
   assert.deepEqual([parsed.envelope, parsed.bodystructure], await freshTexts(inbox, 1));
 });
 
-it("an index of schema 2 gains the ENVELOPE and BODYSTRUCTURE columns, filled from cached structures", async () => {
+it("an index of schema 2 gains the ENVELOPE and BODYSTRUCTURE columns, filled from cached structures, and binary JSON header fields", async () => {
   const { home, store } = await fresh("HOME/index.sqlite");
   const inbox = await store.openMailbox("INBOX");
   await inbox.append(multipart);
@@ -151,16 +151,18 @@ it("an index of schema 2 gains the ENVELOPE and BODYSTRUCTURE columns, filled fr
   let db = new Database(path);
   db.exec(
     "ALTER TABLE messages DROP COLUMN envelope; ALTER TABLE messages DROP COLUMN bodystructure; " +
-      "UPDATE meta SET value = '2' WHERE key = 'schema'",
+      "UPDATE messages SET headers = json(headers); UPDATE meta SET value = '2' WHERE key = 'schema'",
   );
   db.close();
   const again = await openUserStore({ user: "u", home, mailLocation: "maildir:~/Maildir", indexPath: path });
   stores.push(again);
   const reopened = await again.openMailbox("INBOX");
+  assert.deepEqual(reopened.cachedHeaders(new Set(["subject"])).get(1), { subject: ["parts"] });
   const cached = reopened.structures(1, 1).get(1)!;
   assert.deepEqual([cached.envelope, cached.bodystructure], await freshTexts(reopened, 1));
   db = new Database(path);
   const row = db.prepare("SELECT envelope, bodystructure FROM messages WHERE uid = 1").get();
+  assert.equal(db.prepare("SELECT typeof(headers) FROM messages WHERE uid = 1").pluck().get(), "blob");
   assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get(), "3");
   db.close();
   assert.deepEqual(row, { envelope: cached.envelope, bodystructure: cached.bodystructure }, "written back");

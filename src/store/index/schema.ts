@@ -81,12 +81,15 @@ END;
  * (at save, or when first parsed), so an older index forgets its structures to have both again.
  * Version 3 added the ENVELOPE and BODYSTRUCTURE texts; rows without them get them from their
  * cached structure when a FETCH first reads it (and from an older program's saves, likewise).
+ * It also keeps the header fields as SQLite's binary JSON (JSONB), which a search reads faster.
  * A change to how mime/ writes either text needs a migration that sets both columns to NULL.
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   { version: 2, sql: "ALTER TABLE messages ADD COLUMN headers TEXT; UPDATE messages SET mime = NULL" },
   {
     version: 3,
-    sql: "ALTER TABLE messages ADD COLUMN envelope TEXT; ALTER TABLE messages ADD COLUMN bodystructure TEXT",
+    sql:
+      "ALTER TABLE messages ADD COLUMN envelope TEXT; ALTER TABLE messages ADD COLUMN bodystructure TEXT; " +
+      "UPDATE messages SET headers = jsonb(headers) WHERE headers IS NOT NULL",
   },
 ];

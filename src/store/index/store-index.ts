@@ -180,7 +180,7 @@ export class StoreIndex {
       `INSERT INTO messages
            (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime, headers,
             envelope, bodystructure)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, jsonb(?), ?, ?)
          ON CONFLICT (mailbox_id, uid) DO UPDATE SET
            ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
            mime = coalesce(excluded.mime, mime), headers = coalesce(excluded.headers, headers),
@@ -396,7 +396,7 @@ export class StoreIndex {
     columns: Pick<NewMessage, "mime" | "headers" | "envelope" | "bodystructure">,
   ): void {
     this.sql(
-      `UPDATE messages SET mime = ?, headers = coalesce(?, headers), envelope = ?, bodystructure = ?
+      `UPDATE messages SET mime = ?, headers = coalesce(jsonb(?), headers), envelope = ?, bodystructure = ?
          WHERE mailbox_id = ? AND uid = ?`,
     ).run(
       columns.mime ?? null,
@@ -452,7 +452,8 @@ export class StoreIndex {
 
   /**
    * [uid, then each named field's values as a JSON array or null] of the messages whose fields are
-   * cached. Only the named fields leave SQLite: a search on Subject need not parse every From.
+   * cached. Only the named fields leave SQLite: a search on Subject need not parse every From (the
+   * column holds SQLite's binary JSON, which it reads without parsing text).
    */
   headers(mailboxId: number, fields: readonly string[]): (number | string | null)[][] {
     const columns = fields.map(() => `, json_extract(headers, '$."' || ? || '"')`).join("");
