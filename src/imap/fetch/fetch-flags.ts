@@ -35,7 +35,7 @@ export async function fetchFromSnapshot(
   write: (chunk: Buffer) => Promise<void>,
 ): Promise<void> {
   const mailbox = selected.mailbox;
-  const snapshot = mailbox.snapshot();
+  const snapshot = selected.snapshotForCommand();
   const structures = attrs.some((a) => a.kind === "ENVELOPE" || a.kind === "BODYSTRUCTURE")
     ? new StructureBatches(mailbox, false)
     : null;
