@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
@@ -166,4 +166,22 @@ it("an index of schema 2 gains the ENVELOPE and BODYSTRUCTURE columns, filled fr
   assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get(), "3");
   db.close();
   assert.deepEqual(row, { envelope: cached.envelope, bodystructure: cached.bodystructure }, "written back");
+});
+
+it("a whole message is read at once, also after another program renamed its file", async () => {
+  const { home, store } = await fresh(":memory:");
+  const inbox = await store.openMailbox("INBOX");
+  await inbox.append(message(1));
+  assert.equal((await inbox.readWhole(1)).toString(), message(1).toString().replaceAll("\r\n", "\n"));
+  const maildir = join(home, "Maildir");
+  const [dir, name] =
+    readdirSync(join(maildir, "new")).length > 0
+      ? ["new", readdirSync(join(maildir, "new"))[0]!]
+      : ["cur", readdirSync(join(maildir, "cur"))[0]!];
+  const base = name.includes(":2,") ? name.slice(0, name.indexOf(":2,")) : name;
+  renameSync(join(maildir, dir, name), join(maildir, "cur", `${base}:2,S`));
+  const cur = join(maildir, "cur");
+  assert.equal((await inbox.readWhole(1)).toString(), message(1).toString().replaceAll("\r\n", "\n"));
+  unlinkSync(join(cur, readdirSync(cur)[0]!));
+  await assert.rejects(inbox.readWhole(1), { code: "EXPUNGED" });
 });
