@@ -87,9 +87,11 @@ it("an index of schema 1 gains the header cache column when opened", async () =>
   await inbox.append(message(1));
   store.close();
   const db = new Database(join(home, "index.sqlite"));
+  // Version 1: the MIME structure in the message rows, no header fields.
   db.exec(
-    "ALTER TABLE messages DROP COLUMN headers; ALTER TABLE messages DROP COLUMN envelope; " +
-      "ALTER TABLE messages DROP COLUMN bodystructure; UPDATE meta SET value = '1' WHERE key = 'schema'",
+    "ALTER TABLE messages ADD COLUMN mime TEXT; UPDATE messages SET mime = " +
+      "(SELECT mime FROM message_cache c WHERE c.mailbox_id = messages.mailbox_id AND c.uid = messages.uid); " +
+      "DELETE FROM message_cache; UPDATE meta SET value = '1' WHERE key = 'schema'",
   );
   db.close();
   const again = await openUserStore({
@@ -133,25 +135,34 @@ it("ENVELOPE and BODYSTRUCTURE cached at save and at first parse equal those mad
     assert.deepEqual([saved.get(uid)!.envelope, saved.get(uid)!.bodystructure], await freshTexts(inbox, uid));
   // Delivered by another program: parsed, and its texts cached, on first use.
   const db = new Database(join(home, "index.sqlite"));
-  db.exec("UPDATE messages SET mime = NULL, envelope = NULL, bodystructure = NULL");
+  db.exec("DELETE FROM message_cache");
   db.close();
   assert.equal(inbox.structures(1, 2).size, 0);
   const root = await inbox.structure(1);
   const parsed = inbox.structures(1, 1).get(1)!;
   assert.deepEqual(parsed.root, root);
   assert.deepEqual([parsed.envelope, parsed.bodystructure], await freshTexts(inbox, 1));
+  await inbox.structure(2);
+  assert.equal(inbox.structures(2, 2).size, 1);
+  await inbox.remove([1]);
+  const left = new Database(join(home, "index.sqlite"));
+  assert.deepEqual(left.prepare("SELECT uid FROM message_cache").pluck().all(), [2], "gone with its message");
+  left.close();
 });
 
-it("an index of schema 2 gains the ENVELOPE and BODYSTRUCTURE columns, filled from cached structures, and binary JSON header fields", async () => {
+it("an index of schema 2 moves its cached structures and header fields (as binary JSON) to their own table, gaining ENVELOPE and BODYSTRUCTURE made from them", async () => {
   const { home, store } = await fresh("HOME/index.sqlite");
   const inbox = await store.openMailbox("INBOX");
   await inbox.append(multipart);
   store.close();
   const path = join(home, "index.sqlite");
   let db = new Database(path);
+  // Version 2: the MIME structure and the header fields (JSON text) in the message rows.
   db.exec(
-    "ALTER TABLE messages DROP COLUMN envelope; ALTER TABLE messages DROP COLUMN bodystructure; " +
-      "UPDATE messages SET headers = json(headers); UPDATE meta SET value = '2' WHERE key = 'schema'",
+    "ALTER TABLE messages ADD COLUMN mime TEXT; ALTER TABLE messages ADD COLUMN headers TEXT; " +
+      "UPDATE messages SET (mime, headers) = (SELECT mime, json(headers) FROM message_cache c " +
+      "WHERE c.mailbox_id = messages.mailbox_id AND c.uid = messages.uid); " +
+      "DELETE FROM message_cache; UPDATE meta SET value = '2' WHERE key = 'schema'",
   );
   db.close();
   const again = await openUserStore({ user: "u", home, mailLocation: "maildir:~/Maildir", indexPath: path });
@@ -161,8 +172,16 @@ it("an index of schema 2 gains the ENVELOPE and BODYSTRUCTURE columns, filled fr
   const cached = reopened.structures(1, 1).get(1)!;
   assert.deepEqual([cached.envelope, cached.bodystructure], await freshTexts(reopened, 1));
   db = new Database(path);
-  const row = db.prepare("SELECT envelope, bodystructure FROM messages WHERE uid = 1").get();
-  assert.equal(db.prepare("SELECT typeof(headers) FROM messages WHERE uid = 1").pluck().get(), "blob");
+  const row = db.prepare("SELECT envelope, bodystructure FROM message_cache WHERE uid = 1").get();
+  assert.equal(db.prepare("SELECT typeof(headers) FROM message_cache WHERE uid = 1").pluck().get(), "blob");
+  assert.deepEqual(
+    db
+      .prepare("SELECT name FROM pragma_table_info('messages') WHERE name IN ('mime', 'headers')")
+      .pluck()
+      .all(),
+    [],
+    "the message rows lose their cache columns",
+  );
   assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get(), "3");
   db.close();
   assert.deepEqual(row, { envelope: cached.envelope, bodystructure: cached.bodystructure }, "written back");

@@ -130,7 +130,9 @@ export class StoreIndex {
             "INSERT OR REPLACE INTO kept_flags SELECT mailbox_id, uid, guid, flags, keywords FROM messages",
           );
         }
-        this.db.exec("DELETE FROM messages; DELETE FROM expunged; UPDATE mailboxes SET fingerprint = NULL");
+        this.db.exec(
+          "DELETE FROM message_cache; DELETE FROM messages; DELETE FROM expunged; UPDATE mailboxes SET fingerprint = NULL",
+        );
       })
       .immediate();
   }
@@ -178,14 +180,10 @@ export class StoreIndex {
     this.sql(
       // An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the quota trigger.
       `INSERT INTO messages
-           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime, headers,
-            envelope, bodystructure)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, jsonb(?), ?, ?)
+           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (mailbox_id, uid) DO UPDATE SET
-           ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
-           mime = coalesce(excluded.mime, mime), headers = coalesce(excluded.headers, headers),
-           envelope = coalesce(excluded.envelope, envelope),
-           bodystructure = coalesce(excluded.bodystructure, bodystructure)`,
+           ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq`,
     ).run(
       mailboxId,
       message.uid,
@@ -198,11 +196,8 @@ export class StoreIndex {
       Math.round(message.internalDate),
       Date.now(),
       modseq,
-      message.mime ?? null,
-      message.headers ?? null,
-      message.envelope ?? null,
-      message.bodystructure ?? null,
     );
+    if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message);
   }
 
   /**
@@ -384,9 +379,10 @@ export class StoreIndex {
   }
 
   mime(mailboxId: number, uid: number): string | null | undefined {
-    const row = this.sql("SELECT mime FROM messages WHERE mailbox_id = ? AND uid = ?").get(mailboxId, uid) as
-      | { mime: string | null }
-      | undefined;
+    const row = this.sql("SELECT mime FROM message_cache WHERE mailbox_id = ? AND uid = ?").get(
+      mailboxId,
+      uid,
+    ) as { mime: string | null } | undefined;
     return row?.mime;
   }
 
@@ -395,14 +391,19 @@ export class StoreIndex {
     uid: number,
     columns: Pick<NewMessage, "mime" | "headers" | "envelope" | "bodystructure">,
   ): void {
+    // Only for a message the index holds: a cache row must not outlive its message.
     this.sql(
-      `UPDATE messages SET mime = ?, headers = coalesce(jsonb(?), headers), envelope = ?, bodystructure = ?
-         WHERE mailbox_id = ? AND uid = ?`,
+      `INSERT INTO message_cache (mailbox_id, uid, headers, envelope, bodystructure, mime)
+         SELECT ?, ?, jsonb(?), ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE mailbox_id = ? AND uid = ?)
+         ON CONFLICT (mailbox_id, uid) DO UPDATE SET headers = coalesce(excluded.headers, headers),
+           envelope = excluded.envelope, bodystructure = excluded.bodystructure, mime = excluded.mime`,
     ).run(
-      columns.mime ?? null,
+      mailboxId,
+      uid,
       columns.headers ?? null,
       columns.envelope ?? null,
       columns.bodystructure ?? null,
+      columns.mime ?? null,
       mailboxId,
       uid,
     );
@@ -426,7 +427,7 @@ export class StoreIndex {
     rows: readonly [uid: number, envelope: string, bodystructure: string][],
   ): void {
     const update = this.sql(
-      "UPDATE messages SET envelope = ?, bodystructure = ? WHERE mailbox_id = ? AND uid = ? AND mime IS NOT NULL",
+      "UPDATE message_cache SET envelope = ?, bodystructure = ? WHERE mailbox_id = ? AND uid = ? AND mime IS NOT NULL",
     );
     this.db
       .transaction(() => {
@@ -441,10 +442,11 @@ export class StoreIndex {
    * comes only for rows that lack a text (to make it from): the texts are a fraction of its size.
    */
   mimes(mailboxId: number, fromUid: number, toUid: number, tree = true): StructureRow[] {
-    const mime = tree ? "mime" : "CASE WHEN envelope IS NULL OR bodystructure IS NULL THEN mime END";
+    const mime = tree ? "c.mime" : "CASE WHEN c.envelope IS NULL OR c.bodystructure IS NULL THEN c.mime END";
     return this.sql(
-      `SELECT uid, ${mime}, ref, envelope, bodystructure FROM messages
-         WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND mime IS NOT NULL`,
+      `SELECT c.uid, ${mime}, m.ref, c.envelope, c.bodystructure FROM message_cache c
+         JOIN messages m ON m.mailbox_id = c.mailbox_id AND m.uid = c.uid
+         WHERE c.mailbox_id = ? AND c.uid BETWEEN ? AND ? AND c.mime IS NOT NULL`,
     )
       .raw()
       .all(mailboxId, fromUid, toUid) as StructureRow[];
@@ -457,7 +459,7 @@ export class StoreIndex {
    */
   headers(mailboxId: number, fields: readonly string[]): (number | string | null)[][] {
     const columns = fields.map(() => `, json_extract(headers, '$."' || ? || '"')`).join("");
-    return this.sql(`SELECT uid${columns} FROM messages WHERE mailbox_id = ? AND headers IS NOT NULL`)
+    return this.sql(`SELECT uid${columns} FROM message_cache WHERE mailbox_id = ? AND headers IS NOT NULL`)
       .raw()
       .all(...fields, mailboxId) as (number | string | null)[][];
   }
