@@ -278,9 +278,9 @@ export class MailboxView implements Mailbox {
   async structure(uid: number): Promise<MimePart> {
     const unsaved = this.unsaved.get(uid);
     if (unsaved !== undefined) return unsaved.root;
-    const row = this.row(uid);
-    const cached = this.ctx.index.mime(this.id, uid);
-    if (cached) return JSON.parse(cached) as MimePart;
+    const row = this.ctx.index.parseSource(this.id, uid);
+    if (!row) throw new StoreError("EXPUNGED", `No message with UID ${uid}`);
+    if (row.mime) return JSON.parse(row.mime) as MimePart;
     const parser = new MimeParser();
     const header = new HeaderCapture();
     if (this.format.readWhole !== undefined && row.size <= WHOLE_READ_LIMIT) {
@@ -335,7 +335,7 @@ export class MailboxView implements Mailbox {
     )) {
       const structure = MessageStructure.cached(json, envelope, bodystructure);
       out.set(uid, structure);
-      this.batchRefs.set(uid, ref);
+      if (ref !== null) this.batchRefs.set(uid, ref);
       if (envelope === null || bodystructure === null)
         texts.push([uid, structure.envelope, structure.bodystructure]);
     }

@@ -64,9 +64,9 @@ export interface NewMessage {
 
 /**
  * [uid, MIME structure as JSON, ref, ENVELOPE, BODYSTRUCTURE] of a message whose structure is
- * cached; the JSON is null when it was not asked for.
+ * cached; the JSON is null when it was not asked for, and the ref when the JSON was not.
  */
-export type StructureRow = [number, string | null, string, string | null, string | null];
+export type StructureRow = [number, string | null, string | null, string | null, string | null];
 
 export interface FlagUpdate {
   uid: number;

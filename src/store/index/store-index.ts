@@ -378,12 +378,16 @@ export class StoreIndex {
       .immediate();
   }
 
-  mime(mailboxId: number, uid: number): string | null | undefined {
-    const row = this.sql("SELECT mime FROM message_cache WHERE mailbox_id = ? AND uid = ?").get(
-      mailboxId,
-      uid,
-    ) as { mime: string | null } | undefined;
-    return row?.mime;
+  /** What parsing a message needs: where it is, its size, and its cached structure if any. */
+  parseSource(
+    mailboxId: number,
+    uid: number,
+  ): { ref: string; size: number; mime: string | null } | undefined {
+    return this.sql(
+      `SELECT m.ref, m.size, c.mime FROM messages m
+         LEFT JOIN message_cache c ON c.mailbox_id = m.mailbox_id AND c.uid = m.uid
+         WHERE m.mailbox_id = ? AND m.uid = ?`,
+    ).get(mailboxId, uid) as { ref: string; size: number; mime: string | null } | undefined;
   }
 
   setMime(
@@ -442,14 +446,14 @@ export class StoreIndex {
    * comes only for rows that lack a text (to make it from): the texts are a fraction of its size.
    */
   mimes(mailboxId: number, fromUid: number, toUid: number, tree = true): StructureRow[] {
-    const mime = tree ? "c.mime" : "CASE WHEN c.envelope IS NULL OR c.bodystructure IS NULL THEN c.mime END";
-    return this.sql(
-      `SELECT c.uid, ${mime}, m.ref, c.envelope, c.bodystructure FROM message_cache c
-         JOIN messages m ON m.mailbox_id = c.mailbox_id AND m.uid = c.uid
-         WHERE c.mailbox_id = ? AND c.uid BETWEEN ? AND ? AND c.mime IS NOT NULL`,
-    )
-      .raw()
-      .all(mailboxId, fromUid, toUid) as StructureRow[];
+    // With the tree come the refs (the caller reads the messages next, SEARCH TEXT); without, neither.
+    const sql = tree
+      ? `SELECT c.uid, c.mime, m.ref, c.envelope, c.bodystructure FROM message_cache c
+           JOIN messages m ON m.mailbox_id = c.mailbox_id AND m.uid = c.uid
+           WHERE c.mailbox_id = ? AND c.uid BETWEEN ? AND ? AND c.mime IS NOT NULL`
+      : `SELECT uid, CASE WHEN envelope IS NULL OR bodystructure IS NULL THEN mime END, NULL, envelope, bodystructure
+           FROM message_cache WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND mime IS NOT NULL`;
+    return this.sql(sql).raw().all(mailboxId, fromUid, toUid) as StructureRow[];
   }
 
   /**
