@@ -30,9 +30,18 @@ export const search: CommandSpec<"SEARCH"> = {
       };
     const modseq = usesModseq(command.criteria);
     if (modseq) ctx.condstore = true;
+    // Each search string is decoded once, not once per message tested.
+    const texts = new Map<string, string>();
     const scope: SearchScope = {
       selected,
-      text: (s) => Buffer.from(s, "latin1").toString("utf8"),
+      text: (s) => {
+        let text = texts.get(s);
+        if (text === undefined) {
+          text = Buffer.from(s, "latin1").toString("utf8");
+          texts.set(s, text);
+        }
+        return text;
+      },
       now: Date.now(),
       saved: ctx.savedSearch,
     };
