@@ -271,7 +271,7 @@ async function startLoft(home, port) {
   const limit = SESSIONS + CLIENTS + 50;
   writeFileSync(
     join(base, "loft.toml"),
-    `state_dir = "state"\n[auth]\npasswd_file = "users"\n[log]\nlevel = "info"\nformat = "json"\n` +
+    `state_dir = "state"\n[auth]\npasswd_file = "users"\nmax_unauthenticated_per_ip = ${limit}\n[log]\nlevel = "info"\nformat = "json"\n` +
       `[pop3]\nlisten = []\n[lmtp]\nlisten = []\n[managesieve]\nlisten = []\n` +
       `[imap]\nlisten = ["127.0.0.1:${port}"]\nmax_connections = ${limit}\n` +
       `max_connections_per_ip = ${limit}\nmax_connections_per_user = ${limit}\n`,

@@ -37,6 +37,8 @@ export class SelectedMailbox {
   private readonly reported = new Map<number, number>();
   private keywords: Set<string>;
   private stopWatch: (() => void) | null = null;
+  /** The snapshot a FETCH of this command answered from: the update step after it starts there too. */
+  private answered: MailboxSnapshot | null = null;
 
   constructor(
     readonly mailbox: Mailbox,
@@ -100,6 +102,20 @@ export class SelectedMailbox {
     return out;
   }
 
+  /**
+   * The mailbox now, for a command that answers from the snapshot. The update step closing the
+   * command uses the same one (changes after it are told by the next): one index read, not two.
+   */
+  snapshotForCommand(): MailboxSnapshot {
+    this.answered = this.mailbox.snapshot();
+    return this.answered;
+  }
+
+  /** A new command starts: whatever an earlier one read is not now. */
+  beginCommand(): void {
+    this.answered = null;
+  }
+
   /** This session showed the message's flags at this modseq: the update step need not. */
   markReported(info: MessageInfo): void {
     this.reported.set(info.uid, info.modseq);
@@ -133,7 +149,8 @@ export class SelectedMailbox {
    * that changes the view's sequence numbers. Costs one index read when nothing changed.
    */
   async updates(options: UpdateOptions): Promise<Buffer[]> {
-    const snapshot = this.mailbox.snapshot();
+    const snapshot = this.answered ?? this.mailbox.snapshot();
+    this.answered = null;
     const out: Buffer[] = [];
     if (snapshot === this.seen && this.uids === snapshot.uids) return out;
     let kept = this.uids;

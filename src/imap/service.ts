@@ -11,6 +11,9 @@ import { untaggedStatus } from "./protocol/index.js";
 import { ImapSession } from "./session.js";
 import { UserConnections } from "./user-connections.js";
 
+/** A user's index stays open this long after their last session: clients reconnect soon. */
+const INDEX_LINGER_MS = 30_000;
+
 /** IMAP4rev1 (RFC 3501) and its everyday extensions on the configured addresses. */
 export async function imapService(addresses: ListenAddress[], ctx: ServiceContext): Promise<RunningService> {
   const { config } = ctx;
@@ -33,7 +36,8 @@ export async function imapService(addresses: ListenAddress[], ctx: ServiceContex
     auth: ctx.auth,
     settings,
     tls,
-    openMail: (user: UserInfo, userLog: Logger) => openUserMail(user, config, userLog),
+    openMail: (user: UserInfo, userLog: Logger) =>
+      openUserMail(user, config, userLog, { indexLingerMs: INDEX_LINGER_MS }),
     userConnections,
   });
   const idleTimeoutMs = config.imap.idle_timeout * 1000;

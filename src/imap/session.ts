@@ -323,6 +323,7 @@ export class ImapSession implements ImapContext {
       }
       case "command": {
         if (event.command.name !== "APPEND") this.appendTarget = null;
+        this.current?.beginCommand();
         // A command's responses and its tagged answer leave in one write (one syscall for a NOOP);
         // anything that waits for the client sends what is held first.
         this.corked = this.socket;

@@ -87,6 +87,12 @@ export interface FormatMailbox {
   expunge(messages: readonly { uid: number; ref: string }[]): Promise<void>;
   /** The bytes as stored, from `start` to `end` inclusive (both optional). */
   openRead(ref: string, start?: number, end?: number): Promise<Readable>;
+  /**
+   * The whole message as stored, in one read, for formats that keep a message in a file of its
+   * own (Maildir); the others are read through openRead(). Reading a small file at once costs a
+   * tenth of opening a stream on it, which matters when a SEARCH reads every message.
+   */
+  readWhole?(ref: string): Promise<Buffer>;
   /** A session took the \Recent messages: Maildir moves new/ to cur/ at this moment (Dovecot does). */
   recentClaimed(): Promise<void>;
   /** Directories whose entries change when messages arrive, change flags or go away. */

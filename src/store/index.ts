@@ -15,6 +15,7 @@ export { CACHED_HEADER_FIELDS, type CachedHeaders, unfoldedValue } from "./heade
 export { expandVariables, type MailLocation, parseMailLocation } from "./mail-location.js";
 export { formatMailboxName, INBOX, MAX_NAME_BYTES, parseMailboxName } from "./mailbox-name.js";
 export type { MailboxSnapshot } from "./mailbox-snapshot.js";
+export { MessageStructure } from "./message-structure.js";
 export { openUserStore } from "./open-user-store.js";
 export type {
   AppendOptions,

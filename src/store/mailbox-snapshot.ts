@@ -158,7 +158,29 @@ export class MailboxSnapshot {
  */
 const latest = new Map<string, WeakRef<MailboxSnapshot>>();
 
+/**
+ * Also held strongly until unused this long: a client that logs out and in again, or opens its
+ * next connection, finds the snapshot instead of reading every row of a big mailbox again.
+ */
+const KEEP_MS = 10_000;
+const kept = new Map<string, { snapshot: MailboxSnapshot; used: number }>();
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  const now = Date.now();
+  for (const [key, entry] of kept) if (now - entry.used > KEEP_MS) kept.delete(key);
+  if (kept.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
 export function cachedSnapshot(key: string): MailboxSnapshot | undefined {
+  const entry = kept.get(key);
+  if (entry !== undefined) {
+    entry.used = Date.now();
+    return entry.snapshot;
+  }
   const snapshot = latest.get(key)?.deref();
   if (snapshot === undefined) latest.delete(key);
   return snapshot;
@@ -166,4 +188,9 @@ export function cachedSnapshot(key: string): MailboxSnapshot | undefined {
 
 export function rememberSnapshot(key: string, snapshot: MailboxSnapshot): void {
   latest.set(key, new WeakRef(snapshot));
+  kept.set(key, { snapshot, used: Date.now() });
+  if (sweeper === undefined) {
+    sweeper = setInterval(sweep, KEEP_MS);
+    sweeper.unref();
+  }
 }

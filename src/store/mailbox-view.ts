@@ -4,10 +4,11 @@ import type { FormatMailbox, MessageDetails } from "./backend.js";
 import { toCrlfRange } from "./crlf-stream.js";
 import { errnoCode, isStoreError, StoreError } from "./errors.js";
 import { bitsToFlags, FLAG_BITS, flagsToBits, isValidKeyword, type SystemFlag } from "./flags.js";
-import { type CachedHeaders, HeaderCapture } from "./header-cache.js";
+import { CACHED_HEADER_FIELDS, type CachedHeaders, HeaderCapture } from "./header-cache.js";
 import { type AppliedChanges, type MessageRow, type StoreIndex, splitKeywords } from "./index/index.js";
 import type { MailboxPath } from "./mailbox-name.js";
 import { cachedSnapshot, MailboxSnapshot, rememberSnapshot } from "./mailbox-snapshot.js";
+import { MessageStructure, type StructureColumns, structureColumns } from "./message-structure.js";
 import { syncAfterNow } from "./sync-gate.js";
 import type {
   AppendOptions,
@@ -38,6 +39,13 @@ export interface MailboxContext {
   logger: StoreLogger | undefined;
 }
 
+/** Messages up to this size are read in one call to be parsed (where the format can); larger ones stream. */
+const WHOLE_READ_LIMIT = 1024 * 1024;
+/** Enough of a message for HeaderCapture, which keeps no more. */
+const HEADER_CAPTURE_LIMIT = 64 * 1024;
+/** Parsed structures written to the index in one transaction. */
+const STRUCTURE_WRITE_BATCH = 256;
+
 function toInfo(row: MessageRow): MessageInfo {
   const info: MessageInfo = {
     uid: row.uid,
@@ -66,6 +74,17 @@ function hasChanges(changes: AppliedChanges): boolean {
 
 /** One mailbox seen through the index; every format's mailbox looks the same from here. */
 export class MailboxView implements Mailbox {
+  /**
+   * Refs of the last batch of structures() read: a SEARCH reads those messages next, and a
+   * stale ref costs nothing (the format finds the file under its new name).
+   */
+  private batchRefs = new Map<number, string>();
+  /** Structures parsed but not yet written to the index (saveStructure). */
+  private readonly unsaved = new Map<
+    number,
+    { root: MimePart; columns: StructureColumns & { headers: string | null } }
+  >();
+
   constructor(
     readonly name: string,
     readonly path: MailboxPath,
@@ -227,7 +246,7 @@ export class MailboxView implements Mailbox {
     const root = parser.end();
     this.announce(
       this.ctx.index.addMessages(row.id, [
-        { ...saved, mime: JSON.stringify(root), headers: header.fields(root) },
+        { ...saved, ...structureColumns(root), headers: header.fields(root) },
       ]),
     );
     return { uid: saved.uid, uidValidity: row.uidvalidity };
@@ -244,38 +263,99 @@ export class MailboxView implements Mailbox {
     return toCrlfRange(await this.format.openRead(row.ref), options.start, options.end);
   }
 
+  async readWhole(uid: number): Promise<Buffer> {
+    const ref = this.batchRefs.get(uid) ?? this.row(uid).ref;
+    if (this.format.readWhole !== undefined) return this.format.readWhole(ref);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.format.openRead(ref)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
   /**
    * The MIME structure (offsets into the stored bytes), cached in the index: parsed at save time
    * for messages saved here, on first use for messages others delivered.
    */
   async structure(uid: number): Promise<MimePart> {
-    const row = this.row(uid);
-    const cached = this.ctx.index.mime(this.id, uid);
-    if (cached) return JSON.parse(cached) as MimePart;
+    const unsaved = this.unsaved.get(uid);
+    if (unsaved !== undefined) return unsaved.root;
+    const row = this.ctx.index.parseSource(this.id, uid);
+    if (!row) throw new StoreError("EXPUNGED", `No message with UID ${uid}`);
+    if (row.mime) return JSON.parse(row.mime) as MimePart;
     const parser = new MimeParser();
     const header = new HeaderCapture();
-    for await (const chunk of await this.format.openRead(row.ref)) {
-      header.push(chunk as Buffer);
-      parser.push(chunk as Buffer);
+    if (this.format.readWhole !== undefined && row.size <= WHOLE_READ_LIMIT) {
+      const bytes = await this.format.readWhole(row.ref);
+      header.push(bytes.subarray(0, HEADER_CAPTURE_LIMIT));
+      parser.push(bytes);
+    } else {
+      for await (const chunk of await this.format.openRead(row.ref)) {
+        header.push(chunk as Buffer);
+        parser.push(chunk as Buffer);
+      }
     }
-    const part = parser.end();
-    this.ctx.index.setMime(this.id, uid, JSON.stringify(part), header.fields(part));
-    return part;
+    const root = parser.end();
+    this.saveStructure(uid, root, { ...structureColumns(root), headers: header.fields(root) });
+    return root;
+  }
+
+  /**
+   * Structures parsed on first use are written a batch at a time, in one transaction (one commit
+   * per message would cost more than the parse): when a batch is full, once the running task ends,
+   * or before this view reads cached structures or header fields.
+   */
+  private saveStructure(
+    uid: number,
+    root: MimePart,
+    columns: StructureColumns & { headers: string | null },
+  ): void {
+    this.unsaved.set(uid, { root, columns });
+    if (this.unsaved.size === 1) setImmediate(() => this.writeStructures());
+    if (this.unsaved.size >= STRUCTURE_WRITE_BATCH) this.writeStructures();
+  }
+
+  private writeStructures(): void {
+    if (this.unsaved.size === 0) return;
+    const rows = [...this.unsaved].map(([uid, { columns }]) => ({ uid, ...columns }));
+    this.unsaved.clear();
+    // A cache: a store closed meanwhile parses these again next time.
+    if (this.ctx.index.isOpen) this.ctx.index.setMimes(this.id, rows);
   }
 
   /** The cached MIME structures of the messages in a UID range, read in one query. */
-  structures(fromUid: number, toUid: number): Map<number, MimePart> {
-    const out = new Map<number, MimePart>();
-    for (const [uid, text] of this.ctx.index.mimes(this.id, fromUid, toUid))
-      out.set(uid, JSON.parse(text) as MimePart);
+  structures(fromUid: number, toUid: number, tree = true): Map<number, MessageStructure> {
+    this.writeStructures();
+    const out = new Map<number, MessageStructure>();
+    const texts: [number, string, string][] = [];
+    this.batchRefs = new Map();
+    for (const [uid, json, ref, envelope, bodystructure] of this.ctx.index.mimes(
+      this.id,
+      fromUid,
+      toUid,
+      tree,
+    )) {
+      const structure = MessageStructure.cached(json, envelope, bodystructure);
+      out.set(uid, structure);
+      if (ref !== null) this.batchRefs.set(uid, ref);
+      if (envelope === null || bodystructure === null)
+        texts.push([uid, structure.envelope, structure.bodystructure]);
+    }
+    if (texts.length > 0) this.ctx.index.setStructureTexts(this.id, texts);
     return out;
   }
 
-  /** The cached search header fields of every message that has them (filled with the MIME structure). */
-  cachedHeaders(): Map<number, CachedHeaders> {
+  /** Some cached search header fields of every message that has them (filled with the MIME structure). */
+  cachedHeaders(fields: ReadonlySet<string>): Map<number, CachedHeaders> {
+    this.writeStructures();
+    const names = [...fields].filter((f) => CACHED_HEADER_FIELDS.has(f));
     const out = new Map<number, CachedHeaders>();
-    for (const [uid, text] of this.ctx.index.headers(this.id))
-      out.set(uid, JSON.parse(text) as CachedHeaders);
+    for (const row of this.ctx.index.headers(this.id, names)) {
+      const headers: Record<string, readonly string[]> = {};
+      for (let f = 0; f < names.length; f++) {
+        const values = row[f + 1] as string | null;
+        if (values !== null) headers[names[f]!] = JSON.parse(values) as string[];
+      }
+      out.set(row[0] as number, headers);
+    }
     return out;
   }
 

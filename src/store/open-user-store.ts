@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { FormatStore } from "./backend.js";
 import { effectiveOwner, type FileOwner } from "./file-owner.js";
@@ -9,34 +10,68 @@ import { StoreIndex } from "./index/index.js";
 import { type MailLocation, parseMailLocation } from "./mail-location.js";
 import type { OpenUserStoreOptions, UserStore } from "./types.js";
 import { LoftUserStore } from "./user-store.js";
+import { endLingeringWatches } from "./watch/index.js";
 
 const DEFAULT_RESCAN_MS = 5000;
 
+interface SharedIndex {
+  index: StoreIndex;
+  refs: number;
+  /** The file's inode when opened: a lingering handle on a file deleted since must not be reused. */
+  inode: number;
+  linger: NodeJS.Timeout | undefined;
+}
+
 /** One index handle per file per process, shared by every store of that user (sessions, deliveries). */
-const openIndexes = new Map<string, { index: StoreIndex; refs: number }>();
+const openIndexes = new Map<string, SharedIndex>();
+
+function inodeOf(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.ino ?? -1;
+}
+
+/** `busPrefix`: the index's key on the change bus, which its mailboxes' watches are named under. */
+function closeIndex(busPrefix: string, index: StoreIndex): void {
+  // Watches lingering after their last session sync through this handle; they end with it.
+  endLingeringWatches(busPrefix);
+  index.close();
+}
 
 function acquireIndex(path: string, owner: FileOwner | undefined): StoreIndex {
   if (path === ":memory:") return StoreIndex.open(path, owner);
   const shared = openIndexes.get(path);
-  if (shared) {
+  if (shared && (shared.refs > 0 || inodeOf(path) === shared.inode)) {
+    clearTimeout(shared.linger);
+    shared.linger = undefined;
     shared.refs++;
     return shared.index;
   }
+  if (shared) {
+    clearTimeout(shared.linger);
+    openIndexes.delete(path);
+    closeIndex(path, shared.index);
+  }
   const index = StoreIndex.open(path, owner);
-  openIndexes.set(path, { index, refs: 1 });
+  openIndexes.set(path, { index, refs: 1, inode: inodeOf(path), linger: undefined });
   return index;
 }
 
-function releaseIndex(path: string, index: StoreIndex): void {
+function releaseIndex(path: string, busPrefix: string, index: StoreIndex, lingerMs: number): void {
   const shared = openIndexes.get(path);
   if (!shared || shared.index !== index) {
-    index.close();
+    closeIndex(busPrefix, index);
     return;
   }
-  if (--shared.refs === 0) {
-    openIndexes.delete(path);
-    index.close();
+  if (--shared.refs > 0) return;
+  const close = () => {
+    if (openIndexes.get(path) === shared) openIndexes.delete(path);
+    closeIndex(path, index);
+  };
+  if (lingerMs <= 0) {
+    close();
+    return;
   }
+  shared.linger = setTimeout(close, lingerMs);
+  shared.linger.unref();
 }
 
 /**
@@ -82,17 +117,18 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
       : resolve(options.indexPath ?? defaultIndexPath(options.home, location));
   const format = createFormat(location, owner, options);
   const index = acquireIndex(indexPath, owner);
+  const busPrefix = indexPath === ":memory:" ? `memory:${Math.random()}` : indexPath;
   const store = new LoftUserStore({
     user: options.user,
     separator: options.separator ?? "/",
     format,
     index,
-    indexPath: indexPath === ":memory:" ? `memory:${Math.random()}` : indexPath,
+    indexPath: busPrefix,
     autoCreate: options.autoCreate ?? [],
     quota: options.quota ?? {},
     rescanIntervalMs: options.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
     logger: options.logger,
-    release: () => releaseIndex(indexPath, index),
+    release: () => releaseIndex(indexPath, busPrefix, index, options.indexLingerMs ?? 0),
   });
   try {
     await store.init();

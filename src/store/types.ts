@@ -3,6 +3,7 @@ import type { MimePart } from "../mime/index.js";
 import type { SystemFlag } from "./flags.js";
 import type { CachedHeaders } from "./header-cache.js";
 import type { MailboxSnapshot } from "./mailbox-snapshot.js";
+import type { MessageStructure } from "./message-structure.js";
 
 /** RFC 6154 special-use attributes. */
 export type SpecialUse = "\\All" | "\\Archive" | "\\Drafts" | "\\Flagged" | "\\Junk" | "\\Sent" | "\\Trash";
@@ -47,6 +48,11 @@ export interface OpenUserStoreOptions {
   /** How often watched mailboxes are rescanned in case a file-system event was missed. Default 5 s. */
   rescanIntervalMs?: number;
   logger?: StoreLogger;
+  /**
+   * Milliseconds the index stays open after the last store using it closes (default 0), for a
+   * server whose clients log in again soon: opening SQLite is the dearest part of a LOGIN.
+   */
+  indexLingerMs?: number;
 }
 
 export interface MailboxInfo {
@@ -168,13 +174,18 @@ export interface Mailbox {
    */
   adoptUids(uidValidity: number, uidNext: number): Promise<void>;
   read(uid: number, options?: ReadOptions): Promise<Readable>;
+  /** The whole message as stored (LF line ends where the format keeps them), in one buffer: for SEARCH. */
+  readWhole(uid: number): Promise<Buffer>;
   /**
-   * The cached search header fields (CACHED_HEADER_FIELDS) by UID, for the messages that have them:
-   * saved here, or parsed once by structure().
+   * Some of the cached search header fields (CACHED_HEADER_FIELDS) by UID, for the messages that
+   * have them cached: saved here, or parsed once by structure(). A field a message lacks is absent.
    */
-  cachedHeaders(): Map<number, CachedHeaders>;
-  /** The cached MIME trees of a UID range, in one read; structure() fills in the ones missing. */
-  structures(fromUid: number, toUid: number): Map<number, MimePart>;
+  cachedHeaders(fields: ReadonlySet<string>): Map<number, CachedHeaders>;
+  /**
+   * The cached MIME structures of a UID range, in one read; structure() fills in the ones missing.
+   * With `tree` false only their ENVELOPE and BODYSTRUCTURE texts are read (`root` is not there).
+   */
+  structures(fromUid: number, toUid: number, tree?: boolean): Map<number, MessageStructure>;
   /** The MIME tree with byte offsets into the stored message (cached in the index). */
   structure(uid: number): Promise<MimePart>;
   storeFlags(

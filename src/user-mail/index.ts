@@ -35,6 +35,11 @@ export function userStoreOptions(user: UserInfo, config: Config, logger?: StoreL
   };
 }
 
-export function openUserMail(user: UserInfo, config: Config, logger?: StoreLogger): Promise<UserStore> {
-  return openUserStore(userStoreOptions(user, config, logger));
+export function openUserMail(
+  user: UserInfo,
+  config: Config,
+  logger?: StoreLogger,
+  extra: Pick<OpenUserStoreOptions, "indexLingerMs"> = {},
+): Promise<UserStore> {
+  return openUserStore({ ...userStoreOptions(user, config, logger), ...extra });
 }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, it } from "node:test";
 import Database from "better-sqlite3";
+import { bodystructure, envelope } from "../../src/mime/index.js";
 import { openUserStore, type UserStore } from "../../src/store/index.js";
 import { watchedMailboxCount } from "../../src/store/watch/index.js";
 
@@ -67,10 +68,17 @@ it("one watch per mailbox however many watchers; search header fields cached at 
   const stops = [inbox.watch(() => {}), (await store.openMailbox("INBOX")).watch(() => {})];
   assert.equal(watchedMailboxCount(), before + 1);
   for (const stop of stops) stop();
-  assert.equal(watchedMailboxCount(), before);
+  assert.equal(watchedMailboxCount(), before + 1, "the watch lingers after its last watcher");
+  const again = inbox.watch(() => {});
+  assert.equal(watchedMailboxCount(), before + 1, "and serves the next one");
+  again();
 
   await inbox.append(Buffer.from("Subject: =?UTF-8?Q?caf=C3=A9?=\r\n  folded\r\nX-Other: y\r\n\r\nbody\r\n"));
-  assert.deepEqual(inbox.cachedHeaders().get(1), { subject: ["=?UTF-8?Q?caf=C3=A9?=  folded"] });
+  assert.deepEqual(inbox.cachedHeaders(new Set(["subject", "from"])).get(1), {
+    subject: ["=?UTF-8?Q?caf=C3=A9?=  folded"],
+  });
+  store.close();
+  assert.equal(watchedMailboxCount(), before, "a lingering watch ends with its index");
 });
 
 it("an index of schema 1 gains the header cache column when opened", async () => {
@@ -79,7 +87,12 @@ it("an index of schema 1 gains the header cache column when opened", async () =>
   await inbox.append(message(1));
   store.close();
   const db = new Database(join(home, "index.sqlite"));
-  db.exec("ALTER TABLE messages DROP COLUMN headers; UPDATE meta SET value = '1' WHERE key = 'schema'");
+  // Version 1: the MIME structure in the message rows, no header fields.
+  db.exec(
+    "ALTER TABLE messages ADD COLUMN mime TEXT; UPDATE messages SET mime = " +
+      "(SELECT mime FROM message_cache c WHERE c.mailbox_id = messages.mailbox_id AND c.uid = messages.uid); " +
+      "DELETE FROM message_cache; UPDATE meta SET value = '1' WHERE key = 'schema'",
+  );
   db.close();
   const again = await openUserStore({
     user: "u",
@@ -89,7 +102,105 @@ it("an index of schema 1 gains the header cache column when opened", async () =>
   });
   stores.push(again);
   const reopened = await again.openMailbox("INBOX");
-  assert.deepEqual(reopened.cachedHeaders().size, 0, "old rows have no cached fields yet");
+  const fields = new Set(["subject", "from"]);
+  assert.deepEqual(reopened.cachedHeaders(fields).size, 0, "old rows have no cached fields yet");
   await reopened.structure(1);
-  assert.deepEqual(reopened.cachedHeaders().get(1), { subject: ["message 1"], from: ["a@example.org"] });
+  assert.deepEqual(reopened.cachedHeaders(fields).get(1), {
+    subject: ["message 1"],
+    from: ["a@example.org"],
+  });
+});
+
+const multipart = Buffer.from(
+  'From: "Ann =?UTF-8?Q?M=C3=BCller?=" <ann@example.org>\r\nTo: b@example.org, c@example.org\r\n' +
+    "Subject: parts\r\nMessage-ID: <p@example.org>\r\nMIME-Version: 1.0\r\n" +
+    'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n' +
+    "caf\xc3\xa9\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\n",
+  "latin1",
+);
+
+/** ENVELOPE and BODYSTRUCTURE made afresh from the message's parsed structure. */
+async function freshTexts(mailbox: Awaited<ReturnType<UserStore["openMailbox"]>>, uid: number) {
+  const root = await mailbox.structure(uid);
+  return [envelope(root), bodystructure(root, true)];
+}
+
+it("ENVELOPE and BODYSTRUCTURE cached at save and at first parse equal those made afresh", async () => {
+  const { home, store } = await fresh("HOME/index.sqlite");
+  const inbox = await store.openMailbox("INBOX");
+  await inbox.append(multipart);
+  await inbox.append(message(2));
+  const saved = inbox.structures(1, 2);
+  for (const uid of [1, 2])
+    assert.deepEqual([saved.get(uid)!.envelope, saved.get(uid)!.bodystructure], await freshTexts(inbox, uid));
+  // Delivered by another program: parsed, and its texts cached, on first use.
+  const db = new Database(join(home, "index.sqlite"));
+  db.exec("DELETE FROM message_cache");
+  db.close();
+  assert.equal(inbox.structures(1, 2).size, 0);
+  const root = await inbox.structure(1);
+  const parsed = inbox.structures(1, 1).get(1)!;
+  assert.deepEqual(parsed.root, root);
+  assert.deepEqual([parsed.envelope, parsed.bodystructure], await freshTexts(inbox, 1));
+  await inbox.structure(2);
+  assert.equal(inbox.structures(2, 2).size, 1);
+  await inbox.remove([1]);
+  const left = new Database(join(home, "index.sqlite"));
+  assert.deepEqual(left.prepare("SELECT uid FROM message_cache").pluck().all(), [2], "gone with its message");
+  left.close();
+});
+
+it("an index of schema 2 moves its cached structures and header fields (as binary JSON) to their own table, gaining ENVELOPE and BODYSTRUCTURE made from them", async () => {
+  const { home, store } = await fresh("HOME/index.sqlite");
+  const inbox = await store.openMailbox("INBOX");
+  await inbox.append(multipart);
+  store.close();
+  const path = join(home, "index.sqlite");
+  let db = new Database(path);
+  // Version 2: the MIME structure and the header fields (JSON text) in the message rows.
+  db.exec(
+    "ALTER TABLE messages ADD COLUMN mime TEXT; ALTER TABLE messages ADD COLUMN headers TEXT; " +
+      "UPDATE messages SET (mime, headers) = (SELECT mime, json(headers) FROM message_cache c " +
+      "WHERE c.mailbox_id = messages.mailbox_id AND c.uid = messages.uid); " +
+      "DELETE FROM message_cache; UPDATE meta SET value = '2' WHERE key = 'schema'",
+  );
+  db.close();
+  const again = await openUserStore({ user: "u", home, mailLocation: "maildir:~/Maildir", indexPath: path });
+  stores.push(again);
+  const reopened = await again.openMailbox("INBOX");
+  assert.deepEqual(reopened.cachedHeaders(new Set(["subject"])).get(1), { subject: ["parts"] });
+  const cached = reopened.structures(1, 1).get(1)!;
+  assert.deepEqual([cached.envelope, cached.bodystructure], await freshTexts(reopened, 1));
+  db = new Database(path);
+  const row = db.prepare("SELECT envelope, bodystructure FROM message_cache WHERE uid = 1").get();
+  assert.equal(db.prepare("SELECT typeof(headers) FROM message_cache WHERE uid = 1").pluck().get(), "blob");
+  assert.deepEqual(
+    db
+      .prepare("SELECT name FROM pragma_table_info('messages') WHERE name IN ('mime', 'headers')")
+      .pluck()
+      .all(),
+    [],
+    "the message rows lose their cache columns",
+  );
+  assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get(), "3");
+  db.close();
+  assert.deepEqual(row, { envelope: cached.envelope, bodystructure: cached.bodystructure }, "written back");
+});
+
+it("a whole message is read at once, also after another program renamed its file", async () => {
+  const { home, store } = await fresh(":memory:");
+  const inbox = await store.openMailbox("INBOX");
+  await inbox.append(message(1));
+  assert.equal((await inbox.readWhole(1)).toString(), message(1).toString().replaceAll("\r\n", "\n"));
+  const maildir = join(home, "Maildir");
+  const [dir, name] =
+    readdirSync(join(maildir, "new")).length > 0
+      ? ["new", readdirSync(join(maildir, "new"))[0]!]
+      : ["cur", readdirSync(join(maildir, "cur"))[0]!];
+  const base = name.includes(":2,") ? name.slice(0, name.indexOf(":2,")) : name;
+  renameSync(join(maildir, dir, name), join(maildir, "cur", `${base}:2,S`));
+  const cur = join(maildir, "cur");
+  assert.equal((await inbox.readWhole(1)).toString(), message(1).toString().replaceAll("\r\n", "\n"));
+  unlinkSync(join(cur, readdirSync(cur)[0]!));
+  await assert.rejects(inbox.readWhole(1), { code: "EXPUNGED" });
 });

@@ -1,7 +1,7 @@
-import type { MessageInfo } from "../../store/index.js";
+import { type MessageInfo, MessageStructure } from "../../store/index.js";
 import type { CommandOf, CommandSpec, ImapContext, Reply } from "../command-context.js";
 import { fetchFromSnapshot, snapshotOnly } from "../fetch/fetch-flags.js";
-import { BinaryDecodeError, fetchItem, needsStructure, setsSeen } from "../fetch/fetch-items.js";
+import { BinaryDecodeError, fetchItem, needsStructure, needsTree, setsSeen } from "../fetch/fetch-items.js";
 import { StructureBatches } from "../fetch/structure-batches.js";
 import {
   type FetchAttribute,
@@ -85,17 +85,19 @@ async function fetchMessages(
   writer: BatchWriter,
 ): Promise<void> {
   const infos = messagesOf(selected, uids);
-  const structures = attrs.some(needsStructure) ? new StructureBatches(selected.mailbox) : null;
+  const structures = attrs.some(needsStructure)
+    ? new StructureBatches(selected.mailbox, attrs.some(needsTree))
+    : null;
   for (let u = 0; u < uids.length; u++) {
     const uid = uids[u]!;
     let info = infos.get(uid);
     if (info === undefined) continue;
     if (command.changedSince !== null && info.modseq <= command.changedSince) continue;
     info = await markSeen(selected, info, attrs);
-    const root = structures
-      ? (structures.at(uids, u).get(uid) ?? (await selected.mailbox.structure(uid)))
+    const structure = structures
+      ? (structures.at(uids, u).get(uid) ?? MessageStructure.of(await selected.mailbox.structure(uid)))
       : null;
-    const m = { mailbox: selected.mailbox, info, recent: selected.isRecent(uid), root };
+    const m = { mailbox: selected.mailbox, info, recent: selected.isRecent(uid), structure };
     // RFC 3501 §6.4.5: flags changed by the fetch itself are told; Dovecot puts them just
     // before the first item that set \Seen.
     let tellFlags = info.modseq !== infos.get(uid)!.modseq && !attrs.some((a) => a.kind === "FLAGS");

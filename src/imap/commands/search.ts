@@ -3,15 +3,19 @@ import { StructureBatches } from "../fetch/structure-batches.js";
 import { type EsearchResult, esearchResponse, searchResponse } from "../protocol/index.js";
 import {
   Candidate,
+  cachedFieldsUsed,
   matches,
   readsFiles,
   type SearchScope,
-  usesCachedHeaders,
+  usesDetails,
   usesModseq,
 } from "../search/evaluate.js";
 
 /** RFC 3501 §6.4.4: UTF-8 and US-ASCII (which UTF-8 covers); search strings are then UTF-8. */
 const CHARSETS = new Set(["UTF-8", "US-ASCII"]);
+
+/** A search that reads files (synchronously, see readWhole) lets other sessions run this often. */
+const SLICE_MS = 10;
 
 /** SEARCH (RFC 3501 §6.4.4), ESEARCH's RETURN options (RFC 4731), CONDSTORE's MODSEQ. */
 export const search: CommandSpec<"SEARCH"> = {
@@ -26,32 +30,49 @@ export const search: CommandSpec<"SEARCH"> = {
       };
     const modseq = usesModseq(command.criteria);
     if (modseq) ctx.condstore = true;
+    // Each search string is decoded once, not once per message tested.
+    const texts = new Map<string, string>();
     const scope: SearchScope = {
       selected,
-      text: (s) => Buffer.from(s, "latin1").toString("utf8"),
+      text: (s) => {
+        let text = texts.get(s);
+        if (text === undefined) {
+          text = Buffer.from(s, "latin1").toString("utf8");
+          texts.set(s, text);
+        }
+        return text;
+      },
       now: Date.now(),
       saved: ctx.savedSearch,
     };
-    const cached = usesCachedHeaders(command.criteria) ? selected.mailbox.cachedHeaders() : undefined;
-    const structures = readsFiles(command.criteria) ? new StructureBatches(selected.mailbox) : undefined;
+    const mailbox = selected.mailbox;
+    const fields = cachedFieldsUsed(command.criteria);
+    const cached = fields.size > 0 ? mailbox.cachedHeaders(fields) : undefined;
+    const structures = readsFiles(command.criteria) ? new StructureBatches(mailbox) : undefined;
+    // Flags and modseqs come from the shared snapshot; index rows only when a key tests sizes or dates.
+    const rows = usesDetails(command.criteria)
+      ? new Map(mailbox.messages().map((m) => [m.uid, m]))
+      : undefined;
+    const snapshot = mailbox.snapshot();
     const found: number[] = [];
     let highest = 0;
-    const messages = selected.mailbox.messages();
-    for (let i = 0; i < messages.length; i++) {
-      const info = messages[i]!;
-      const roots = structures?.at(messages, i);
-      const seq = selected.seqOf(info.uid);
+    let yieldAt = performance.now() + SLICE_MS;
+    for (let i = 0; i < snapshot.count; i++) {
+      const uid = snapshot.uids[i]!;
+      const seq = selected.seqOf(uid);
       if (seq === 0) continue;
-      if (
-        !(await matches(
-          command.criteria,
-          new Candidate(info, seq, selected.mailbox, cached?.get(info.uid), roots?.get(info.uid)),
-          scope,
-        ))
-      )
-        continue;
-      found.push(command.uid ? info.uid : seq);
-      if (info.modseq > highest) highest = info.modseq;
+      if (structures !== undefined && performance.now() > yieldAt) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yieldAt = performance.now() + SLICE_MS;
+      }
+      const modseq = snapshot.modseqAt(i);
+      const facts = { uid, flags: snapshot.flagsAt(i), keywords: snapshot.keywordsAt(i), modseq };
+      const root = structures?.at(snapshot.uids, i).get(uid)?.root;
+      const row = rows === undefined ? undefined : (rows.get(uid) ?? null);
+      const candidate = new Candidate(facts, seq, mailbox, cached?.get(uid), root, row);
+      if (!(await matches(command.criteria, candidate, scope))) continue;
+      found.push(command.uid ? uid : seq);
+      if (modseq > highest) highest = modseq;
     }
     const options = command.returnOptions;
     if (options === null) {

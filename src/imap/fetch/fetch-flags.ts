@@ -1,19 +1,30 @@
-import type { MailboxSnapshot } from "../../store/index.js";
+import { type MailboxSnapshot, MessageStructure } from "../../store/index.js";
 import { flagList, flagsAt } from "../message-flags.js";
 import { encodeValue, type FetchAttribute } from "../protocol/index.js";
 import type { SelectedMailbox } from "../selected-mailbox.js";
+import { StructureBatches } from "./structure-batches.js";
 
-/** Items answered from the mailbox snapshot alone, without reading a message row. */
-const SNAPSHOT_ITEMS = new Set<FetchAttribute["kind"]>(["UID", "FLAGS", "MODSEQ"]);
+/**
+ * Items answered from the mailbox snapshot and the texts the index caches with a message's
+ * structure, without reading its row.
+ */
+const SNAPSHOT_ITEMS = new Set<FetchAttribute["kind"]>([
+  "UID",
+  "FLAGS",
+  "MODSEQ",
+  "ENVELOPE",
+  "BODYSTRUCTURE",
+]);
 
 export function snapshotOnly(attrs: readonly FetchAttribute[]): boolean {
   return attrs.every((a) => SNAPSHOT_ITEMS.has(a.kind));
 }
 
 /**
- * FETCH of UID, FLAGS and MODSEQ: the responses come from the shared snapshot as text, with no
- * per-message promise or buffer, handed to `write` in chunks of about `chunkBytes`. The bytes are
- * those fetchResponse() gives (a flag list goes through the one encoder, once per distinct list).
+ * FETCH of UID, FLAGS, MODSEQ, ENVELOPE and BODYSTRUCTURE: the responses come from the shared
+ * snapshot and the cached texts as text, with no per-message buffer, handed to `write` in chunks of
+ * about `chunkBytes`. The bytes are those fetchResponse() gives (a flag list goes through the one
+ * encoder, once per distinct list; the texts are binary strings, one char per byte).
  */
 export async function fetchFromSnapshot(
   selected: SelectedMailbox,
@@ -23,20 +34,30 @@ export async function fetchFromSnapshot(
   chunkBytes: number,
   write: (chunk: Buffer) => Promise<void>,
 ): Promise<void> {
-  const snapshot = selected.mailbox.snapshot();
+  const mailbox = selected.mailbox;
+  const snapshot = selected.snapshotForCommand();
+  const structures = attrs.some((a) => a.kind === "ENVELOPE" || a.kind === "BODYSTRUCTURE")
+    ? new StructureBatches(mailbox, false)
+    : null;
   const lists = new Map<string, string>();
   let text = "";
-  for (const uid of uids) {
+  for (let u = 0; u < uids.length; u++) {
+    const uid = uids[u]!;
     const i = snapshot.indexOf(uid);
     if (i < 0) continue;
     const modseq = snapshot.modseqAt(i);
     if (changedSince !== null && modseq <= changedSince) continue;
+    const structure = structures
+      ? (structures.at(uids, u).get(uid) ?? MessageStructure.of(await mailbox.structure(uid)))
+      : null;
     let line = `* ${selected.seqOf(uid)} FETCH (`;
     for (let a = 0; a < attrs.length; a++) {
       if (a > 0) line += " ";
       const kind = attrs[a]!.kind;
       if (kind === "UID") line += `UID ${uid}`;
       else if (kind === "MODSEQ") line += `MODSEQ (${modseq})`;
+      else if (kind === "ENVELOPE") line += `ENVELOPE ${structure!.envelope}`;
+      else if (kind === "BODYSTRUCTURE") line += `BODYSTRUCTURE ${structure!.bodystructure}`;
       else line += `FLAGS ${flagText(lists, snapshot, i, selected.isRecent(uid))}`;
     }
     text += `${line})\r\n`;

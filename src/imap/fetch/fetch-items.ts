@@ -1,5 +1,5 @@
-import { bodystructure, envelope, type MimePart } from "../../mime/index.js";
-import type { Mailbox, MessageInfo } from "../../store/index.js";
+import { bodystructure } from "../../mime/index.js";
+import type { Mailbox, MessageInfo, MessageStructure } from "../../store/index.js";
 import { flagList } from "../message-flags.js";
 import {
   type BodySection,
@@ -29,6 +29,11 @@ export function needsStructure(attr: FetchAttribute): boolean {
   }
 }
 
+/** Items that need the MIME tree itself, not only the ENVELOPE and BODYSTRUCTURE texts cached with it. */
+export function needsTree(attr: FetchAttribute): boolean {
+  return needsStructure(attr) && attr.kind !== "ENVELOPE" && attr.kind !== "BODYSTRUCTURE";
+}
+
 /** BINARY cannot decode a part: its encoding is unknown (RFC 3516 §4.3) or its body invalid. */
 export class BinaryDecodeError extends Error {
   override readonly name = "BinaryDecodeError";
@@ -50,7 +55,7 @@ export interface MessageContext {
   mailbox: Mailbox;
   info: MessageInfo;
   recent: boolean;
-  root: MimePart | null;
+  structure: MessageStructure | null;
 }
 
 const WHOLE: BodySection = { part: [], text: null, fields: [] };
@@ -74,35 +79,38 @@ export async function fetchItem(attr: FetchAttribute, m: MessageContext): Promis
     case "MODSEQ":
       return { name: "MODSEQ", value: [info.modseq] };
     case "ENVELOPE":
-      return { name: "ENVELOPE", value: { raw: envelope(m.root!) } };
+      return { name: "ENVELOPE", value: { raw: m.structure!.envelope } };
     case "BODY":
-      return { name: "BODY", value: { raw: bodystructure(m.root!, false) } };
+      return { name: "BODY", value: { raw: bodystructure(m.structure!.root, false) } };
     case "BODYSTRUCTURE":
-      return { name: "BODYSTRUCTURE", value: { raw: bodystructure(m.root!, true) } };
+      return { name: "BODYSTRUCTURE", value: { raw: m.structure!.bodystructure } };
     case "RFC822":
-      return { name: "RFC822", value: await bodySection(m.mailbox, info.uid, m.root!, WHOLE, null) };
+      return {
+        name: "RFC822",
+        value: await bodySection(m.mailbox, info.uid, m.structure!.root, WHOLE, null),
+      };
     case "RFC822.HEADER":
       return {
         name: "RFC822.HEADER",
-        value: await bodySection(m.mailbox, info.uid, m.root!, { ...WHOLE, text: "HEADER" }, null),
+        value: await bodySection(m.mailbox, info.uid, m.structure!.root, { ...WHOLE, text: "HEADER" }, null),
       };
     case "RFC822.TEXT":
       return {
         name: "RFC822.TEXT",
-        value: await bodySection(m.mailbox, info.uid, m.root!, { ...WHOLE, text: "TEXT" }, null),
+        value: await bodySection(m.mailbox, info.uid, m.structure!.root, { ...WHOLE, text: "TEXT" }, null),
       };
     case "BODY[]":
       return {
         name: fetchItemName(attr),
-        value: await bodySection(m.mailbox, info.uid, m.root!, attr.section, attr.partial),
+        value: await bodySection(m.mailbox, info.uid, m.structure!.root, attr.section, attr.partial),
       };
     case "BINARY[]": {
-      const value = await binarySection(m.mailbox, info.uid, m.root!, attr.part, attr.partial);
+      const value = await binarySection(m.mailbox, info.uid, m.structure!.root, attr.part, attr.partial);
       if (typeof value === "string") throw new BinaryDecodeError(value);
       return { name: fetchItemName(attr), value };
     }
     case "BINARY.SIZE": {
-      const size = await binarySize(m.mailbox, info.uid, m.root!, attr.part);
+      const size = await binarySize(m.mailbox, info.uid, m.structure!.root, attr.part);
       if (typeof size === "string") throw new BinaryDecodeError(size);
       return { name: fetchItemName(attr), value: size };
     }

@@ -1,5 +1,4 @@
-import type { MimePart } from "../../mime/index.js";
-import type { Mailbox } from "../../store/index.js";
+import type { Mailbox, MessageStructure } from "../../store/index.js";
 
 /** Messages whose cached structures are read with one query. */
 const BATCH = 256;
@@ -11,21 +10,25 @@ const BATCH = 256;
  */
 export class StructureBatches {
   private end = 0;
-  private roots = new Map<number, MimePart>();
+  private structures = new Map<number, MessageStructure>();
 
-  constructor(private readonly mailbox: Mailbox) {}
+  constructor(
+    private readonly mailbox: Mailbox,
+    /** False when only ENVELOPE and BODYSTRUCTURE texts are needed, not the MIME trees. */
+    private readonly tree = true,
+  ) {}
 
   /** The batch holding position `i` of `list` (UIDs, or messages with a UID, ascending). */
-  at(list: ReadonlyArray<number | { uid: number }>, i: number): ReadonlyMap<number, MimePart> {
+  at(list: ArrayLike<number | { uid: number }>, i: number): ReadonlyMap<number, MessageStructure> {
     if (i >= this.end) {
       const last = Math.min(list.length, i + BATCH) - 1;
       const uidOf = (n: number) => {
         const item = list[n]!;
         return typeof item === "number" ? item : item.uid;
       };
-      this.roots = this.mailbox.structures(uidOf(i), uidOf(last));
+      this.structures = this.mailbox.structures(uidOf(i), uidOf(last), this.tree);
       this.end = last + 1;
     }
-    return this.roots;
+    return this.structures;
   }
 }

@@ -4,6 +4,7 @@ import {
   type CachedHeaders,
   type Mailbox,
   type MessageInfo,
+  type SystemFlag,
 } from "../../store/index.js";
 import { type ImapDate, resolveSequenceSet, type SearchKey } from "../protocol/index.js";
 import type { SelectedMailbox } from "../selected-mailbox.js";
@@ -18,7 +19,15 @@ export interface SearchScope {
   saved: readonly number[];
 }
 
-/** One message under test; the header and body are read only when a key needs them. */
+/** What a search knows of a message without its index row: the mailbox snapshot's part. */
+export interface SearchFacts {
+  uid: number;
+  flags: readonly SystemFlag[];
+  keywords: readonly string[];
+  modseq: number;
+}
+
+/** One message under test; its row, header and body are read only when a key needs them. */
 export class Candidate {
   private header: Buffer | null = null;
   private body: string | null = null;
@@ -26,14 +35,22 @@ export class Candidate {
   private whole: Buffer | null = null;
 
   constructor(
-    readonly info: MessageInfo,
+    readonly facts: SearchFacts,
     readonly seq: number,
     private readonly mailbox: Mailbox,
     /** The message's cached header fields, when the index has them. */
     private readonly cached: CachedHeaders | undefined = undefined,
     /** Its MIME structure, when already read. */
     private root: MimePart | null = null,
+    /** Its index row (sizes, dates), when already read; null once found gone. */
+    private info: MessageInfo | null | undefined = undefined,
   ) {}
+
+  /** Sizes and dates from the index row; undefined when the message was expunged meanwhile. */
+  details(): MessageInfo | undefined {
+    if (this.info === undefined) this.info = this.mailbox.message(this.facts.uid) ?? null;
+    return this.info ?? undefined;
+  }
 
   /** Decoded values of one header field: from the index when it caches the field, else from the file. */
   async headerValues(field: string): Promise<string[]> {
@@ -44,21 +61,24 @@ export class Candidate {
   }
 
   private async structure(): Promise<MimePart> {
-    this.root ??= await this.mailbox.structure(this.info.uid);
+    this.root ??= await this.mailbox.structure(this.facts.uid);
     return this.root;
   }
 
   private async bytes(start: number, end: number): Promise<Buffer> {
     if (end <= start) return Buffer.alloc(0);
     const chunks: Buffer[] = [];
-    for await (const c of await this.mailbox.read(this.info.uid, { crlf: false, start, end: end - 1 }))
+    for await (const c of await this.mailbox.read(this.facts.uid, { crlf: false, start, end: end - 1 }))
       chunks.push(c as Buffer);
     return Buffer.concat(chunks);
   }
 
   /** Reads the whole message once, so the header and the body come from one file read. */
   async readWhole(): Promise<void> {
-    if (this.whole === null) this.whole = await this.bytes(0, (await this.structure()).bodyEnd);
+    if (this.whole === null) {
+      const root = await this.structure();
+      this.whole = (await this.mailbox.readWhole(this.facts.uid)).subarray(0, root.bodyEnd);
+    }
   }
 
   async headerBlock(): Promise<Buffer> {
@@ -131,7 +151,7 @@ function includes(haystack: string, needle: string): boolean {
 }
 
 export async function matches(key: SearchKey, c: Candidate, scope: SearchScope): Promise<boolean> {
-  const { info } = c;
+  const info = c.facts;
   switch (key.key) {
     case "ALL":
       return true;
@@ -142,8 +162,11 @@ export async function matches(key: SearchKey, c: Candidate, scope: SearchScope):
       else has = info.keywords.some((k) => k.toLowerCase() === key.flag.toLowerCase());
       return has === key.set;
     }
-    case "SIZE":
-      return key.op === "LARGER" ? info.vsize > key.size : info.vsize < key.size;
+    case "SIZE": {
+      const details = c.details();
+      if (details === undefined) return false;
+      return key.op === "LARGER" ? details.vsize > key.size : details.vsize < key.size;
+    }
     case "SEQUENCE":
       return inRanges(resolveSequenceSet(key.set, scope.selected.count, seqsOf(scope)), c.seq);
     case "UID":
@@ -151,12 +174,17 @@ export async function matches(key: SearchKey, c: Candidate, scope: SearchScope):
     case "MODSEQ":
       return BigInt(info.modseq) >= key.modseq;
     case "WITHIN": {
-      const age = (scope.now - info.internalDate.getTime()) / 1000;
+      const details = c.details();
+      if (details === undefined) return false;
+      const age = (scope.now - details.internalDate.getTime()) / 1000;
       return key.op === "OLDER" ? age >= key.seconds : age < key.seconds;
     }
     case "DATE": {
       if (key.field === "INTERNAL") {
-        const local = new Date(info.internalDate.getTime() - info.internalDate.getTimezoneOffset() * 60_000);
+        const details = c.details();
+        if (details === undefined) return false;
+        const { internalDate } = details;
+        const local = new Date(internalDate.getTime() - internalDate.getTimezoneOffset() * 60_000);
         const day = Math.floor(local.getTime() / 86_400_000);
         return compareDay(day, key.op, dayNumber(key.date));
       }
@@ -213,22 +241,48 @@ export function usesModseq(key: SearchKey): boolean {
   }
 }
 
-/** Whether a key reads header fields the index caches (the search then loads the cache once). */
-export function usesCachedHeaders(key: SearchKey): boolean {
+/** Whether a key reads the index row's sizes or dates (the search then reads all rows at once). */
+export function usesDetails(key: SearchKey): boolean {
   switch (key.key) {
-    case "HEADER":
-      return CACHED_HEADER_FIELDS.has(key.field.toLowerCase());
+    case "SIZE":
+    case "WITHIN":
+      return true;
     case "DATE":
-      return key.field !== "INTERNAL";
+      return key.field === "INTERNAL";
     case "NOT":
-      return usesCachedHeaders(key.inner);
+      return usesDetails(key.inner);
     case "OR":
-      return usesCachedHeaders(key.left) || usesCachedHeaders(key.right);
+      return usesDetails(key.left) || usesDetails(key.right);
     case "AND":
-      return key.keys.some(usesCachedHeaders);
+      return key.keys.some(usesDetails);
     default:
       return false;
   }
+}
+
+/** The cached header fields a key reads (the search then loads just those, once). */
+export function cachedFieldsUsed(key: SearchKey, into = new Set<string>()): Set<string> {
+  switch (key.key) {
+    case "HEADER": {
+      const name = key.field.toLowerCase();
+      if (CACHED_HEADER_FIELDS.has(name)) into.add(name);
+      break;
+    }
+    case "DATE":
+      if (key.field !== "INTERNAL") into.add("date");
+      break;
+    case "NOT":
+      cachedFieldsUsed(key.inner, into);
+      break;
+    case "OR":
+      cachedFieldsUsed(key.left, into);
+      cachedFieldsUsed(key.right, into);
+      break;
+    case "AND":
+      for (const k of key.keys) cachedFieldsUsed(k, into);
+      break;
+  }
+  return into;
 }
 
 /** Whether a key reads message files (BODY, TEXT, HEADER on a field the index does not cache). */

@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import iconv from "iconv-lite";
 import libmime from "libmime";
 import { headerFields, type MimePart, PartFlag } from "../../mime/index.js";
@@ -37,6 +38,9 @@ function decodeQuotedPrintable(body: Buffer): Buffer {
   return Buffer.from(out);
 }
 
+/** Charsets whose first 128 code points are ASCII's. */
+const ASCII_SUPERSETS = /^(us-ascii|ascii|utf-?8|iso-8859-\d+|windows-125\d)$/i;
+
 function charsetOf(part: MimePart): string {
   const param = part.data.params?.find(([name]) => name.toLowerCase() === "charset");
   return param?.[1] ?? "us-ascii";
@@ -52,6 +56,8 @@ function decodeBody(part: MimePart, message: Buffer): string {
         ? decodeQuotedPrintable(raw)
         : raw;
   const charset = charsetOf(part);
+  // The usual case, ASCII text in a charset that extends ASCII, decodes to itself without iconv.
+  if (ASCII_SUPERSETS.test(charset) && isAscii(bytes)) return bytes.toString("latin1");
   return iconv.encodingExists(charset) ? iconv.decode(bytes, charset) : bytes.toString("utf8");
 }
 

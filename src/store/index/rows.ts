@@ -57,7 +57,16 @@ export interface NewMessage {
   mime?: string | undefined;
   /** Cached search header fields (header-cache.ts), JSON. */
   headers?: string | null | undefined;
+  /** ENVELOPE and BODYSTRUCTURE as IMAP writes them (message-structure.ts), with the MIME structure. */
+  envelope?: string | undefined;
+  bodystructure?: string | undefined;
 }
+
+/**
+ * [uid, MIME structure as JSON, ref, ENVELOPE, BODYSTRUCTURE] of a message whose structure is
+ * cached; the JSON is null when it was not asked for, and the ref when the JSON was not.
+ */
+export type StructureRow = [number, string | null, string | null, string | null, string | null];
 
 export interface FlagUpdate {
   uid: number;

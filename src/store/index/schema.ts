@@ -4,7 +4,7 @@
  * totals). Plain SQL so another engine can serve it later. Deleting the file loses nothing but
  * modseq history.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -33,11 +33,24 @@ CREATE TABLE IF NOT EXISTS messages (
   internal_date INTEGER NOT NULL,
   saved_date INTEGER NOT NULL,
   modseq INTEGER NOT NULL,
-  mime TEXT,
-  headers TEXT,
   PRIMARY KEY (mailbox_id, uid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages (mailbox_id, modseq);
+-- What is parsed from a message once, apart from the rows above so that scans of those (flags,
+-- snapshots) read narrow rows. Ordered by how often a scan wants them: search header fields (binary
+-- JSON), ENVELOPE and BODYSTRUCTURE texts, then the MIME structure, the largest.
+CREATE TABLE IF NOT EXISTS message_cache (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  headers BLOB,
+  envelope TEXT,
+  bodystructure TEXT,
+  mime TEXT,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS message_cache_remove AFTER DELETE ON messages BEGIN
+  DELETE FROM message_cache WHERE mailbox_id = OLD.mailbox_id AND uid = OLD.uid;
+END;
 CREATE TABLE IF NOT EXISTS expunged (
   mailbox_id INTEGER NOT NULL,
   uid INTEGER NOT NULL,
@@ -77,7 +90,18 @@ END;
 /**
  * Version 2 added the cached search header fields. They are filled where the MIME structure is
  * (at save, or when first parsed), so an older index forgets its structures to have both again.
+ * Version 3 moved the MIME structure and header fields to their own table, as binary JSON (which a
+ * search reads faster), and added the ENVELOPE and BODYSTRUCTURE texts there; rows without them
+ * get them from their cached structure when a FETCH first reads it. A change to how mime/ writes
+ * either text needs a migration that sets both columns to NULL.
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   { version: 2, sql: "ALTER TABLE messages ADD COLUMN headers TEXT; UPDATE messages SET mime = NULL" },
+  {
+    version: 3,
+    sql:
+      "INSERT OR REPLACE INTO message_cache (mailbox_id, uid, headers, mime) " +
+      "SELECT mailbox_id, uid, jsonb(headers), mime FROM messages WHERE mime IS NOT NULL; " +
+      "ALTER TABLE messages DROP COLUMN mime; ALTER TABLE messages DROP COLUMN headers",
+  },
 ];

@@ -14,6 +14,7 @@ import {
   type MessageRow,
   type NewMessage,
   ROW_COLUMNS,
+  type StructureRow,
   sameKeywords,
   splitKeywords,
 } from "./rows.js";
@@ -49,6 +50,10 @@ export class StoreIndex {
 
   close(): void {
     this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   mailbox(name: string): MailboxRow | undefined {
@@ -125,7 +130,9 @@ export class StoreIndex {
             "INSERT OR REPLACE INTO kept_flags SELECT mailbox_id, uid, guid, flags, keywords FROM messages",
           );
         }
-        this.db.exec("DELETE FROM messages; DELETE FROM expunged; UPDATE mailboxes SET fingerprint = NULL");
+        this.db.exec(
+          "DELETE FROM message_cache; DELETE FROM messages; DELETE FROM expunged; UPDATE mailboxes SET fingerprint = NULL",
+        );
       })
       .immediate();
   }
@@ -173,11 +180,10 @@ export class StoreIndex {
     this.sql(
       // An upsert, not INSERT OR REPLACE: REPLACE deletes without firing the quota trigger.
       `INSERT INTO messages
-           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq, mime, headers)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           (mailbox_id, uid, ref, guid, flags, keywords, size, vsize, internal_date, saved_date, modseq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (mailbox_id, uid) DO UPDATE SET
-           ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq,
-           mime = coalesce(excluded.mime, mime), headers = coalesce(excluded.headers, headers)`,
+           ref = excluded.ref, flags = excluded.flags, keywords = excluded.keywords, modseq = excluded.modseq`,
     ).run(
       mailboxId,
       message.uid,
@@ -190,9 +196,8 @@ export class StoreIndex {
       Math.round(message.internalDate),
       Date.now(),
       modseq,
-      message.mime ?? null,
-      message.headers ?? null,
     );
+    if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message);
   }
 
   /**
@@ -325,8 +330,7 @@ export class StoreIndex {
         const added: number[] = [];
         for (const message of messages) {
           if (this.message(mailboxId, message.uid)) {
-            if (message.mime !== undefined)
-              this.setMime(mailboxId, message.uid, message.mime, message.headers);
+            if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message);
             continue;
           }
           this.insert(mailboxId, message, modseq.next());
@@ -374,33 +378,94 @@ export class StoreIndex {
       .immediate();
   }
 
-  mime(mailboxId: number, uid: number): string | null | undefined {
-    const row = this.sql("SELECT mime FROM messages WHERE mailbox_id = ? AND uid = ?").get(mailboxId, uid) as
-      | { mime: string | null }
-      | undefined;
-    return row?.mime;
-  }
-
-  setMime(mailboxId: number, uid: number, mime: string, headers: string | null = null): void {
-    this.sql(
-      "UPDATE messages SET mime = ?, headers = coalesce(?, headers) WHERE mailbox_id = ? AND uid = ?",
-    ).run(mime, headers, mailboxId, uid);
-  }
-
-  /** [uid, MIME structure as JSON] of the messages in a UID range whose structure is cached. */
-  mimes(mailboxId: number, fromUid: number, toUid: number): [number, string][] {
+  /** What parsing a message needs: where it is, its size, and its cached structure if any. */
+  parseSource(
+    mailboxId: number,
+    uid: number,
+  ): { ref: string; size: number; mime: string | null } | undefined {
     return this.sql(
-      "SELECT uid, mime FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND mime IS NOT NULL",
-    )
-      .raw()
-      .all(mailboxId, fromUid, toUid) as [number, string][];
+      `SELECT m.ref, m.size, c.mime FROM messages m
+         LEFT JOIN message_cache c ON c.mailbox_id = m.mailbox_id AND c.uid = m.uid
+         WHERE m.mailbox_id = ? AND m.uid = ?`,
+    ).get(mailboxId, uid) as { ref: string; size: number; mime: string | null } | undefined;
   }
 
-  /** [uid, cached header fields as JSON] of the messages whose fields are cached. */
-  headers(mailboxId: number): [number, string][] {
-    return this.sql("SELECT uid, headers FROM messages WHERE mailbox_id = ? AND headers IS NOT NULL")
+  setMime(
+    mailboxId: number,
+    uid: number,
+    columns: Pick<NewMessage, "mime" | "headers" | "envelope" | "bodystructure">,
+  ): void {
+    // Only for a message the index holds: a cache row must not outlive its message.
+    this.sql(
+      `INSERT INTO message_cache (mailbox_id, uid, headers, envelope, bodystructure, mime)
+         SELECT ?, ?, jsonb(?), ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE mailbox_id = ? AND uid = ?)
+         ON CONFLICT (mailbox_id, uid) DO UPDATE SET headers = coalesce(excluded.headers, headers),
+           envelope = excluded.envelope, bodystructure = excluded.bodystructure, mime = excluded.mime`,
+    ).run(
+      mailboxId,
+      uid,
+      columns.headers ?? null,
+      columns.envelope ?? null,
+      columns.bodystructure ?? null,
+      columns.mime ?? null,
+      mailboxId,
+      uid,
+    );
+  }
+
+  /** setMime for many messages, in one transaction. */
+  setMimes(
+    mailboxId: number,
+    rows: readonly Pick<NewMessage, "uid" | "mime" | "headers" | "envelope" | "bodystructure">[],
+  ): void {
+    this.db
+      .transaction(() => {
+        for (const row of rows) this.setMime(mailboxId, row.uid, row);
+      })
+      .immediate();
+  }
+
+  /** Adds the ENVELOPE and BODYSTRUCTURE texts to rows cached without them, in one transaction. */
+  setStructureTexts(
+    mailboxId: number,
+    rows: readonly [uid: number, envelope: string, bodystructure: string][],
+  ): void {
+    const update = this.sql(
+      "UPDATE message_cache SET envelope = ?, bodystructure = ? WHERE mailbox_id = ? AND uid = ? AND mime IS NOT NULL",
+    );
+    this.db
+      .transaction(() => {
+        for (const [uid, envelope, bodystructure] of rows)
+          update.run(envelope, bodystructure, mailboxId, uid);
+      })
+      .immediate();
+  }
+
+  /**
+   * The messages in a UID range whose structure is cached. Without `tree`, the structure's JSON
+   * comes only for rows that lack a text (to make it from): the texts are a fraction of its size.
+   */
+  mimes(mailboxId: number, fromUid: number, toUid: number, tree = true): StructureRow[] {
+    // With the tree come the refs (the caller reads the messages next, SEARCH TEXT); without, neither.
+    const sql = tree
+      ? `SELECT c.uid, c.mime, m.ref, c.envelope, c.bodystructure FROM message_cache c
+           JOIN messages m ON m.mailbox_id = c.mailbox_id AND m.uid = c.uid
+           WHERE c.mailbox_id = ? AND c.uid BETWEEN ? AND ? AND c.mime IS NOT NULL`
+      : `SELECT uid, CASE WHEN envelope IS NULL OR bodystructure IS NULL THEN mime END, NULL, envelope, bodystructure
+           FROM message_cache WHERE mailbox_id = ? AND uid BETWEEN ? AND ? AND mime IS NOT NULL`;
+    return this.sql(sql).raw().all(mailboxId, fromUid, toUid) as StructureRow[];
+  }
+
+  /**
+   * [uid, then each named field's values as a JSON array or null] of the messages whose fields are
+   * cached. Only the named fields leave SQLite: a search on Subject need not parse every From (the
+   * column holds SQLite's binary JSON, which it reads without parsing text).
+   */
+  headers(mailboxId: number, fields: readonly string[]): (number | string | null)[][] {
+    const columns = fields.map(() => `, json_extract(headers, '$."' || ? || '"')`).join("");
+    return this.sql(`SELECT uid${columns} FROM message_cache WHERE mailbox_id = ? AND headers IS NOT NULL`)
       .raw()
-      .all(mailboxId) as [number, string][];
+      .all(...fields, mailboxId) as (number | string | null)[][];
   }
 
   /** UIDs still \Recent (not yet claimed by a session), without claiming them. */

@@ -1,3 +1,3 @@
 export { watchedDirectoryCount } from "./directory-watch.js";
 export { publishLocalChange } from "./local-changes.js";
-export { watchedMailboxCount, watchMailbox } from "./mailbox-watch.js";
+export { endLingeringWatches, watchedMailboxCount, watchMailbox } from "./mailbox-watch.js";

@@ -14,10 +14,17 @@ export interface WatchSource {
 interface Entry {
   listeners: Set<() => void>;
   stop: () => void;
+  /** Set while the watch outlives its last listener. */
+  linger: NodeJS.Timeout | undefined;
 }
 
 /** Events from one burst of file-system activity are taken as one. */
 const FS_DEBOUNCE_MS = 20;
+/**
+ * A watch outlives its last listener this long: a client that logs out and in again, or opens its
+ * next connection, finds it running (fs.watch on a directory of 10,000 files costs a millisecond).
+ */
+const LINGER_MS = 10_000;
 
 const entries = new Map<string, Entry>();
 
@@ -31,7 +38,7 @@ const entries = new Map<string, Entry>();
 export function watchMailbox(key: string, source: WatchSource, listener: () => void): () => void {
   let entry = entries.get(key);
   if (entry === undefined) {
-    const created: Entry = { listeners: new Set(), stop: () => {} };
+    const created: Entry = { listeners: new Set(), stop: () => {}, linger: undefined };
     created.stop = start(
       source,
       () => {
@@ -43,12 +50,16 @@ export function watchMailbox(key: string, source: WatchSource, listener: () => v
     entry = created;
   }
   const current = entry;
+  clearTimeout(current.linger);
+  current.linger = undefined;
   current.listeners.add(listener);
   return () => {
-    current.listeners.delete(listener);
-    if (current.listeners.size > 0) return;
-    current.stop();
-    if (entries.get(key) === current) entries.delete(key);
+    if (!current.listeners.delete(listener) || current.listeners.size > 0) return;
+    current.linger = setTimeout(() => {
+      current.stop();
+      if (entries.get(key) === current) entries.delete(key);
+    }, LINGER_MS);
+    current.linger.unref();
   };
 }
 
@@ -82,7 +93,17 @@ function start(source: WatchSource, notify: () => void, key: string): () => void
   };
 }
 
-/** Mailboxes watched now (for tests and diagnostics). */
+/** Stops the watches under `prefix` (an index file) that have no listener left, at once. */
+export function endLingeringWatches(prefix: string): void {
+  for (const [key, entry] of entries) {
+    if (entry.linger === undefined || !key.startsWith(`${prefix}\0`)) continue;
+    clearTimeout(entry.linger);
+    entry.stop();
+    entries.delete(key);
+  }
+}
+
+/** Mailboxes watched now, lingering watches included (for tests and diagnostics). */
 export function watchedMailboxCount(): number {
   return entries.size;
 }

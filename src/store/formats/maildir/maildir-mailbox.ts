@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, readFileSync, statSync } from "node:fs";
 import { mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -412,6 +412,20 @@ export class MaildirMailbox implements FormatMailbox {
         // Open first: once we hold the descriptor, a rename or unlink by another process cannot hurt.
         const handle = await open(join(this.dir, current), "r");
         return createReadStream("", { fd: handle, start, end, autoClose: true });
+      } catch (err) {
+        if (errnoCode(err) !== "ENOENT") throw err;
+        current = await this.resolve(current);
+      }
+    }
+    throw new StoreError("EXPUNGED", "Message was expunged");
+  }
+
+  async readWhole(ref: string): Promise<Buffer> {
+    let current: string | undefined = ref;
+    for (let attempt = 0; current !== undefined && attempt < 3; attempt++) {
+      try {
+        // Synchronous: one small file is read faster than a thread-pool round trip is made.
+        return readFileSync(join(this.dir, current));
       } catch (err) {
         if (errnoCode(err) !== "ENOENT") throw err;
         current = await this.resolve(current);
