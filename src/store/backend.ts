@@ -58,7 +58,17 @@ export interface AppendInput {
   uid?: number;
 }
 
-export type AppendedMessage = ScannedMessage & MessageDetails & { flags: number; keywords: string[] };
+export type AppendedMessage = ScannedMessage &
+  MessageDetails & {
+    flags: number;
+    keywords: string[];
+    /**
+     * The UIDVALIDITY the save's UID belongs to, where the format read it under its save lock
+     * (Maildir's uidlist): a saved UID that follows the index's last under the same UIDVALIDITY
+     * proves nobody gave out UIDs the index has not seen.
+     */
+    uidValidity?: number;
+  };
 
 export interface FormatMailbox {
   readonly path: MailboxPath;
