@@ -72,6 +72,13 @@ export type AppendedMessage = ScannedMessage &
 
 export interface FormatMailbox {
   readonly path: MailboxPath;
+  /**
+   * Its append reports the UIDVALIDITY of the saved UID (AppendedMessage.uidValidity), so a view
+   * opened without a sync can append first and read the mailbox only when needed. Other formats
+   * are read before an append (dbox keeps a new message's flags only in the index, which a read
+   * after the save would not give them).
+   */
+  readonly savesReportUidValidity?: boolean;
   exists(): Promise<boolean>;
   /**
    * A cheap fingerprint of the mailbox files (directory and control-file stamps). When it equals

@@ -209,7 +209,11 @@ export class MailboxView implements Mailbox {
     checkKeywords(keywords);
     const room = this.ctx.quotaRoom();
     // The uidlist must exist (and carry the UIDVALIDITY) before the first save.
-    if (this.ctx.index.ensureMailbox(this.key).uidvalidity === 0) await this.sync();
+    if (
+      this.ctx.index.ensureMailbox(this.key).uidvalidity === 0 ||
+      (this.unsynced && this.format.savesReportUidValidity !== true)
+    )
+      await this.sync();
     const parser = new MimeParser();
     const header = new HeaderCapture();
     const saved = await this.format.append({
@@ -231,7 +235,7 @@ export class MailboxView implements Mailbox {
     // smaller UIDs, which IMAP forbids. (Flags and expunges of others wait for the next sync.)
     const follows =
       saved.uidValidity !== undefined && saved.uidValidity === row.uidvalidity && saved.uid === row.uidnext;
-    if (this.unsynced && !follows) {
+    if (this.unsynced && this.format.savesReportUidValidity === true && !follows) {
       await this.sync();
       row = this.ctx.index.ensureMailbox(this.key);
     }

@@ -15,10 +15,10 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function fresh(): Promise<{ root: string; store: UserStore }> {
+async function fresh(mailLocation = "maildir:~/Maildir"): Promise<{ root: string; store: UserStore }> {
   const dir = mkdtempSync(join(tmpdir(), "loft-unsynced-"));
   dirs.push(dir);
-  const store = await openUserStore({ user: "u", home: dir, mailLocation: "maildir:~/Maildir" });
+  const store = await openUserStore({ user: "u", home: dir, mailLocation });
   stores.push(store);
   return { root: join(dir, "Maildir"), store };
 }
@@ -67,5 +67,13 @@ describe("unsynced append into Maildir", () => {
     assert.notEqual(now, before);
     assert.equal(inbox.uidValidity, now);
     assert.deepEqual(inbox.uids(), [1, 2]);
+  });
+
+  it("sdbox, whose flags live only in the index, is read before the append and keeps the flags", async () => {
+    const { store } = await fresh("sdbox:~/dbox");
+    await (await store.openMailbox("INBOX")).append(message("a"));
+    const inbox = await store.openMailbox("INBOX", { sync: false });
+    const { uid } = await inbox.append(message("b"), { flags: ["\\Flagged"] });
+    assert.deepEqual(inbox.message(uid)?.flags, ["\\Flagged"]);
   });
 });

@@ -51,6 +51,7 @@ function dirtyWindow(mtimeNs: bigint): number {
 export class MaildirMailbox implements FormatMailbox {
   readonly dir: string;
   readonly controlDir: string;
+  readonly savesReportUidValidity = true;
   private readonly uidlistPath: string;
   private readonly keywords: KeywordsFile;
 
