@@ -73,7 +73,9 @@ try {
   if (/[^\x00-\x7f]/.test(source)) throw new Error(`${bundle} is not pure ASCII`);
   const { default: Module } = await import("node:module");
   const { Script } = await import("node:vm");
+  // Run the top level (the bundle only exports) so that the cache holds the functions it compiles.
   const script = new Script(Module.wrap(source), { filename: bundle });
+  script.runInThisContext()({}, Module.createRequire(bundle), { exports: {} }, bundle, dirname(bundle));
   writeFileSync(`${bundle}.v8`, script.createCachedData());
 } catch (err) {
   console.error(err);
