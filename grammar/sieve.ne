@@ -29,7 +29,9 @@ function unstuff(text: string): string {
 
 const QUANTIFIERS: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
-const base = moo.compile({
+// Compiled on first use: a delivery whose scripts' syntax trees are cached never lexes.
+let compiledLexer: moo.Lexer | undefined;
+const base = (): moo.Lexer => (compiledLexer ??= moo.compile({
   ws: { match: /[ \t\r\n]+/, lineBreaks: true },
   hashComment: /#[^\n]*/,
   bracketComment: { match: /\/\*[\s\S]*?\*\//, lineBreaks: true },
@@ -54,7 +56,7 @@ const base = moo.compile({
   comma: ",",
   semicolon: ";",
   error: moo.error,
-});
+}));
 
 const LEXER_ERRORS: Record<string, string> = {
   unterminatedComment: "unterminated bracket comment",
@@ -72,7 +74,7 @@ class SieveLexer {
   private parenDepth = 0;
   failure: SieveSyntaxError | null = null;
   reset(chunk: string, state?: moo.LexerState): void {
-    base.reset(chunk, state);
+    base().reset(chunk, state);
     this.blockDepth = 0;
     this.parenDepth = 0;
     this.failure = null;
@@ -84,7 +86,7 @@ class SieveLexer {
   next(): moo.Token | undefined {
     if (this.failure !== null) return undefined;
     for (;;) {
-      const token = base.next();
+      const token = base().next();
       if (token === undefined) return undefined;
       const type = token.type ?? "";
       if (type === "ws" || type === "hashComment" || type === "bracketComment") continue;
@@ -106,13 +108,13 @@ class SieveLexer {
     }
   }
   save(): moo.LexerState {
-    return base.save();
+    return base().save();
   }
   formatError(token: moo.Token, message?: string): string {
-    return base.formatError(token, message);
+    return base().formatError(token, message);
   }
   has(name: string): boolean {
-    return base.has(name);
+    return base().has(name);
   }
 }
 

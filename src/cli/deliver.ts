@@ -7,7 +7,10 @@ import { userInfo as osUser } from "node:os";
 import { parseArgs } from "node:util";
 import type { Command } from "commander";
 import { Authenticator, PasswdFile } from "../auth/index.js";
-import { ConfigError, configPath, loadConfig } from "../config/index.js";
+// Not the config face: the bundle would then load the schema library even when the cache is warm.
+import { loadConfigCached } from "../config/cached-load.js";
+import { ConfigError } from "../config/config-error.js";
+import { configPath } from "../config/config-file.js";
 import { Delivery, lazySieveEngine } from "../delivery/index.js";
 import {
   EX_CONFIG,
@@ -56,9 +59,9 @@ function senderAddress(value: string): string {
 
 /** Runs one delivery; the result is the exit code and, for failures, the reason for stderr. */
 export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?: string }> {
-  let loaded: ReturnType<typeof loadConfig>;
+  let loaded: Awaited<ReturnType<typeof loadConfigCached>>;
   try {
-    loaded = loadConfig(opts.config);
+    loaded = await loadConfigCached(opts.config);
   } catch (err) {
     if (err instanceof ConfigError) return { code: EX_CONFIG, reason: err.message };
     throw err;

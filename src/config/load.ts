@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { ConfigError } from "./config-error.js";
+import { chooseConfigFile } from "./config-file.js";
 import { didYouMean } from "./did-you-mean.js";
 import { type Config, configSchema } from "./schema.js";
 
@@ -14,18 +15,6 @@ export interface LoadedConfig {
   baseDir: string;
   /** The values as written in the file, before defaults (for `config show -n`). */
   raw: Record<string, unknown>;
-}
-
-/** The config file to use: `-c FILE`, else $LOFT_CONFIG, else ./loft.toml, else none (embedded default). */
-export function chooseConfigFile(
-  explicit: string | undefined,
-  env = process.env,
-  cwd = process.cwd(),
-): string | null {
-  if (explicit) return resolve(cwd, explicit);
-  if (env.LOFT_CONFIG) return resolve(cwd, env.LOFT_CONFIG);
-  const local = resolve(cwd, "loft.toml");
-  return existsSync(local) ? local : null;
 }
 
 export function loadConfig(explicit?: string, env = process.env, cwd = process.cwd()): LoadedConfig {
@@ -117,9 +106,4 @@ function describeValue(v: unknown): string {
   if (v instanceof Date) return "a date";
   if (typeof v === "object" && v !== null) return "a table";
   return `${typeof v} ${String(v)}`;
-}
-
-/** A path from the config, resolved against the config file's directory. */
-export function configPath(loaded: Pick<LoadedConfig, "baseDir">, path: string): string {
-  return isAbsolute(path) ? path : resolve(loaded.baseDir, path);
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_STATE_DIR } from "./state-dir-default.js";
 
 // Key names follow Dovecot's where Dovecot has one, so admins' habits and tools carry over.
 // Every key has a default: the empty file is a complete config (the embedded default).
@@ -118,7 +119,7 @@ const configShape = z.strictObject({
   state_dir: z
     .string()
     .min(1)
-    .default("var")
+    .default(DEFAULT_STATE_DIR)
     .describe("Directory for Loft's own state; relative paths are relative to the config file's directory."),
   user: z
     .string()

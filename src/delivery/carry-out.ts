@@ -69,6 +69,9 @@ export class OutcomeError extends Error {
   }
 }
 
+/** A delivery only appends: the mailbox is read only if the append finds the index behind (store's openMailbox). */
+const UNSYNCED = { sync: false };
+
 async function save(
   c: CarryOutContext,
   mailbox: string,
@@ -79,7 +82,7 @@ async function save(
   let target = mailbox;
   let box: Awaited<ReturnType<UserStore["openMailbox"]>>;
   try {
-    box = await c.store.openMailbox(target);
+    box = await c.store.openMailbox(target, UNSYNCED);
   } catch (err) {
     if (!isStoreError(err, "NONEXISTENT")) throw err;
     if (create || c.autocreate) {
@@ -88,12 +91,12 @@ async function save(
       } catch (e) {
         if (!isStoreError(e, "ALREADYEXISTS")) throw e;
       }
-      box = await c.store.openMailbox(target);
+      box = await c.store.openMailbox(target, UNSYNCED);
     } else {
       // Dovecot: "save failed to open mailbox …", then the message goes to INBOX.
       c.log.warn({ mailbox: target }, "mailbox does not exist; delivering to INBOX");
       target = "INBOX";
-      box = await c.store.openMailbox(target);
+      box = await c.store.openMailbox(target, UNSYNCED);
     }
   }
   await box.append(data, { ...splitFlags(flags), envelopeSender: c.envelopeFrom });

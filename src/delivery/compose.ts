@@ -2,20 +2,20 @@
 // rejections (RFC 5429 §2.1.1, as Dovecot's mail_send_rejection writes them) and mailto
 // notifications (RFC 5436).
 import { randomBytes } from "node:crypto";
-import libmime from "libmime";
+import { libmime } from "../mime/index.js";
 import { headerValue } from "./edited-message.js";
 import { rfc5322Date } from "./trace-headers.js";
 
 function decoded(value: string | null): string | null {
   if (value === null) return null;
   const utf8 = Buffer.from(value, "latin1").toString("utf8");
-  return utf8.includes("=?") ? libmime.decodeWords(utf8) : utf8;
+  return utf8.includes("=?") ? libmime().decodeWords(utf8) : utf8;
 }
 
 /** A header value safe to write: RFC 2047 words for non-ASCII, no line breaks. */
 function encoded(value: string): string {
   const flat = value.replace(/[\r\n]+/g, " ");
-  return /[^\x20-\x7e]/.test(flat) ? libmime.encodeWords(flat, "Q", 52) : flat;
+  return /[^\x20-\x7e]/.test(flat) ? libmime().encodeWords(flat, "Q", 52) : flat;
 }
 
 function messageId(hostname: string): string {

@@ -14,6 +14,7 @@ import { rejectionMail } from "./compose.js";
 import { headerValue, withHeaders } from "./edited-message.js";
 import { splitRecipient } from "./recipient.js";
 import { runScripts } from "./run-scripts.js";
+import { scriptParseCache } from "./script-parse-cache.js";
 import { scriptSequence } from "./script-sequence.js";
 import { type MailSender, SendmailCommand } from "./sendmail.js";
 import { DeliveryEnvironment } from "./sieve-environment.js";
@@ -230,6 +231,9 @@ export class Delivery {
             sequence,
             { message: await m.parse(), envelope, env },
             log,
+            sequence.personal === null
+              ? undefined
+              : scriptParseCache(sequence.personal, user.home, { uid: user.uid, gid: user.gid }),
           );
           if (outcome.ran.length > 0) actions = outcome.actions;
           if (outcome.editedHeaders !== null) data = withHeaders(m.data, outcome.editedHeaders);

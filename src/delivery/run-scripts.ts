@@ -3,7 +3,14 @@
 // sequence stops at the first script that cancels it (or fails), and only the last script's
 // implicit keep is carried out.
 import type { Logger } from "pino";
-import type { Envelope, SieveAction, SieveEngine, SieveEnvironment, SieveMessage } from "../sieve/index.js";
+import type {
+  Envelope,
+  ParseCache,
+  SieveAction,
+  SieveEngine,
+  SieveEnvironment,
+  SieveMessage,
+} from "../sieve/index.js";
 import type { HeaderField } from "./edited-message.js";
 import type { ScriptSequence } from "./script-sequence.js";
 
@@ -21,6 +28,7 @@ export async function runScripts(
   sequence: ScriptSequence,
   input: { message: SieveMessage; envelope: Envelope; env: SieveEnvironment },
   log: Logger,
+  personalParseCache?: ParseCache,
 ): Promise<SieveOutcome> {
   const paths = [
     ...sequence.before,
@@ -33,7 +41,12 @@ export async function runScripts(
   for (const path of paths) {
     let compiled: ReturnType<SieveEngine["compileFile"]>;
     try {
-      compiled = engine.compileFile(path);
+      compiled = engine.compileFile(
+        path,
+        path === sequence.personal && personalParseCache !== undefined
+          ? { parseCache: personalParseCache }
+          : {},
+      );
     } catch (err) {
       log.error({ script: path, err: (err as Error).message }, "cannot read Sieve script");
       continue;

@@ -1,5 +1,6 @@
 export { type Address, parseAddressList } from "./address.js";
 export { bodystructure, partBodystructure } from "./bodystructure.js";
+export { iconv, libmime } from "./charset-libs.js";
 export { envelope, parseEnvelope } from "./envelope.js";
 export {
   filterHeaderFields,

@@ -1,9 +1,8 @@
-import iconv from "iconv-lite";
-import libmime from "libmime";
+import { iconv, libmime } from "./charset-libs.js";
 import type { MimeParam } from "./rfc2231.js";
 
 function bytesToText(bytes: Buffer, charset: string): string {
-  if (charset !== "" && iconv.encodingExists(charset)) return iconv.decode(bytes, charset);
+  if (charset !== "" && iconv().encodingExists(charset)) return iconv().decode(bytes, charset);
   return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
 }
 
@@ -16,7 +15,7 @@ function headerText(raw: string): string {
   } catch {
     text = raw;
   }
-  return text.includes("=?") ? libmime.decodeWords(text) : text;
+  return text.includes("=?") ? libmime().decodeWords(text) : text;
 }
 
 /**

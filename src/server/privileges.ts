@@ -1,7 +1,8 @@
 import { lchownSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+// The class itself, not the config face, which would bring the schema into loft-lda.
+import { ConfigError } from "../config/config-error.js";
 import type { ListenAddress } from "../config/index.js";
-import { ConfigError } from "../config/index.js";
 
 /** The unprivileged account `loft serve` becomes after binding its ports. */
 export interface Account {

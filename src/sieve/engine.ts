@@ -39,13 +39,16 @@ export class SieveEngine {
     return compileSource(source, name, this.registry, this.config, options);
   }
 
-  /** Compiles a script file, reusing the last result while path, mtime and size are unchanged. */
-  compileFile(path: string): CompileResult {
+  /**
+   * Compiles a script file, reusing the last result while path, mtime and size are unchanged;
+   * `options.parseCache` may spare the parse.
+   */
+  compileFile(path: string, options: CompileOptions = {}): CompileResult {
     const st = statSync(path);
     const cached = this.cache.get(path);
     if (cached !== undefined && cached.mtimeMs === st.mtimeMs && cached.size === st.size)
       return cached.result;
-    const result = this.compile(readFileSync(path, "utf8"), basename(path).replace(/\.sieve$/, ""));
+    const result = this.compile(readFileSync(path, "utf8"), basename(path).replace(/\.sieve$/, ""), options);
     this.cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, result });
     return result;
   }

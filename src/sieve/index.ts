@@ -14,4 +14,4 @@ export { parse } from "./parser.js";
 export { resultToJSON, type SieveRunResult, SieveRuntimeError, type TrackingRecord } from "./result.js";
 export type { CompiledScript } from "./runtime.js";
 export type { Diagnostic } from "./syntax-error.js";
-export type { CompileOptions, CompileResult } from "./validator.js";
+export type { CompileOptions, CompileResult, ParseCache } from "./validator.js";

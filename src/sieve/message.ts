@@ -1,8 +1,7 @@
 // The message as the Sieve engine sees it: header fields and a MIME tree with decoded text.
 // This is the one adapter between Sieve and message parsing; it walks MIME parts itself until
 // the shared src/mime/ parser is available, and nothing else in src/sieve/ parses MIME.
-import iconv from "iconv-lite";
-import libmime from "libmime";
+import { iconv, libmime } from "../mime/index.js";
 
 export interface HeaderField {
   /** The field name as written. */
@@ -46,7 +45,7 @@ export function unfold(value: string): string {
 /** Unfolded, trimmed and RFC 2047-decoded, as Sieve compares headers (RFC 5228 §5.7). */
 export function decodeHeaderValue(raw: string): string {
   const unfolded = unfold(latin1ToUtf8(raw)).trim();
-  return unfolded.includes("=?") ? libmime.decodeWords(unfolded) : unfolded;
+  return unfolded.includes("=?") ? libmime().decodeWords(unfolded) : unfolded;
 }
 
 /** Header bytes are held as latin1 code units; 8-bit headers are usually UTF-8 (RFC 6532). */
@@ -94,7 +93,7 @@ export function headerValues(headers: HeaderField[], name: string): string[] {
 
 function parseStructured(raw: string | undefined): { value: string; params: Record<string, string> } {
   if (raw === undefined) return { value: "", params: {} };
-  const parsed = libmime.parseHeaderValue(unfold(raw));
+  const parsed = libmime().parseHeaderValue(unfold(raw));
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(parsed.params)) params[k.toLowerCase()] = String(v);
   return { value: parsed.value.trim().toLowerCase(), params };
@@ -208,8 +207,8 @@ export function decodedBody(part: MimePart): Buffer {
 export function decodedText(part: MimePart): string {
   const bytes = decodedBody(part);
   const charset = (part.contentType.params.charset ?? "utf-8").toLowerCase();
-  if (charset !== "utf-8" && charset !== "us-ascii" && iconv.encodingExists(charset)) {
-    return iconv.decode(bytes, charset);
+  if (charset !== "utf-8" && charset !== "us-ascii" && iconv().encodingExists(charset)) {
+    return iconv().decode(bytes, charset);
   }
   return bytes.toString("utf8");
 }

@@ -6,7 +6,8 @@ import { type Diagnostic, SieveSyntaxError } from "./syntax-error.js";
 
 export type ParseResult = { ok: true; script: Script } | { ok: false; error: Diagnostic };
 
-const compiled = nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
+// Made on the first parse: a delivery whose scripts' trees are cached never needs it.
+let compiled: nearley.Grammar | undefined;
 
 interface EarleyState {
   rule: { symbols: unknown[] };
@@ -64,6 +65,7 @@ function failure(err: SieveSyntaxError): ParseResult {
 }
 
 export function parse(source: string): ParseResult {
+  compiled ??= nearley.Grammar.fromCompiled(grammar as unknown as nearley.CompiledRules);
   const parser = new nearley.Parser(compiled);
   try {
     parser.feed(source);

@@ -5,7 +5,7 @@ import type { Argument, CommandNode, Position, Script, TestNode } from "./ast.js
 import type { SieveConfig } from "./config.js";
 import type { ScriptLocation } from "./environment.js";
 import type { CommandSpec, CompiledNode, Extension, IncludeAccess, Validation } from "./extension.js";
-import { parse } from "./parser.js";
+import { type ParseResult, parse } from "./parser.js";
 import { findCommand, type Registry } from "./registry.js";
 import type { CompiledScript } from "./runtime.js";
 import type { Diagnostic } from "./syntax-error.js";
@@ -16,6 +16,14 @@ export interface CompileOptions {
   loadScript?: (name: string, location: ScriptLocation) => string | null;
   /** The scripts being compiled around this one (`personal:name`), for include cycles. */
   includeChain?: string[];
+  /** Syntax trees kept from earlier parses of the same text (loft-lda keeps them on disk). */
+  parseCache?: ParseCache;
+}
+
+/** Syntax trees by script text: the grammar is the costly part of a compile. */
+export interface ParseCache {
+  get(source: string): Script | undefined;
+  put(source: string, script: Script): void;
 }
 
 export type CompileResult =
@@ -303,8 +311,11 @@ export function compileSource(
     };
   }
   // A UTF-8 byte order mark some editors write is not part of the script.
-  const parsed = parse(source.startsWith("\ufeff") ? source.slice(1) : source);
+  const text = source.startsWith("\ufeff") ? source.slice(1) : source;
+  const cached = options.parseCache?.get(text);
+  const parsed: ParseResult = cached !== undefined ? { ok: true, script: cached } : parse(text);
   if (!parsed.ok) return { ok: false, errors: [parsed.error], warnings: [] };
+  if (cached === undefined) options.parseCache?.put(text, parsed.script);
   const validator = new Validator(registry, config, {
     ...options,
     includeChain: options.includeChain ?? [`personal:${name}`],

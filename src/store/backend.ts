@@ -58,10 +58,27 @@ export interface AppendInput {
   uid?: number;
 }
 
-export type AppendedMessage = ScannedMessage & MessageDetails & { flags: number; keywords: string[] };
+export type AppendedMessage = ScannedMessage &
+  MessageDetails & {
+    flags: number;
+    keywords: string[];
+    /**
+     * The UIDVALIDITY the save's UID belongs to, where the format read it under its save lock
+     * (Maildir's uidlist): a saved UID that follows the index's last under the same UIDVALIDITY
+     * proves nobody gave out UIDs the index has not seen.
+     */
+    uidValidity?: number;
+  };
 
 export interface FormatMailbox {
   readonly path: MailboxPath;
+  /**
+   * Its append reports the UIDVALIDITY of the saved UID (AppendedMessage.uidValidity), so a view
+   * opened without a sync can append first and read the mailbox only when needed. Other formats
+   * are read before an append (dbox keeps a new message's flags only in the index, which a read
+   * after the save would not give them).
+   */
+  readonly savesReportUidValidity?: boolean;
   exists(): Promise<boolean>;
   /**
    * A cheap fingerprint of the mailbox files (directory and control-file stamps). When it equals

@@ -91,6 +91,8 @@ export class MailboxView implements Mailbox {
     private readonly key: string,
     private readonly format: FormatMailbox,
     private readonly ctx: MailboxContext,
+    /** Opened without a sync (a delivery): an append syncs only when the index may have missed UIDs. */
+    private readonly unsynced = false,
   ) {}
 
   private get id(): number {
@@ -226,7 +228,11 @@ export class MailboxView implements Mailbox {
     checkKeywords(keywords);
     const room = this.ctx.quotaRoom();
     // The uidlist must exist (and carry the UIDVALIDITY) before the first save.
-    if (this.ctx.index.ensureMailbox(this.key).uidvalidity === 0) await this.sync();
+    if (
+      this.ctx.index.ensureMailbox(this.key).uidvalidity === 0 ||
+      (this.unsynced && this.format.savesReportUidValidity !== true)
+    )
+      await this.sync();
     const parser = new MimeParser();
     const header = new HeaderCapture();
     const saved = await this.format.append({
@@ -242,7 +248,16 @@ export class MailboxView implements Mailbox {
       ...(room !== undefined ? { maxSize: room } : {}),
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
     });
-    const row = this.ctx.index.ensureMailbox(this.key);
+    let row = this.ctx.index.ensureMailbox(this.key);
+    // Unsynced, the index may lack messages others saved before this one. Without proof that it
+    // lacks no UID below ours, it reads the mailbox first: added now, ours would show before
+    // smaller UIDs, which IMAP forbids. (Flags and expunges of others wait for the next sync.)
+    const follows =
+      saved.uidValidity !== undefined && saved.uidValidity === row.uidvalidity && saved.uid === row.uidnext;
+    if (this.unsynced && this.format.savesReportUidValidity === true && !follows) {
+      await this.sync();
+      row = this.ctx.index.ensureMailbox(this.key);
+    }
     const root = parser.end();
     this.announce(
       this.ctx.index.addMessages(row.id, [

@@ -233,7 +233,11 @@ export interface UserStore {
   subscribe(name: string): Promise<void>;
   unsubscribe(name: string): Promise<void>;
   subscriptions(): Promise<string[]>;
-  openMailbox(name: string): Promise<Mailbox>;
+  /**
+   * With `sync: false` the mailbox is not read on opening: for a delivery that only appends, whose
+   * append then reads it only when another process gave out UIDs the index does not know.
+   */
+  openMailbox(name: string, options?: { sync?: boolean }): Promise<Mailbox>;
   status(name: string): Promise<MailboxStatus>;
   quota(): Promise<QuotaUsage>;
   /** Recomputes quota usage by syncing every mailbox (doveadm quota recalc). */

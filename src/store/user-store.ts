@@ -173,19 +173,19 @@ export class LoftUserStore implements UserStore {
     return (await this.parts.format.subscriptions()).map((p) => this.name(p));
   }
 
-  private async openView(name: string): Promise<MailboxView> {
+  private async openView(name: string, sync = true): Promise<MailboxView> {
     if (this.closed) throw new StoreError("CANNOT", "Store is closed");
     const path = this.parse(name);
     const format = this.parts.format.mailbox(path);
     if (!(await format.exists()))
       throw new StoreError("NONEXISTENT", `Mailbox doesn't exist: ${this.name(path)}`);
-    const view = new MailboxView(this.name(path), path, pathKey(path), format, this.context);
-    await view.sync();
+    const view = new MailboxView(this.name(path), path, pathKey(path), format, this.context, !sync);
+    if (sync) await view.sync();
     return view;
   }
 
-  openMailbox(name: string): Promise<Mailbox> {
-    return this.openView(name);
+  openMailbox(name: string, options: { sync?: boolean } = {}): Promise<Mailbox> {
+    return this.openView(name, options.sync ?? true);
   }
 
   async status(name: string): Promise<MailboxStatus> {

@@ -1,6 +1,16 @@
 // ARGON2I and ARGON2ID, which Dovecot computes with libsodium's crypto_pwhash_*_str().
-import { Algorithm, hash, parseOptions, verify } from "@node-rs/argon2";
+import { createRequire } from "node:module";
+import type * as Argon2 from "@node-rs/argon2";
 import { MalformedHashError, type PasswordScheme, type SchemeParams } from "./types.js";
+
+const require = createRequire(import.meta.url);
+let argon2Module: typeof Argon2 | undefined;
+
+/** The native module, loaded on first hash or check: loft-lda, which checks no password, never loads it. */
+function argon2(): typeof Argon2 {
+  argon2Module ??= require("@node-rs/argon2") as typeof Argon2;
+  return argon2Module;
+}
 
 interface SodiumLimits {
   ops: { interactive: number; moderate: number; sensitive: number };
@@ -38,20 +48,22 @@ export function argon2Parameters(name: "ARGON2I" | "ARGON2ID", rounds: number | 
 const MEMORY_COST_MAX = LIMITS.ARGON2ID.mem.sensitive / 1024;
 
 function argon2Scheme(name: "ARGON2I" | "ARGON2ID"): PasswordScheme {
-  const algorithm = name === "ARGON2I" ? Algorithm.Argon2i : Algorithm.Argon2id;
+  const algorithm = () => (name === "ARGON2I" ? argon2().Algorithm.Argon2i : argon2().Algorithm.Argon2id);
   return {
     name,
     encoding: "none",
     rawLength: 0,
     generate: async (password: Buffer, params: SchemeParams) =>
-      Buffer.from(await hash(password, { algorithm, ...argon2Parameters(name, params.rounds) })),
+      Buffer.from(
+        await argon2().hash(password, { algorithm: algorithm(), ...argon2Parameters(name, params.rounds) }),
+      ),
     // libsodium's crypto_pwhash_str_verify() accepts either variant whatever the scheme name says.
     verify: async (password, raw) => {
       const stored = raw.toString("utf8");
       if (!/^\$argon2id?\$/.test(stored)) throw new MalformedHashError("Not an Argon2 hash");
       let memoryCost: number;
       try {
-        memoryCost = parseOptions(stored).memoryCost;
+        memoryCost = argon2().parseOptions(stored).memoryCost;
       } catch {
         throw new MalformedHashError("Invalid Argon2 hash");
       }
@@ -59,7 +71,7 @@ function argon2Scheme(name: "ARGON2I" | "ARGON2ID"): PasswordScheme {
       // libsodium would just fail the check. Dovecot never writes more than 1 GiB (ARGON2ID -r 4).
       if (memoryCost > MEMORY_COST_MAX) throw new MalformedHashError("Argon2 memory cost above 1 GiB");
       try {
-        return await verify(stored, password);
+        return await argon2().verify(stored, password);
       } catch {
         return false;
       }

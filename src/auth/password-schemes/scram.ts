@@ -2,11 +2,21 @@
 // "iterations,base64(salt),base64(StoredKey),base64(ServerKey)".
 
 import { createHash, createHmac, pbkdf2, randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
 import { promisify } from "node:util";
-import saslprep from "@mongodb-js/saslprep";
+import type Saslprep from "@mongodb-js/saslprep";
 import { equalBytes } from "./constant-time.js";
 import { decodeBase64 } from "./encoding.js";
 import { MalformedHashError, type PasswordScheme } from "./types.js";
+
+const require = createRequire(import.meta.url);
+let saslprepModule: typeof Saslprep | undefined;
+
+/** SASLprep, loaded on first use: its tables take milliseconds to build, which loft-lda never needs. */
+function saslprep(text: string): string {
+  saslprepModule ??= require("@mongodb-js/saslprep") as typeof Saslprep;
+  return saslprepModule(text);
+}
 
 const pbkdf2Async = promisify(pbkdf2);
 

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import saslprep from "@mongodb-js/saslprep";
+import { createRequire } from "node:module";
+import type Saslprep from "@mongodb-js/saslprep";
 import { equalBytes } from "../password-schemes/constant-time.js";
 import {
   parseScramCredentials,
@@ -16,6 +17,15 @@ import {
   type SaslStep,
   utf8Field,
 } from "./mechanism.js";
+
+const require = createRequire(import.meta.url);
+let saslprepModule: typeof Saslprep | undefined;
+
+/** SASLprep, loaded on first use: its tables take milliseconds to build, which loft-lda never needs. */
+function saslprep(text: string): string {
+  saslprepModule ??= require("@mongodb-js/saslprep") as typeof Saslprep;
+  return saslprepModule(text);
+}
 
 // SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802, RFC 7677) and their -PLUS forms with TLS channel
 // binding, checked against the stored verifier ({SCRAM-SHA-*}) or one made from a cleartext password.

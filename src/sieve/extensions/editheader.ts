@@ -1,5 +1,5 @@
 // RFC 5293: addheader and deleteheader. Later tests see the edited header.
-import libmime from "libmime";
+import { libmime } from "../../mime/index.js";
 import { matchValues } from "../core/header-access.js";
 import { checkHeaderNames, isValidHeaderName } from "../core/language.js";
 import type { CompiledNode, Extension, Validation } from "../extension.js";
@@ -21,7 +21,7 @@ const checkName = (node: CompiledNode, v: Validation): void => checkHeaderNames(
 
 /** Header values are ASCII: non-ASCII text becomes RFC 2047 encoded-words. */
 function encodeValue(value: string): string {
-  return /[^\x00-\x7f]/.test(value) ? libmime.encodeWords(value, "Q", 52) : value;
+  return /[^\x00-\x7f]/.test(value) ? libmime().encodeWords(value, "Q", 52) : value;
 }
 
 export const editheader: Extension = {

@@ -1,6 +1,6 @@
 // RFC 5703 §4: :mime and :anychild make header, address and exists look at MIME part headers;
 // :type, :subtype, :contenttype and :param pick parts of Content-Type/Content-Disposition.
-import libmime from "libmime";
+import { libmime } from "../../../mime/index.js";
 import type { CompiledNode, Extension, TagSpec, Validation } from "../../extension.js";
 import type { HeaderField } from "../../message.js";
 import type { Runtime } from "../../runtime.js";
@@ -20,7 +20,7 @@ function pick(name: string, values: string[], node: CompiledNode, rt: Runtime): 
   if (!STRUCTURED.includes(name.toLowerCase())) return values;
   const out: string[] = [];
   for (const value of values) {
-    const parsed = libmime.parseHeaderValue(value);
+    const parsed = libmime().parseHeaderValue(value);
     const full = parsed.value.trim().toLowerCase();
     const [type = "", subtype = ""] = full.split("/");
     if (node.tags.has(":type")) out.push(type);

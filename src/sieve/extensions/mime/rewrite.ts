@@ -1,6 +1,6 @@
 // Building MIME entities for replace and enclose (RFC 5703 §5, §6). Texts are converted to
 // octets held as latin1 code units, as SieveMessage keeps them.
-import libmime from "libmime";
+import { libmime } from "../../../mime/index.js";
 import type { HeaderField } from "../../message.js";
 import { headerText, SieveMessage } from "../../message.js";
 
@@ -20,7 +20,7 @@ function crlf(text: string): string {
 
 /** A header value: RFC 2047 encoded-words when it is not ASCII. */
 export function headerValue(value: string): string {
-  return /[^\x20-\x7e]/.test(value) ? libmime.encodeWords(value, "Q", 52) : value;
+  return /[^\x20-\x7e]/.test(value) ? libmime().encodeWords(value, "Q", 52) : value;
 }
 
 /** A text/plain part in UTF-8 holding `text`. */

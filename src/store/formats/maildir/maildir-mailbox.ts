@@ -51,6 +51,7 @@ function dirtyWindow(mtimeNs: bigint): number {
 export class MaildirMailbox implements FormatMailbox {
   readonly dir: string;
   readonly controlDir: string;
+  readonly savesReportUidValidity = true;
   private readonly uidlistPath: string;
   private readonly keywords: KeywordsFile;
 
@@ -307,9 +308,10 @@ export class MaildirMailbox implements FormatMailbox {
       await rename(join(this.dir, "tmp", tmp.name), join(this.dir, dir, name));
       placed = join(this.dir, dir, name);
       await fsyncDir(join(this.dir, dir));
-      const uid = await this.recordSaved(lock, base, input.uid);
+      const { uid, uidValidity } = await this.recordSaved(lock, base, input.uid);
       return {
         uid,
+        uidValidity,
         ref: `${dir}/${name}`,
         guid: base,
         flags: input.flags,
@@ -328,19 +330,24 @@ export class MaildirMailbox implements FormatMailbox {
   }
 
   /** Gives the saved file the next UID, or `wanted` (migration) when that is not below it. */
-  private async recordSaved(lock: Dotlock, base: string, wanted = 1): Promise<number> {
+  private async recordSaved(
+    lock: Dotlock,
+    base: string,
+    wanted = 1,
+  ): Promise<{ uid: number; uidValidity: number }> {
     const loaded = await readUidlistFile(this.uidlistPath).catch(() => undefined);
     if (!loaded || loaded.list.needsRewrite || !loaded.cleanEnd) {
       const list = await this.assignUids(lock, await listMaildir(this.dir), wanted);
       const record = list.records.find((r) => r.base === base);
       if (!record) throw new StoreError("TEMPFAIL", "Saved message vanished before it got a UID");
-      return record.uid;
+      return { uid: record.uid, uidValidity: list.uidValidity };
     }
+    const uidValidity = loaded.list.uidValidity;
     const existing = loaded.list.records.find((r) => r.base === base);
-    if (existing) return existing.uid;
+    if (existing) return { uid: existing.uid, uidValidity };
     const uid = Math.max(effectiveNextUid(loaded.list), wanted);
     await appendUidlistRecords(this.uidlistPath, [{ uid, ext: [], base }]);
-    return uid;
+    return { uid, uidValidity };
   }
 
   async adoptUids(uidValidity: number, uidNext: number): Promise<void> {

@@ -11,9 +11,16 @@ import { findJournal, recoverJournal } from "./mbox-writer.js";
  * (F_OFD_SETLK), which conflict with the classic fcntl record locks that Dovecot, Postfix local,
  * procmail and mutt take, so they exclude each other as Dovecot's own fcntl lock would.
  */
-const native = createRequire(import.meta.url)("fs-native-extensions") as {
+interface NativeLocks {
   tryLock(fd: number, offset: number, length: number, options: { shared?: boolean }): boolean;
-};
+}
+let nativeModule: NativeLocks | undefined;
+
+/** Loaded on the first mbox lock: a native addon costs start-up time every Maildir delivery would pay. */
+function native(): NativeLocks {
+  nativeModule ??= createRequire(import.meta.url)("fs-native-extensions") as NativeLocks;
+  return nativeModule;
+}
 
 /** Dovecot's mbox_lock_timeout (all locks together) and mbox_dotlock_change_timeout (storage-mbox.md §6). */
 export const MBOX_LOCK_TIMEOUT_MS = 5 * 60_000;
@@ -27,7 +34,7 @@ export interface MboxLock {
 
 async function fcntlLock(handle: FileHandle, shared: boolean, deadline: number, path: string): Promise<void> {
   // Polled rather than F_SETLKW: a blocking wait would hold a libuv worker thread for minutes.
-  for (let wait = 5; !native.tryLock(handle.fd, 0, 0, { shared }); wait = Math.min(wait * 2, 100)) {
+  for (let wait = 5; !native().tryLock(handle.fd, 0, 0, { shared }); wait = Math.min(wait * 2, 100)) {
     if (Date.now() > deadline) throw new StoreError("TEMPFAIL", `Timeout waiting for fcntl lock on ${path}`);
     await sleep(wait + Math.floor(Math.random() * wait));
   }
