@@ -20,6 +20,12 @@ interface ScriptModule {
 
 type Fields = Record<string, string>;
 
+/** import(), or the one bin/loft-lda lends: its code-cached bundle has no loader of its own. */
+function importModule(url: string): Promise<Partial<ScriptModule>> {
+  const lent = (globalThis as Record<symbol, unknown>)[Symbol.for("loft.import")];
+  return typeof lent === "function" ? lent(url) : import(url);
+}
+
 export class ScriptPassdb implements Passdb {
   readonly name = "script";
   private module: Promise<ScriptModule> | undefined;
@@ -42,7 +48,7 @@ export class ScriptPassdb implements Passdb {
   }
 
   private loaded(): Promise<ScriptModule> {
-    this.module ??= import(pathToFileURL(this.path).href).then((mod: Partial<ScriptModule>) => {
+    this.module ??= importModule(pathToFileURL(this.path).href).then((mod: Partial<ScriptModule>) => {
       if (typeof mod.lookup !== "function")
         throw new Error(`auth.script ${this.path} does not export a lookup function`);
       return mod as ScriptModule;
