@@ -381,6 +381,14 @@ export class StoreIndex {
     return row?.mime;
   }
 
+  /** The MIME structure and search header fields cached for one message (a copy takes them along). */
+  parsed(mailboxId: number, uid: number): { mime: string | null; headers: string | null } | undefined {
+    return this.sql("SELECT mime, headers FROM messages WHERE mailbox_id = ? AND uid = ?").get(
+      mailboxId,
+      uid,
+    ) as { mime: string | null; headers: string | null } | undefined;
+  }
+
   setMime(mailboxId: number, uid: number, mime: string, headers: string | null = null): void {
     this.sql(
       "UPDATE messages SET mime = ?, headers = coalesce(?, headers) WHERE mailbox_id = ? AND uid = ?",
