@@ -320,7 +320,10 @@ export function storeBehaviour(label: string, options: BehaviourOptions): void {
       await inbox.storeFlags([uid], "remove", ["\\Seen"], ["Work"]);
       const flagsOf = (m: { flags: string[]; keywords: string[] } | undefined) => [m?.flags, m?.keywords];
       assert.deepEqual(flagsOf(inbox.message(uid)), [[], []]);
-      assert.deepEqual(flagsOf(archive.message(first)), [["\\Seen", "\\Flagged"], ["Work", "Later"]]);
+      assert.deepEqual(flagsOf(archive.message(first)), [
+        ["\\Seen", "\\Flagged"],
+        ["Work", "Later"],
+      ]);
       assert.deepEqual(flagsOf(archive.message(second)), [["\\Seen"], ["Work"]]);
       assert.deepEqual(flagsOf(inbox.message(back)), [["\\Seen"], ["Work"]]);
       assert.deepEqual(await archive.structure(second), structure);

@@ -345,12 +345,19 @@ export class MaildirMailbox implements FormatMailbox {
   ): Promise<AppendedMessage | undefined> {
     if (!(source instanceof MaildirMailbox)) return undefined;
     const tmp = join(this.dir, "tmp", buildBaseName(nextBaseNameParts()));
-    try {
-      await link(join(source.dir, message.ref), tmp);
-    } catch {
-      return undefined;
+    // The ref may be stale: the file moved to cur/ or was renamed for flags since the index saw it.
+    let ref: string | undefined = message.ref;
+    for (let attempt = 0; ; attempt++) {
+      if (ref === undefined || attempt === 3) return undefined;
+      try {
+        await link(join(source.dir, ref), tmp);
+        break;
+      } catch (err) {
+        if (errnoCode(err) !== "ENOENT") return undefined;
+        ref = await source.resolve(ref);
+      }
     }
-    const parsed = parseFilename(message.ref.slice(message.ref.indexOf("/") + 1));
+    const parsed = parseFilename(ref.slice(ref.indexOf("/") + 1));
     let lock: Dotlock | undefined;
     let placed: string | undefined;
     try {
