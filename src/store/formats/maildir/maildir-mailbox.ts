@@ -26,6 +26,7 @@ import { nextBaseNameParts, writeTmpFile } from "./maildir-save.js";
 import { effectiveNextUid, recordExt, type Uidlist, type UidlistRecord } from "./uidlist.js";
 import {
   appendUidlistRecords,
+  type LoadedUidlist,
   newMailboxGuid,
   readUidlistFile,
   rewriteUidlistFile,
@@ -377,7 +378,7 @@ export class MaildirMailbox implements FormatMailbox {
       await rename(tmp, join(this.dir, dir, name));
       placed = join(this.dir, dir, name);
       await fsyncDir(join(this.dir, dir));
-      const uid = await this.recordSaved(lock, base, 1, ext);
+      const uid = await this.recordSaved(lock, base, 1, ext, loaded);
       return {
         uid,
         ref: `${dir}/${name}`,
@@ -397,8 +398,15 @@ export class MaildirMailbox implements FormatMailbox {
   }
 
   /** Gives the saved file the next UID, or `wanted` (migration) when that is not below it. */
-  private async recordSaved(lock: Dotlock, base: string, wanted = 1, ext: string[] = []): Promise<number> {
-    const loaded = await readUidlistFile(this.uidlistPath).catch(() => undefined);
+  private async recordSaved(
+    lock: Dotlock,
+    base: string,
+    wanted = 1,
+    ext: string[] = [],
+    // The uidlist as read under this same lock, when the caller has it.
+    read?: LoadedUidlist,
+  ): Promise<number> {
+    const loaded = read ?? (await readUidlistFile(this.uidlistPath).catch(() => undefined));
     if (!loaded || loaded.list.needsRewrite || !loaded.cleanEnd) {
       const list = await this.assignUids(lock, await listMaildir(this.dir), wanted);
       const record = list.records.find((r) => r.base === base);
