@@ -70,6 +70,16 @@ export type AppendedMessage = ScannedMessage &
     uidValidity?: number;
   };
 
+/** A message of another mailbox to copy, as the index knows it. */
+export interface CopySource {
+  uid: number;
+  ref: string;
+  guid: string;
+  size: number;
+  vsize: number;
+  internalDate: number;
+}
+
 export interface FormatMailbox {
   readonly path: MailboxPath;
   /**
@@ -90,6 +100,17 @@ export interface FormatMailbox {
   /** Sizes and dates of messages new to the index, in the order asked; undefined for one gone meanwhile. */
   details(refs: readonly string[]): Promise<(MessageDetails | undefined)[]>;
   append(input: AppendInput): Promise<AppendedMessage>;
+  /**
+   * Copies a message of `source` without rewriting it (a hard link; the caller checked quota), with
+   * its own flags here. Undefined when this format cannot do it for that source (another format, another
+   * file system, the file gone): the caller then appends the bytes.
+   */
+  copyFrom?(
+    source: FormatMailbox,
+    message: CopySource,
+    flags: number,
+    keywords: readonly string[],
+  ): Promise<AppendedMessage | undefined>;
   /**
    * Migration: takes the UIDVALIDITY of the mailbox being copied (refused with CANNOT unless this one
    * holds no messages) and raises the next UID to at least `uidNext`.

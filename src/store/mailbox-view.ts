@@ -430,6 +430,11 @@ export class MailboxView implements Mailbox {
       for (const uid of uids) {
         const row = this.ctx.index.message(this.id, uid);
         if (!row) continue;
+        const linked = await target.copyIn(this, row);
+        if (linked !== undefined) {
+          pairs.push([uid, linked]);
+          continue;
+        }
         let source: Readable;
         try {
           source = await this.format.openRead(row.ref);
@@ -450,6 +455,27 @@ export class MailboxView implements Mailbox {
       throw err;
     }
     return { uidValidity: target.uidValidity, uids: pairs };
+  }
+
+  /** Copies a message of `source` the format's cheap way (a hard link); undefined when it cannot. */
+  private async copyIn(source: MailboxView, row: MessageRow): Promise<number | undefined> {
+    if (this.format.copyFrom === undefined) return undefined;
+    const room = this.ctx.quotaRoom();
+    if (room !== undefined && row.size > room)
+      throw new StoreError("OVERQUOTA", "Quota exceeded (mailbox for user is full)");
+    if (this.ctx.index.ensureMailbox(this.key).uidvalidity === 0) await this.sync();
+    const saved = await this.format.copyFrom(
+      source.format,
+      { ...row, internalDate: row.internal_date },
+      row.flags,
+      splitKeywords(row.keywords),
+    );
+    if (saved === undefined) return undefined;
+    // The bytes are the source's, so its parsed structure holds here too.
+    const parsed = this.ctx.index.parsed(source.id, row.uid);
+    const id = this.ctx.index.ensureMailbox(this.key).id;
+    this.announce(this.ctx.index.addMessages(id, [{ ...saved, ...parsed }]));
+    return saved.uid;
   }
 
   async move(uids: readonly number[], destination: string): Promise<CopyResult> {

@@ -300,6 +300,58 @@ export function storeBehaviour(label: string, options: BehaviourOptions): void {
       assert.deepEqual(await store.subscriptions(), [`a${sep}b`]);
     });
 
+    it("copies keep their own flags, read the same bytes and stay after the index is rebuilt", async () => {
+      const home = freshHome();
+      const indexPath = join(home, "..", "index.sqlite");
+      const store = await open(home, { indexPath });
+      await store.createMailbox("Archive");
+      const inbox = await store.openMailbox("INBOX");
+      const body = message("c1", "line one\r\nline two\r\n");
+      const { uid } = await inbox.append(body, { flags: ["\\Seen"], keywords: ["Work"] });
+      const structure = await inbox.structure(uid);
+      const first = (await inbox.copy([uid], "Archive")).uids[0]![1];
+      // The same message twice in one mailbox, then back where it came from.
+      const second = (await inbox.copy([uid], "Archive")).uids[0]![1];
+      const archive = await store.openMailbox("Archive");
+      const back = (await archive.copy([first], "INBOX")).uids[0]![1];
+      assert.notEqual(first, second);
+      assert.notEqual(back, uid);
+      await archive.storeFlags([first], "add", ["\\Flagged"], ["Later"]);
+      await inbox.storeFlags([uid], "remove", ["\\Seen"], ["Work"]);
+      const flagsOf = (m: { flags: string[]; keywords: string[] } | undefined) => [m?.flags, m?.keywords];
+      assert.deepEqual(flagsOf(inbox.message(uid)), [[], []]);
+      assert.deepEqual(flagsOf(archive.message(first)), [
+        ["\\Seen", "\\Flagged"],
+        ["Work", "Later"],
+      ]);
+      assert.deepEqual(flagsOf(archive.message(second)), [["\\Seen"], ["Work"]]);
+      assert.deepEqual(flagsOf(inbox.message(back)), [["\\Seen"], ["Work"]]);
+      assert.deepEqual(await archive.structure(second), structure);
+      for (const [box, copied] of [
+        [archive, first],
+        [archive, second],
+        [inbox, back],
+      ] as const) {
+        assert.equal(await text(await box.read(copied)), body.toString("latin1"));
+        assert.equal(box.message(copied)!.size, inbox.message(uid)!.size);
+      }
+      const before = [inbox, archive].map((box) => box.messages().map((m) => [m.uid, m.flags, m.keywords]));
+      store.close();
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(`${indexPath}${suffix}`, { force: true });
+      const again = await open(home, { indexPath });
+      const after = await Promise.all(
+        ["INBOX", "Archive"].map(async (name) =>
+          (await again.openMailbox(name)).messages().map((m) => [m.uid, m.flags, m.keywords]),
+        ),
+      );
+      if (options.flagsOnlyInIndex)
+        assert.deepEqual(
+          after,
+          before.map((rows) => rows.map(([u]) => [u, [], []])),
+        );
+      else assert.deepEqual(after, before);
+    });
+
     it("keeps quota usage in the index and refuses over-quota saves", async () => {
       const store = await open(freshHome(), { quota: { storage: 300, messages: 3 } });
       const inbox = await store.openMailbox("INBOX");

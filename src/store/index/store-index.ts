@@ -378,6 +378,25 @@ export class StoreIndex {
       .immediate();
   }
 
+  /** The cached structure, search header fields and IMAP texts of one message (a copy takes them along). */
+  parsed(
+    mailboxId: number,
+    uid: number,
+  ): Pick<NewMessage, "mime" | "headers" | "envelope" | "bodystructure"> | undefined {
+    const row = this.sql(
+      "SELECT mime, json(headers) AS headers, envelope, bodystructure FROM message_cache WHERE mailbox_id = ? AND uid = ?",
+    ).get(mailboxId, uid) as
+      | { mime: string | null; headers: string | null; envelope: string | null; bodystructure: string | null }
+      | undefined;
+    if (row?.mime == null) return undefined;
+    return {
+      mime: row.mime,
+      headers: row.headers,
+      envelope: row.envelope ?? undefined,
+      bodystructure: row.bodystructure ?? undefined,
+    };
+  }
+
   /** What parsing a message needs: where it is, its size, and its cached structure if any. */
   parseSource(
     mailboxId: number,

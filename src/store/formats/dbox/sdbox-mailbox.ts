@@ -5,6 +5,8 @@ import type { Readable } from "node:stream";
 import type {
   AppendedMessage,
   AppendInput,
+  CopySource,
+  FormatMailbox,
   MessageDetails,
   ScannedMessage,
   ScanResult,
@@ -212,6 +214,55 @@ export class SdboxMailbox implements DboxMailbox {
       await unlink(temp).catch(() => {});
       throw err;
     }
+  }
+
+  /**
+   * Copies as Dovecot's sdbox does: a hard link of the source's `u.<UID>` to `u.<new UID>` here,
+   * the UID taken as in append. The file's metadata still names the mailbox it was saved to; Dovecot
+   * links all the same (observed with `doveadm copy` and `ls -i`). The GUID stays the source's, as in
+   * Dovecot. A source under ALT on another file system, or any other link failure, leaves the copy
+   * to append.
+   */
+  async copyFrom(
+    source: FormatMailbox,
+    message: CopySource,
+    flags: number,
+    keywords: readonly string[],
+  ): Promise<AppendedMessage | undefined> {
+    if (!(source instanceof SdboxMailbox) || !UID_FILE.test(message.ref)) return undefined;
+    const from = [source.dir, ...(source.altDir === undefined ? [] : [source.altDir])].map((dir) =>
+      join(dir, message.ref),
+    );
+    const uids = await this.diskUids();
+    const state = await this.state();
+    let uid = Math.max(state.uidNext, (uids.at(-1) ?? 0) + 1);
+    for (let at = 0; ; ) {
+      if (at === from.length) return undefined;
+      try {
+        await link(from[at]!, join(this.dir, `u.${uid}`));
+        break;
+      } catch (err) {
+        if (errnoCode(err) === "EEXIST") uid++;
+        else if (errnoCode(err) === "ENOENT") at++;
+        else return undefined;
+      }
+    }
+    try {
+      await fsyncDir(this.dir);
+    } catch (err) {
+      await unlink(join(this.dir, `u.${uid}`)).catch(() => {});
+      throw err;
+    }
+    return {
+      uid,
+      ref: `u.${uid}`,
+      guid: message.guid,
+      flags,
+      keywords: [...keywords],
+      size: message.size,
+      vsize: message.vsize,
+      internalDate: message.internalDate,
+    };
   }
 
   async adoptUids(uidValidity: number, uidNext: number): Promise<void> {

@@ -1,10 +1,11 @@
 import { createReadStream, readFileSync, statSync } from "node:fs";
-import { mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type {
   AppendedMessage,
   AppendInput,
+  CopySource,
   FormatMailbox,
   MessageDetails,
   ScannedMessage,
@@ -16,15 +17,16 @@ import { chownPath, DIR_MODE, type FileOwner } from "../../file-owner.js";
 import { isInbox, type MailboxPath } from "../../mailbox-name.js";
 import { acquireDotlock, type Dotlock } from "../common/dotlock.js";
 import { allocateUidValidity } from "../common/uidvalidity.js";
-import { buildFilename, compareNewFiles, parseFilename, withSizes } from "./filename.js";
+import { buildBaseName, buildFilename, compareNewFiles, parseFilename, withSizes } from "./filename.js";
 import { addKeywords, keywordIndex, unknownKeywordName } from "./keywords.js";
 import { KeywordsFile } from "./keywords-file.js";
 import type { MaildirLayout } from "./layout.js";
 import { countBareLineFeeds, type DirFile, listMaildir } from "./maildir-dir.js";
-import { writeTmpFile } from "./maildir-save.js";
+import { nextBaseNameParts, writeTmpFile } from "./maildir-save.js";
 import { effectiveNextUid, recordExt, type Uidlist, type UidlistRecord } from "./uidlist.js";
 import {
   appendUidlistRecords,
+  type LoadedUidlist,
   newMailboxGuid,
   readUidlistFile,
   rewriteUidlistFile,
@@ -329,13 +331,85 @@ export class MaildirMailbox implements FormatMailbox {
     }
   }
 
+  /**
+   * Copies as Dovecot does with maildir_copy_with_hardlinks (the default): a hard link into tmp/,
+   * then the save path (rename into new/ or, with flags, cur/, fsync, uidlist record). The name
+   * keeps the source's base, so S= and W= stay and the GUID is the same; only its flags part is
+   * this mailbox's (keyword letters index this mailbox's dovecot-keywords). When the base is
+   * already here (the message was copied before), the copy gets a new base and the record a G
+   * extension with the source's GUID (observed with Dovecot 2.3.19). Any link failure (another
+   * file system, a link limit, the file gone) leaves the copy to append.
+   */
+  async copyFrom(
+    source: FormatMailbox,
+    message: CopySource,
+    flags: number,
+    keywords: readonly string[],
+  ): Promise<AppendedMessage | undefined> {
+    if (!(source instanceof MaildirMailbox)) return undefined;
+    const tmp = join(this.dir, "tmp", buildBaseName(nextBaseNameParts()));
+    // The ref may be stale: the file moved to cur/ or was renamed for flags since the index saw it.
+    let ref: string | undefined = message.ref;
+    for (let attempt = 0; ; attempt++) {
+      if (ref === undefined || attempt === 3) return undefined;
+      try {
+        await link(join(source.dir, ref), tmp);
+        break;
+      } catch (err) {
+        if (errnoCode(err) !== "ENOENT") return undefined;
+        ref = await source.resolve(ref);
+      }
+    }
+    const parsed = parseFilename(ref.slice(ref.indexOf("/") + 1));
+    let lock: Dotlock | undefined;
+    let placed: string | undefined;
+    try {
+      lock = await this.lock();
+      const loaded = await readUidlistFile(this.uidlistPath).catch(() => undefined);
+      let base =
+        parsed.size === undefined && parsed.vsize === undefined
+          ? withSizes(parsed.base, message.size, message.vsize)
+          : parsed.base;
+      if (loaded?.list.records.some((r) => r.base === base))
+        base = withSizes(buildBaseName(nextBaseNameParts()), message.size, message.vsize);
+      const ext = message.guid !== base && /^\S+$/.test(message.guid) ? [`G${message.guid}`] : [];
+      const letters = await this.keywordLetters(lock, keywords);
+      const flagged = flags !== 0 || letters.length > 0;
+      const name = flagged ? buildFilename(base, flags, letters) : base;
+      const dir = flagged ? "cur" : "new";
+      await rename(tmp, join(this.dir, dir, name));
+      placed = join(this.dir, dir, name);
+      await fsyncDir(join(this.dir, dir));
+      const { uid, uidValidity } = await this.recordSaved(lock, base, 1, ext, loaded);
+      return {
+        uid,
+        uidValidity,
+        ref: `${dir}/${name}`,
+        guid: ext.length > 0 ? message.guid : base,
+        flags,
+        keywords: [...keywords],
+        size: message.size,
+        vsize: message.vsize,
+        internalDate: message.internalDate,
+      };
+    } catch (err) {
+      await unlink(placed ?? tmp).catch(() => {});
+      throw err;
+    } finally {
+      await lock?.release();
+    }
+  }
+
   /** Gives the saved file the next UID, or `wanted` (migration) when that is not below it. */
   private async recordSaved(
     lock: Dotlock,
     base: string,
     wanted = 1,
+    ext: string[] = [],
+    // The uidlist as read under this same lock, when the caller has it.
+    read?: LoadedUidlist,
   ): Promise<{ uid: number; uidValidity: number }> {
-    const loaded = await readUidlistFile(this.uidlistPath).catch(() => undefined);
+    const loaded = read ?? (await readUidlistFile(this.uidlistPath).catch(() => undefined));
     if (!loaded || loaded.list.needsRewrite || !loaded.cleanEnd) {
       const list = await this.assignUids(lock, await listMaildir(this.dir), wanted);
       const record = list.records.find((r) => r.base === base);
@@ -346,7 +420,7 @@ export class MaildirMailbox implements FormatMailbox {
     const existing = loaded.list.records.find((r) => r.base === base);
     if (existing) return { uid: existing.uid, uidValidity };
     const uid = Math.max(effectiveNextUid(loaded.list), wanted);
-    await appendUidlistRecords(this.uidlistPath, [{ uid, ext: [], base }]);
+    await appendUidlistRecords(this.uidlistPath, [{ uid, ext, base }]);
     return { uid, uidValidity };
   }
 
