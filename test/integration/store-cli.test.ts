@@ -120,3 +120,15 @@ test("errors end with a message and a sysexits code", async () => {
   const query = await loft(["search", "-u", "alice", "frobnicate", ...c]);
   assert.equal(query.code, 64);
 });
+
+test("a failed mailbox command names the operation and the mailbox, as doveadm does", async () => {
+  const gone = await loft(["mailbox", "delete", "-u", "alice", "Nope", ...c]);
+  assert.equal(gone.code, 66);
+  assert.match(gone.stderr, /^loft: Can't delete mailbox Nope: Mailbox doesn't exist/);
+  const twice = await loft(["mailbox", "create", "-u", "alice", "Twice", "Twice", ...c]);
+  assert.equal(twice.code, 73);
+  assert.match(twice.stderr, /^loft: Can't create mailbox Twice: Mailbox already exists/);
+  const rename = await loft(["mailbox", "rename", "-u", "alice", "Absent", "Other", ...c]);
+  assert.equal(rename.code, 66);
+  assert.match(rename.stderr, /^loft: Can't rename mailbox Absent: /);
+});
