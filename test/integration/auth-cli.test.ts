@@ -94,7 +94,7 @@ test("user passwd, show and del edit the file in place, keeping other lines", as
   assert.equal(r.code, 64);
   r = await loft(["user", "del", "sha", ...c]);
   assert.equal(r.code, 0);
-  assert.equal((await loft(["user", "del", "sha", ...c])).code, 67);
+  assert.equal((await loft(["user", "delete", "sha", ...c])).code, 67, "delete is del's alias");
   const text = readFileSync(users, "utf8");
   assert.match(text, /^# users for the test$/m);
   assert.match(text, /^broken:\{PLAIN\}x:notanumber$/m);
