@@ -113,3 +113,19 @@ test("a passwd-file lock left behind makes user changes wait, then fail with wha
     rmSync(`${users}.lock`, { force: true });
   }
 });
+
+test("a passwd_file that cannot be read is a config error naming it, never a stack trace", async () => {
+  const dirConfig = join(tmp.dir, "dir-users.toml");
+  writeFileSync(dirConfig, `[auth]\npasswd_file = ${JSON.stringify(tmp.dir)}\n`);
+  for (const args of [
+    ["user", "list"],
+    ["user", "add", "newbie", "-p", "x"],
+    ["auth", "test", "plain", "x"],
+    ["mailbox", "list", "-u", "plain"],
+  ]) {
+    const r = await loft([...args, "-c", dirConfig]);
+    assert.equal(r.code, 78, `${args.join(" ")}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(`cannot read passwd-file ${tmp.dir}: EISDIR`), r.stderr);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, "no stack trace");
+  }
+});
