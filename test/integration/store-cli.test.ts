@@ -121,6 +121,15 @@ test("errors end with a message and a sysexits code", async () => {
   assert.equal(query.code, 64);
 });
 
+test("a file or directory that cannot be used ends a command with the system's message, not a stack trace", async () => {
+  const file = join(tmp.dir, "a-file");
+  writeFileSync(file, "");
+  const r = await loft(["sync", "-u", "alice", "--to", `maildir:${file}`, ...c]);
+  assert.equal(r.code, 74, r.stderr);
+  assert.match(r.stderr, /^loft: ENOTDIR: not a directory/);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+});
+
 test("a failed mailbox command names the operation and the mailbox, as doveadm does", async () => {
   const gone = await loft(["mailbox", "delete", "-u", "alice", "Nope", ...c]);
   assert.equal(gone.code, 66);
