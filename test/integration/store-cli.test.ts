@@ -119,6 +119,9 @@ test("errors end with a message and a sysexits code", async () => {
   assert.equal(nobox.code, 66);
   const query = await loft(["search", "-u", "alice", "frobnicate", ...c]);
   assert.equal(query.code, 64);
+  const nofields = await loft(["fetch", "-u", "alice", " ", "all", ...c]);
+  assert.equal(nofields.code, 64, "fetch without fields prints no empty rows");
+  assert.match(nofields.stderr, /no fetch fields given/);
 });
 
 test("a file or directory that cannot be used ends a command with the system's message, not a stack trace", async () => {
