@@ -22,7 +22,7 @@ import {
   runningAsRoot,
 } from "./privileges.js";
 import { PROTOCOLS, type ProtocolName, type RunningService, SERVICES } from "./services.js";
-import { tlsSettings } from "./startup-checks.js";
+import { checkStartupConfig, tlsSettings } from "./startup-checks.js";
 
 /** The process behind `loft serve`: listeners, signals, reload, graceful shutdown. */
 export class Server {
@@ -45,6 +45,7 @@ export class Server {
   /** Loads the config, starts every enabled listener, and handles SIGTERM/SIGINT/SIGHUP. */
   static async start(configFile: string | undefined): Promise<Server> {
     const loaded = loadConfig(configFile);
+    checkStartupConfig(loaded);
     const server = new Server(loaded, configFile);
     await server.boot();
     return server;

@@ -1,6 +1,7 @@
 import { isKnownScheme } from "../auth/index.js";
 import { ConfigError, configPath, type LoadedConfig } from "../config/index.js";
 import { TlsCertificates, type TlsSettings } from "../net/index.js";
+import { UidlFormat } from "../pop3/index.js";
 import { parseMailLocation } from "../store/index.js";
 import { resolveAccount } from "./privileges.js";
 
@@ -22,8 +23,9 @@ export function tlsSettings(loaded: LoadedConfig): TlsSettings {
 
 /**
  * What the schema cannot see but `loft serve` or the first login would refuse: the run-as account,
- * the TLS files, the mail_location format and the password scheme. `loft config check` runs it so
- * that "OK" means the server will start; nothing is bound, written or changed.
+ * the TLS files, the mail_location format, the password scheme and the POP3 UIDL format. `loft
+ * config check` and `loft serve` run it, so that "OK" means the server will start and a refusal
+ * names the file and every problem at once; nothing is bound, written or changed.
  */
 export function checkStartupConfig(loaded: LoadedConfig): void {
   const { config } = loaded;
@@ -38,6 +40,13 @@ export function checkStartupConfig(loaded: LoadedConfig): void {
   check(() => resolveAccount(config.user, config.group));
   check(() => TlsCertificates.load(tlsSettings(loaded)));
   check(() => parseMailLocation(config.mail_location, { user: "user", home: "/home/user" }));
+  check(() => {
+    try {
+      UidlFormat.parse(config.pop3.uidl_format);
+    } catch (err) {
+      throw new Error(`pop3.uidl_format: ${(err as Error).message}`);
+    }
+  });
   if (!isKnownScheme(config.auth.default_pass_scheme))
     problems.push(
       `auth.default_pass_scheme: unknown password scheme ${JSON.stringify(config.auth.default_pass_scheme)} (loft pw -l lists them)`,

@@ -78,6 +78,8 @@ describe("config check sees what serve would refuse at start-up", () => {
         'user = "no-such-account-here"',
         "[auth]",
         'default_pass_scheme = "SHA9000"',
+        "[pop3]",
+        'uidl_format = "%q%u"',
         "[tls]",
         'cert = "missing-cert.pem"',
         'key = "missing-key.pem"',
@@ -91,8 +93,10 @@ describe("config check sees what serve would refuse at start-up", () => {
     assert.match(r.stderr, /tls\.cert: cannot read .*missing-cert\.pem/);
     assert.match(r.stderr, /mail_location: unsupported format "maildirr"/);
     assert.match(r.stderr, /auth\.default_pass_scheme: unknown password scheme "SHA9000"/);
+    assert.match(r.stderr, /pop3\.uidl_format: unknown variable %q/);
     const serve = await loft(["serve", "-c", file]);
     assert.equal(serve.code, EX_CONFIG, "serve refuses it too");
+    assert.equal(serve.stderr, r.stderr, "with the same words, naming the file");
   });
 });
 
