@@ -66,7 +66,7 @@ export function runScriptCommand(name: string, args: Argument[], ctx: ScriptCont
         return putScript(text(0), str(1), ctx);
       case "CHECKSCRIPT": {
         const compiled = ctx.engine.compile(str(0).toString("utf8"));
-        if (!compiled.ok) return errorsResponse(compiled.errors, null);
+        if (!compiled.ok) return errorsResponse(compiled, null);
         return compiled.warnings.length > 0
           ? response("OK", formatDiagnostics(compiled.warnings, null, "warning"), "WARNINGS")
           : response("OK", "Script checked successfully.");
@@ -132,7 +132,7 @@ function badNameText(command: string, names: string[]): string {
 function putScript(name: string, content: Buffer, ctx: ScriptContext): Buffer {
   ctx.scripts.checkSpace(name, content.length);
   const compiled = ctx.engine.compile(content.toString("utf8"), name);
-  if (!compiled.ok) return errorsResponse(compiled.errors, name);
+  if (!compiled.ok) return errorsResponse(compiled, name);
   ctx.scripts.put(name, content);
   ctx.log.info({ script: name, bytes: content.length }, "script stored");
   return compiled.warnings.length > 0
@@ -141,12 +141,14 @@ function putScript(name: string, content: Buffer, ctx: ScriptContext): Buffer {
 }
 
 /** Compile errors as Pigeonhole words them: one line each with its line number, then a summary. */
-function errorsResponse(errors: Diagnostic[], name: string | null): Buffer {
+function errorsResponse(failed: { errors: Diagnostic[]; stage?: "parse" }, name: string | null): Buffer {
   const prefix = name === null ? "" : `${name}: `;
-  return response("NO", `${formatDiagnostics(errors, name, "error")}${prefix}error: validation failed.\r\n`);
+  const summary = `${prefix}error: ${failed.stage === "parse" ? "parse" : "validation"} failed.\r\n`;
+  return response("NO", `${formatDiagnostics(failed.errors, name, "error")}${summary}`);
 }
 
 function formatDiagnostics(list: Diagnostic[], name: string | null, kind: "error" | "warning"): string {
   const prefix = name === null ? "" : `${name}: `;
-  return list.map((d) => `${prefix}line ${d.pos.line}: ${kind}: ${d.message}\r\n`).join("");
+  // Pigeonhole's messages end with a full stop, as sieve-test prints them here too.
+  return list.map((d) => `${prefix}line ${d.pos.line}: ${kind}: ${d.message}.\r\n`).join("");
 }

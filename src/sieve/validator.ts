@@ -20,7 +20,8 @@ export interface CompileOptions {
 
 export type CompileResult =
   | { ok: true; script: CompiledScript; warnings: Diagnostic[] }
-  | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
+  // `parse`: the script is not Sieve syntax at all (Pigeonhole's "parse failed", not "validation failed").
+  | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[]; stage?: "parse" };
 
 /** Pigeonhole stops reporting after this many errors. */
 const MAX_ERRORS = 25;
@@ -304,7 +305,7 @@ export function compileSource(
   }
   // A UTF-8 byte order mark some editors write is not part of the script.
   const parsed = parse(source.startsWith("\ufeff") ? source.slice(1) : source);
-  if (!parsed.ok) return { ok: false, errors: [parsed.error], warnings: [] };
+  if (!parsed.ok) return { ok: false, errors: [parsed.error], warnings: [], stage: "parse" };
   const validator = new Validator(registry, config, {
     ...options,
     includeChain: options.includeChain ?? [`personal:${name}`],

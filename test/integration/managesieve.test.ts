@@ -246,6 +246,19 @@ describe("ManageSieve replies", () => {
     assert.match(await c.readUntil(/^(OK|NO)/), /^NO [\s\S]*line [34]: error/);
     c.send(`CHECKSCRIPT "keep;"\r\n`);
     assert.match(await c.readUntil(/^(OK|NO)/), /^OK/);
+    // As Pigeonhole: each message ends with a full stop; bad syntax "parse failed", the rest "validation failed".
+    const unknown = 'require "vacationx";\r\nkeep;\r\n';
+    c.send(`CHECKSCRIPT {${unknown.length}+}\r\n${unknown}\r\n`);
+    assert.match(
+      await c.readUntil(/^(OK|NO)/),
+      /^NO \{\d+\}\r\nline 1: error: require command: unknown Sieve capability .vacationx.\.\r\nerror: validation failed\.\r\n/,
+    );
+    const unclosed = "if true {\r\n  keep;\r\n";
+    c.send(`PUTSCRIPT "unclosed" {${unclosed.length}+}\r\n${unclosed}\r\n`);
+    assert.match(
+      await c.readUntil(/^(OK|NO)/),
+      /\r\nunclosed: line \d+: error: [^\r]+\.\r\nunclosed: error: parse failed\.\r\n/,
+    );
     c.close();
   });
 
