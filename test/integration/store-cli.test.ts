@@ -133,6 +133,19 @@ test("a file or directory that cannot be used ends a command with the system's m
   assert.doesNotMatch(r.stderr, /^\s+at /m);
 });
 
+test("an empty message is listed and searched by header like any other", async () => {
+  const saved = await loft(["save", "-u", "alice", "-m", "Sent", ...c], { input: "" });
+  assert.equal(saved.code, 0, saved.stderr);
+  const fetched = await loft(["fetch", "-u", "alice", "size hdr.subject", "mailbox", "Sent", ...c]);
+  assert.equal(fetched.code, 0, fetched.stderr);
+  assert.deepEqual(tsv(fetched.stdout), [
+    ["size", "hdr.subject"],
+    ["0", ""],
+  ]);
+  const found = await loft(["search", "-u", "alice", "mailbox", "Sent", "subject", "x", ...c]);
+  assert.equal(found.code, 0, found.stderr);
+});
+
 test("a failed mailbox command names the operation and the mailbox, as doveadm does", async () => {
   const gone = await loft(["mailbox", "delete", "-u", "alice", "Nope", ...c]);
   assert.equal(gone.code, 66);
