@@ -1,6 +1,5 @@
 import {
   closeSync,
-  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -12,7 +11,7 @@ import {
 import { dirname } from "node:path";
 import type { FSWatcher } from "chokidar";
 import { watch } from "chokidar";
-import { EX_CANTCREAT, EX_TEMPFAIL, ExitError } from "../exit-codes/index.js";
+import { EX_CANTCREAT, EX_CONFIG, EX_TEMPFAIL, ExitError } from "../exit-codes/index.js";
 import type { Logger } from "../log/index.js";
 import { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-file-format.js";
 
@@ -38,16 +37,10 @@ export class PasswdFile {
 
   /** Re-reads the file; a missing file is an empty userdb (logged). */
   reload(): void {
-    let text = "";
-    try {
-      text = readFileSync(this.path, "utf8");
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT") throw err;
-      this.log.warn({ file: this.path }, "passwd-file does not exist: no users");
-    }
+    const text = readPasswdText(this.path);
+    if (text === null) this.log.warn({ file: this.path }, "passwd-file does not exist: no users");
     const entries = new Map<string, PasswdEntry>();
-    text.split("\n").forEach((line, i) => {
+    (text ?? "").split("\n").forEach((line, i) => {
       const parsed = parsePasswdLine(line.replace(/\r$/, ""));
       if (parsed.kind === "error") {
         this.log.error(
@@ -101,16 +94,30 @@ export class PasswdFile {
   }
 }
 
+/** The file's text, or null if there is none; a file that cannot be read is a config error. */
+function readPasswdText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new ExitError(`cannot read passwd-file ${path}: ${(err as Error).message}`, EX_CONFIG);
+  }
+}
+
 /**
  * Changes the file under a lock file, keeping every other line (comments and malformed lines
  * included) as it was, and replaces it atomically with mode 0600.
  */
 export function editPasswdFile(path: string, change: (entries: EditableLines) => void): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new ExitError(`cannot create the passwd-file's directory: ${(err as Error).message}`, EX_CANTCREAT);
+  }
   const lock = `${path}.lock`;
   const fd = acquireLock(lock);
   try {
-    const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+    const text = readPasswdText(path) ?? "";
     const lines = new EditableLines(text === "" ? [] : text.replace(/\n$/, "").split("\n"));
     change(lines);
     const tmp = `${path}.tmp.${process.pid}`;

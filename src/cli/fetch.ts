@@ -68,6 +68,7 @@ export function register(program: Command): void {
     .action(
       async (fieldText: string, query: string[], opts: { user: string; json?: boolean }, cmd: Command) => {
         const fields = fieldText.split(/\s+/).filter(Boolean);
+        if (fields.length === 0) throw new ExitError("no fetch fields given", EX_USAGE);
         for (const f of fields) {
           if (!PLAIN_FIELDS.includes(f) && !/^hdr\.[!-9;-~]+$/.test(f)) {
             throw new ExitError(`unknown fetch field ${JSON.stringify(f)}`, EX_USAGE);

@@ -190,12 +190,15 @@ export class QueryMessage {
     if (this.header === undefined) {
       const part = await this.mailbox.structure(this.info.uid);
       const chunks: Buffer[] = [];
-      const stream = await this.mailbox.read(this.info.uid, {
-        crlf: false,
-        start: 0,
-        end: part.bodyStart - 1,
-      });
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      // An empty message has no header to read (a range ending at -1 is no range at all).
+      if (part.bodyStart > 0) {
+        const stream = await this.mailbox.read(this.info.uid, {
+          crlf: false,
+          start: 0,
+          end: part.bodyStart - 1,
+        });
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+      }
       this.header = Buffer.concat(chunks).toString("utf8");
     }
     return this.header;

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { EX_USAGE, ExitError } from "../exit-codes/index.js";
-import type { MailboxStatus } from "../store/index.js";
+import { type MailboxStatus, StoreError } from "../store/index.js";
 import { printRows, withUserStore } from "./user-mail.js";
 
 const STATUS_FIELDS = [
@@ -30,6 +30,17 @@ function statusValue(status: MailboxStatus, field: StatusField): number {
       return status.highestModseq;
     case "vsize":
       return status.size;
+  }
+}
+
+/** Runs one mailbox operation; a failure names the operation and the mailbox, as doveadm's do. */
+async function naming(what: string, box: string, work: Promise<void>): Promise<void> {
+  try {
+    await work;
+  } catch (err) {
+    if (err instanceof StoreError)
+      throw new StoreError(err.code, `Can't ${what} mailbox ${box}: ${err.message}`);
+    throw err;
   }
 }
 
@@ -71,7 +82,7 @@ export function register(program: Command): void {
     withUser(mailbox.command(`${name} <names...>`).description(description)).action(
       async (names: string[], opts: UserOption, cmd: Command) => {
         await withUserStore(cmd, opts.user, async (store) => {
-          for (const box of names) await work(store, box);
+          for (const box of names) await naming(name, box, work(store, box));
         });
       },
     );
@@ -82,7 +93,7 @@ export function register(program: Command): void {
 
   withUser(mailbox.command("rename <from> <to>").description("rename a mailbox and its children")).action(
     async (from: string, to: string, opts: UserOption, cmd: Command) => {
-      await withUserStore(cmd, opts.user, (store) => store.renameMailbox(from, to));
+      await withUserStore(cmd, opts.user, (store) => naming("rename", from, store.renameMailbox(from, to)));
     },
   );
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { EX_SOFTWARE, EX_USAGE, ExitError } from "../exit-codes/index.js";
+import { EX_IOERR, EX_NOPERM, EX_SOFTWARE, EX_USAGE, ExitError } from "../exit-codes/index.js";
 import { loadCommands } from "./commands.js";
 
 const program = new Command("loft")
@@ -25,10 +25,19 @@ try {
   ) {
     process.stderr.write(`loft: ${err.message}\n`);
     process.exitCode = (err as ExitError).exitCode;
+  } else if (isSystemError(err)) {
+    // A file or directory the command needed could not be used: the system's words are the message.
+    process.stderr.write(`loft: ${err.message}\n`);
+    process.exitCode = err.code === "EACCES" || err.code === "EPERM" ? EX_NOPERM : EX_IOERR;
   } else {
     process.stderr.write(
       `loft: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
     process.exitCode = EX_SOFTWARE;
   }
+}
+
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException;
+  return err instanceof Error && typeof e.code === "string" && typeof e.syscall === "string";
 }

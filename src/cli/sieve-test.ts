@@ -110,7 +110,8 @@ export async function sieveTest(
       io.stdout(`${JSON.stringify({ status: "compile_error", message })}\n`);
     } else {
       for (const e of compiled.errors) io.stderr(`${formatDiagnostic(label, e)}\n`);
-      io.stderr(`${label}: error: validation failed.\nsieve-test: Fatal: failed to compile sieve script\n`);
+      const stage = compiled.stage === "parse" ? "parse" : "validation";
+      io.stderr(`${label}: error: ${stage} failed.\nsieve-test: Fatal: failed to compile sieve script\n`);
     }
     return EX_DATAERR;
   }

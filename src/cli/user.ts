@@ -73,6 +73,8 @@ export function register(program: Command): void {
 
   user
     .command("del <name>")
+    // `delete`, as in `loft mailbox delete` and `loft sieve delete`.
+    .alias("delete")
     .description("remove a user from the passwd-file (their mail is left on disk)")
     .action((name: string, _opts, cmd: Command) => {
       const ctx = commandContext(cmd);

@@ -3,18 +3,34 @@
 //   derive one from the numeric code and put it in front, e.g. 5.2.2 for every 552);
 // - the session starts without smtp-server's 100 ms "early talker" pause before the greeting:
 //   LMTP peers are trusted MTAs, and the pause caps what one connection can deliver;
-// - an implicit-TLS socket arrives already secured, and the session says so (no STARTTLS offered).
+// - an implicit-TLS socket arrives already secured, and the session says so (no STARTTLS offered);
+// - RCPT TO takes a bare user name (`<ann>`), as Dovecot's LMTP does (rcpt_domain_optional).
 import type { Socket } from "node:net";
 import type { SecureContext, TLSSocket } from "node:tls";
 import type { SMTPServer } from "smtp-server";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 
+type ParsedAddress = ReturnType<SMTPConnection["_parseAddressCommand"]>;
+
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+/** `RCPT TO:<local-part>` with no domain; the local part is then checked as in a full address. */
+const BARE_RCPT = /^(\s*RCPT\s+TO\s*:\s*<)([^<>@\s]+)>/i;
 
 class LmtpConnection extends SMTPConnection {
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
     if (typeof data === "string" && ENHANCED.test(data)) super.send(code, data, false);
     else super.send(code, data, context);
+  }
+
+  override _parseAddressCommand(name: string, command: Buffer | string): ParsedAddress {
+    const text = command.toString();
+    const bare = name.toUpperCase() === "RCPT TO" ? BARE_RCPT.exec(text) : null;
+    if (bare === null) return super._parseAddressCommand(name, command);
+    const parsed = super._parseAddressCommand(
+      name,
+      `${bare[1]}${bare[2]}@localhost>${text.slice(bare[0].length)}`,
+    );
+    return parsed === false ? false : { ...parsed, address: bare[2]! };
   }
 }
 

@@ -31,7 +31,8 @@ export function createLogger(options: LogOptions): Logger {
   if (options.path) {
     mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     // Commands (fd 2) exit right after logging: they write synchronously so no line is lost.
-    destination = pino.destination({ dest: options.path, sync: fd === 2 });
+    // Lines name users and their addresses: the file is the server's own (0600), as Dovecot's log_path.
+    destination = pino.destination({ dest: options.path, sync: fd === 2, mode: 0o600 });
   } else if (options.format === "pretty" || (options.format === "auto" && tty)) {
     const pinoPretty = require("pino-pretty") as typeof PinoPretty;
     destination = pinoPretty({

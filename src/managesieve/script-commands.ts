@@ -1,6 +1,6 @@
 import type { Logger } from "../log/index.js";
 import type { Diagnostic, SieveEngine } from "../sieve/index.js";
-import { ScriptError, type SieveScriptStore } from "../sieve-scripts/index.js";
+import { ScriptError, type SieveScriptStore, scriptNameProblem } from "../sieve-scripts/index.js";
 import type { Argument } from "./reader.js";
 import { encodeString, response } from "./responses.js";
 
@@ -34,6 +34,16 @@ const SIGNATURES: Record<string, Signature> = {
   RENAMESCRIPT: ["string", "string"],
 };
 
+/** How many leading arguments of a command are script names. */
+const NAMED: Record<string, number> = {
+  HAVESPACE: 1,
+  PUTSCRIPT: 1,
+  SETACTIVE: 1,
+  GETSCRIPT: 1,
+  DELETESCRIPT: 1,
+  RENAMESCRIPT: 2,
+};
+
 /** Runs a command on the logged-in user's scripts and returns the complete response. */
 export function runScriptCommand(name: string, args: Argument[], ctx: ScriptContext): Buffer {
   const signature = SIGNATURES[name]!;
@@ -41,6 +51,12 @@ export function runScriptCommand(name: string, args: Argument[], ctx: ScriptCont
     return response("NO", `Error in MANAGESIEVE command ${name}: Invalid arguments.`);
   const str = (i: number) => (args[i] as { value: Buffer }).value;
   const text = (i: number) => str(i).toString("utf8");
+  // Names are checked before anything else, as Pigeonhole does (SETACTIVE "" deactivates).
+  const names = args.slice(0, NAMED[name] ?? 0).map((_, i) => text(i));
+  const refused = names.some(
+    (n, i) => scriptNameProblem(n) !== null && !(name === "SETACTIVE" && n === "" && i === 0),
+  );
+  if (refused) return response("NO", badNameText(name, names));
   try {
     switch (name) {
       case "HAVESPACE":
@@ -50,10 +66,10 @@ export function runScriptCommand(name: string, args: Argument[], ctx: ScriptCont
         return putScript(text(0), str(1), ctx);
       case "CHECKSCRIPT": {
         const compiled = ctx.engine.compile(str(0).toString("utf8"));
-        if (!compiled.ok) return errorsResponse(compiled.errors, null);
+        if (!compiled.ok) return errorsResponse(compiled, null);
         return compiled.warnings.length > 0
           ? response("OK", formatDiagnostics(compiled.warnings, null, "warning"), "WARNINGS")
-          : response("OK", "Script is valid.");
+          : response("OK", "Script checked successfully.");
       }
       case "LISTSCRIPTS":
         return Buffer.concat([
@@ -98,10 +114,25 @@ export function runScriptCommand(name: string, args: Argument[], ctx: ScriptCont
   return response("NO", `Error in MANAGESIEVE command ${name}: Unknown command.`);
 }
 
+/** Pigeonhole's words for a script name it refuses, which differ by command. */
+function badNameText(command: string, names: string[]): string {
+  const bad = Math.max(
+    0,
+    names.findIndex((n) => scriptNameProblem(n) !== null),
+  );
+  // As Dovecot's str_sanitize(name, 80): control characters shown as '?', long names cut.
+  let shown = names[bad]!.replace(/[\0-\x1f\x7f]/g, "?");
+  if (shown.length > 80) shown = `${shown.slice(0, 77)}...`;
+  if (command === "HAVESPACE") return "Invalid script name.";
+  if (command === "PUTSCRIPT") return `Invalid Sieve script name \`${shown}'.`;
+  if (command === "RENAMESCRIPT" && bad === 1) return `Invalid new Sieve script name \`${shown}'.`;
+  return `Invalid script name \`${shown}'.`;
+}
+
 function putScript(name: string, content: Buffer, ctx: ScriptContext): Buffer {
   ctx.scripts.checkSpace(name, content.length);
   const compiled = ctx.engine.compile(content.toString("utf8"), name);
-  if (!compiled.ok) return errorsResponse(compiled.errors, name);
+  if (!compiled.ok) return errorsResponse(compiled, name);
   ctx.scripts.put(name, content);
   ctx.log.info({ script: name, bytes: content.length }, "script stored");
   return compiled.warnings.length > 0
@@ -110,12 +141,14 @@ function putScript(name: string, content: Buffer, ctx: ScriptContext): Buffer {
 }
 
 /** Compile errors as Pigeonhole words them: one line each with its line number, then a summary. */
-function errorsResponse(errors: Diagnostic[], name: string | null): Buffer {
+function errorsResponse(failed: { errors: Diagnostic[]; stage?: "parse" }, name: string | null): Buffer {
   const prefix = name === null ? "" : `${name}: `;
-  return response("NO", `${formatDiagnostics(errors, name, "error")}${prefix}error: validation failed.\r\n`);
+  const summary = `${prefix}error: ${failed.stage === "parse" ? "parse" : "validation"} failed.\r\n`;
+  return response("NO", `${formatDiagnostics(failed.errors, name, "error")}${summary}`);
 }
 
 function formatDiagnostics(list: Diagnostic[], name: string | null, kind: "error" | "warning"): string {
   const prefix = name === null ? "" : `${name}: `;
-  return list.map((d) => `${prefix}line ${d.pos.line}: ${kind}: ${d.message}\r\n`).join("");
+  // Pigeonhole's messages end with a full stop, as sieve-test prints them here too.
+  return list.map((d) => `${prefix}line ${d.pos.line}: ${kind}: ${d.message}.\r\n`).join("");
 }

@@ -106,8 +106,9 @@ export class Transaction {
 
   private async top(args: string): Promise<CommandResult> {
     const space = args.indexOf(" ");
-    if (space < 0) {
-      // Dovecot checks the message number first, then complains about what follows it.
+    if (space < 0 || !/^[0-9]/.test(args)) {
+      // Dovecot checks the message number first (quoting every argument when there is none),
+      // then complains about what follows it.
       const found = this.maildrop.lookup(args);
       this.out.line(`-ERR ${"error" in found ? found.error : "Noise after message number: "}`);
       return BAD;

@@ -8,3 +8,4 @@ export {
   SERVICES,
   type ServiceContext,
 } from "./services.js";
+export { checkStartupConfig } from "./startup-checks.js";

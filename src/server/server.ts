@@ -11,7 +11,7 @@ import {
 } from "../config/index.js";
 import { EX_OSERR, ExitError } from "../exit-codes/index.js";
 import { createLogger, type Logger } from "../log/index.js";
-import { TlsCertificates, TlsFileWatcher, type TlsSettings } from "../net/index.js";
+import { TlsCertificates, TlsFileWatcher } from "../net/index.js";
 import { createFirstUser } from "./first-user.js";
 import {
   type Account,
@@ -22,6 +22,7 @@ import {
   runningAsRoot,
 } from "./privileges.js";
 import { PROTOCOLS, type ProtocolName, type RunningService, SERVICES } from "./services.js";
+import { checkStartupConfig, tlsSettings } from "./startup-checks.js";
 
 /** The process behind `loft serve`: listeners, signals, reload, graceful shutdown. */
 export class Server {
@@ -44,6 +45,7 @@ export class Server {
   /** Loads the config, starts every enabled listener, and handles SIGTERM/SIGINT/SIGHUP. */
   static async start(configFile: string | undefined): Promise<Server> {
     const loaded = loadConfig(configFile);
+    checkStartupConfig(loaded);
     const server = new Server(loaded, configFile);
     await server.boot();
     return server;
@@ -73,7 +75,7 @@ export class Server {
     if (runningAsRoot() && this.account === null)
       this.log.warn('running as root: set the config key "user" to an unprivileged account');
     try {
-      this.tls = TlsCertificates.load(this.tlsSettings());
+      this.tls = TlsCertificates.load(tlsSettings(this.loaded));
     } catch (err) {
       throw new ConfigError((err as Error).message);
     }
@@ -128,22 +130,6 @@ export class Server {
     await this.auth.ready();
   }
 
-  /** [tls] with its paths resolved against the config file's directory. */
-  private tlsSettings(): TlsSettings {
-    const { tls } = this.config;
-    const path = (p: string) => p && configPath(this.loaded, p);
-    return {
-      cert: path(tls.cert),
-      key: path(tls.key),
-      minVersion: tls.min_protocol,
-      mode: tls.mode,
-      ca: path(tls.ca),
-      ciphers: tls.ciphers,
-      cipherSuites: tls.cipher_suites,
-      sni: tls.sni.map((s) => ({ name: s.name, cert: path(s.cert), key: path(s.key) })),
-    };
-  }
-
   private async startProtocol(protocol: ProtocolName): Promise<void> {
     const addresses = this.config[protocol].listen.map((a) => parseListenAddress(a)!);
     const service = SERVICES[protocol];
@@ -190,7 +176,7 @@ export class Server {
     // SIGHUP always re-reads the certificate files: renewals replace them under the same names.
     const tlsWasOn = this.tls.enabled;
     try {
-      this.tls.reload(this.tlsSettings());
+      this.tls.reload(tlsSettings(this.loaded));
       await this.tlsWatcher.watch();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, "TLS reload failed: keeping the certificates in use");

@@ -28,7 +28,8 @@ export interface ParseCache {
 
 export type CompileResult =
   | { ok: true; script: CompiledScript; warnings: Diagnostic[] }
-  | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[] };
+  // `parse`: the script is not Sieve syntax at all (Pigeonhole's "parse failed", not "validation failed").
+  | { ok: false; errors: Diagnostic[]; warnings: Diagnostic[]; stage?: "parse" };
 
 /** Pigeonhole stops reporting after this many errors. */
 const MAX_ERRORS = 25;
@@ -314,7 +315,7 @@ export function compileSource(
   const text = source.startsWith("\ufeff") ? source.slice(1) : source;
   const cached = options.parseCache?.get(text);
   const parsed: ParseResult = cached !== undefined ? { ok: true, script: cached } : parse(text);
-  if (!parsed.ok) return { ok: false, errors: [parsed.error], warnings: [] };
+  if (!parsed.ok) return { ok: false, errors: [parsed.error], warnings: [], stage: "parse" };
   if (cached === undefined) options.parseCache?.put(text, parsed.script);
   const validator = new Validator(registry, config, {
     ...options,

@@ -142,7 +142,7 @@ export class LoftUserStore implements UserStore {
 
   async deleteMailbox(name: string): Promise<void> {
     const path = this.parse(name);
-    await this.parts.format.delete(path);
+    await namingMissing(this.parts.format.delete(path), this.name(path));
     this.parts.index.deleteMailbox(pathKey(path));
   }
 
@@ -157,7 +157,7 @@ export class LoftUserStore implements UserStore {
       await inbox.move(inbox.uids(), to);
       return;
     }
-    await this.parts.format.rename(source, target);
+    await namingMissing(this.parts.format.rename(source, target), this.name(source));
     this.parts.index.renameMailbox(pathKey(source), pathKey(target));
   }
 
@@ -231,5 +231,18 @@ export class LoftUserStore implements UserStore {
     if (this.closed) return;
     this.closed = true;
     this.parts.release();
+  }
+}
+
+const MISSING = "Mailbox doesn't exist";
+
+/** A DELETE or RENAME of a missing mailbox names it, as Dovecot's answer does (and SELECT's here). */
+async function namingMissing(work: Promise<void>, name: string): Promise<void> {
+  try {
+    await work;
+  } catch (err) {
+    if (err instanceof StoreError && err.code === "NONEXISTENT" && err.message === MISSING)
+      throw new StoreError("NONEXISTENT", `${MISSING}: ${name}`);
+    throw err;
   }
 }

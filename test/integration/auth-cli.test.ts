@@ -94,7 +94,7 @@ test("user passwd, show and del edit the file in place, keeping other lines", as
   assert.equal(r.code, 64);
   r = await loft(["user", "del", "sha", ...c]);
   assert.equal(r.code, 0);
-  assert.equal((await loft(["user", "del", "sha", ...c])).code, 67);
+  assert.equal((await loft(["user", "delete", "sha", ...c])).code, 67, "delete is del's alias");
   const text = readFileSync(users, "utf8");
   assert.match(text, /^# users for the test$/m);
   assert.match(text, /^broken:\{PLAIN\}x:notanumber$/m);
@@ -111,5 +111,21 @@ test("a passwd-file lock left behind makes user changes wait, then fail with wha
   } finally {
     const { rmSync } = await import("node:fs");
     rmSync(`${users}.lock`, { force: true });
+  }
+});
+
+test("a passwd_file that cannot be read is a config error naming it, never a stack trace", async () => {
+  const dirConfig = join(tmp.dir, "dir-users.toml");
+  writeFileSync(dirConfig, `[auth]\npasswd_file = ${JSON.stringify(tmp.dir)}\n`);
+  for (const args of [
+    ["user", "list"],
+    ["user", "add", "newbie", "-p", "x"],
+    ["auth", "test", "plain", "x"],
+    ["mailbox", "list", "-u", "plain"],
+  ]) {
+    const r = await loft([...args, "-c", dirConfig]);
+    assert.equal(r.code, 78, `${args.join(" ")}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(`cannot read passwd-file ${tmp.dir}: EISDIR`), r.stderr);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, "no stack trace");
   }
 });

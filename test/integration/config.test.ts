@@ -69,6 +69,37 @@ describe("config errors: a clear message and exit 78", () => {
   });
 });
 
+describe("config check sees what serve would refuse at start-up", () => {
+  test("unreadable TLS files, an unknown run-as account, mail format and password scheme", async () => {
+    const file = configFile(
+      "startup.toml",
+      [
+        'mail_location = "maildirr:~/Maildir"',
+        'user = "no-such-account-here"',
+        "[auth]",
+        'default_pass_scheme = "SHA9000"',
+        "[pop3]",
+        'uidl_format = "%q%u"',
+        "[tls]",
+        'cert = "missing-cert.pem"',
+        'key = "missing-key.pem"',
+        "",
+      ].join("\n"),
+    );
+    const r = await loft(["config", "check", "-c", file]);
+    assert.equal(r.code, EX_CONFIG, r.stdout);
+    assert.ok(r.stderr.includes(file));
+    assert.match(r.stderr, /user: no account "no-such-account-here"/);
+    assert.match(r.stderr, /tls\.cert: cannot read .*missing-cert\.pem/);
+    assert.match(r.stderr, /mail_location: unsupported format "maildirr"/);
+    assert.match(r.stderr, /auth\.default_pass_scheme: unknown password scheme "SHA9000"/);
+    assert.match(r.stderr, /pop3\.uidl_format: unknown variable %q/);
+    const serve = await loft(["serve", "-c", file]);
+    assert.equal(serve.code, EX_CONFIG, "serve refuses it too");
+    assert.equal(serve.stderr, r.stderr, "with the same words, naming the file");
+  });
+});
+
 describe("choosing and showing the config", () => {
   test("-c wins over $LOFT_CONFIG, which wins over ./loft.toml, which wins over the default", async () => {
     const dir = tempDir();

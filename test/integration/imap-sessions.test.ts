@@ -167,6 +167,13 @@ describe("malformed input", () => {
     assert.match(await command(c, "d4", "NOOP"), /^d4 OK/m);
     // the APPEND literal is read and the command then fails: nothing is saved
     assert.match(await command(c, "d5", "APPEND INBOX {5+}\r\nhello BOGUS"), /^d5 BAD /m);
+    // an empty message is refused before it is read, as Dovecot's imap does
+    assert.match(
+      await command(c, "d7", "APPEND INBOX {0+}\r\n"),
+      /^d7 NO Can't save a zero byte message\.\r\n/m,
+    );
+    c.send("d8 APPEND INBOX {0}\r\n");
+    assert.match(await c.readUntil(/^d8 /), /^d8 NO Can't save a zero byte message\./m);
     assert.match(await command(c, "d6", "STATUS INBOX (MESSAGES)"), /MESSAGES 1\)/);
     // a non-synchronising literal too large to follow ends the connection cleanly
     c.send("e1 SEARCH SUBJECT {200000000+}\r\n");

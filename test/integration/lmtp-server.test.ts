@@ -11,6 +11,7 @@ const world = makeWorld([
   { name: "good@loft.test" },
   { name: "small@loft.test", extra: "userdb_quota_rule=*:storage=1K" },
   { name: "full@loft.test", extra: "userdb_quota_rule=*:messages=1" },
+  { name: "plain" },
 ]);
 let port: number;
 let server: RunningLoft;
@@ -220,5 +221,21 @@ describe("LMTP", () => {
       stored[0]!.text,
       /^Return-Path: <s@far\.test>\nDelivered-To: good@loft\.test\nReceived: from mta\.far\.test \(\[127\.0\.0\.1\]\)\n/,
     );
+  });
+
+  test("a recipient without a domain is a user name, as Dovecot's LMTP takes it", async () => {
+    const before = maildirMessages(world.home("plain")).length;
+    const r = await run("swaks", ["--protocol", "LMTP", "--server", `127.0.0.1:${port}`, "--to", "plain"]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /<- {2}250 2\.0\.0 <plain> \S+ Saved/);
+    const replies = await converse(
+      port,
+      "LHLO m\r\nMAIL FROM:<s@far.test>\r\nRCPT TO:<Plain>\r\nRCPT TO:<nobody>\r\nRCPT TO:<a..b>\r\nQUIT\r\n",
+      7,
+    );
+    assert.match(replies[3]!, /^250 2\.1\.5 /);
+    assert.match(replies[4]!, /^550 5\.1\.1 <nobody> User doesn't exist/);
+    assert.match(replies[5]!, /^501 /, "a malformed local part is still a syntax error");
+    assert.equal(maildirMessages(world.home("plain")).length, before + 1);
   });
 });

@@ -246,6 +246,19 @@ describe("ManageSieve replies", () => {
     assert.match(await c.readUntil(/^(OK|NO)/), /^NO [\s\S]*line [34]: error/);
     c.send(`CHECKSCRIPT "keep;"\r\n`);
     assert.match(await c.readUntil(/^(OK|NO)/), /^OK/);
+    // As Pigeonhole: each message ends with a full stop; bad syntax "parse failed", the rest "validation failed".
+    const unknown = 'require "vacationx";\r\nkeep;\r\n';
+    c.send(`CHECKSCRIPT {${unknown.length}+}\r\n${unknown}\r\n`);
+    assert.match(
+      await c.readUntil(/^(OK|NO)/),
+      /^NO \{\d+\}\r\nline 1: error: require command: unknown Sieve capability .vacationx.\.\r\nerror: validation failed\.\r\n/,
+    );
+    const unclosed = "if true {\r\n  keep;\r\n";
+    c.send(`PUTSCRIPT "unclosed" {${unclosed.length}+}\r\n${unclosed}\r\n`);
+    assert.match(
+      await c.readUntil(/^(OK|NO)/),
+      /\r\nunclosed: line \d+: error: [^\r]+\.\r\nunclosed: error: parse failed\.\r\n/,
+    );
     c.close();
   });
 
@@ -304,10 +317,24 @@ describe("ManageSieve replies", () => {
     assert.equal(await c.readUntil(/^OK/), '{5}\r\nkeep;\r\nOK "Getscript completed."\r\n');
     c.send('GETSCRIPT "nope"\r\n');
     assert.equal(await c.readUntil(/^(OK|NO)/), 'NO (NONEXISTENT) "Sieve script `nope\' not found"\r\n');
+    // Pigeonhole's words, which differ by command.
     for (const bad of ["../evil", "a/b", ""]) {
       c.send(`PUTSCRIPT "${bad}" "keep;"\r\n`);
-      assert.match(await c.readUntil(/^(OK|NO)/), /^NO/, bad);
+      assert.equal(await c.readUntil(/^(OK|NO)/), `NO "Invalid Sieve script name \`${bad}'."\r\n`, bad);
     }
+    for (const [command, reply] of [
+      ['SETACTIVE "a/b"', "Invalid script name `a/b'."],
+      ['GETSCRIPT "../x"', "Invalid script name `../x'."],
+      ['DELETESCRIPT "a/b"', "Invalid script name `a/b'."],
+      ['RENAMESCRIPT "a/b" "x"', "Invalid script name `a/b'."],
+      ['RENAMESCRIPT "two" "a/b"', "Invalid new Sieve script name `a/b'."],
+      ['HAVESPACE "a/b" 10', "Invalid script name."],
+    ]) {
+      c.send(`${command}\r\n`);
+      assert.equal(await c.readUntil(/^(OK|NO)/), `NO "${reply}"\r\n`, command);
+    }
+    c.send('CHECKSCRIPT "keep;"\r\n');
+    assert.equal(await c.readUntil(/^(OK|NO)/), 'OK "Script checked successfully."\r\n');
     assert.deepEqual(readdirSync(join(home, "sieve")).sort(), ["three.sieve", "tmp", "two.sieve"]);
     c.send('SETACTIVE ""\r\nDELETESCRIPT "two"\r\nDELETESCRIPT "three"\r\n');
     assert.match(await c.readUntil(/^(OK|NO)/), /^OK "Active script is now deactivated\."/);

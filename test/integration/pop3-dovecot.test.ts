@@ -164,6 +164,8 @@ describe("replies to malformed and misplaced commands equal Dovecot's pop3", () 
       "TOP 1",
       "TOP 1 x",
       "TOP 1 0 5",
+      "TOP x 1",
+      "RETR x y",
       "RETR 0",
       "DELE",
       "UIDL 99999999999",

@@ -106,9 +106,16 @@ export function storeBehaviour(label: string, options: BehaviourOptions): void {
       assert.ok((await store.listMailboxes()).every((m) => !m.name.startsWith("Work")));
       await assert.rejects(store.openMailbox("Work"), (e) => isStoreError(e, "NONEXISTENT"));
       await store.deleteMailbox("Sp ace");
-      await assert.rejects(store.deleteMailbox("Sp ace"), (e) => isStoreError(e, "NONEXISTENT"));
+      // Dovecot names the mailbox it could not find, as SELECT does.
+      await assert.rejects(store.deleteMailbox("Sp ace"), {
+        code: "NONEXISTENT",
+        message: "Mailbox doesn't exist: Sp ace",
+      });
       await assert.rejects(store.deleteMailbox("INBOX"), (e) => isStoreError(e, "CANNOT"));
-      await assert.rejects(store.renameMailbox("Nope", "Other"), (e) => isStoreError(e, "NONEXISTENT"));
+      await assert.rejects(store.renameMailbox("Nope", "Other"), {
+        code: "NONEXISTENT",
+        message: "Mailbox doesn't exist: Nope",
+      });
       const inbox = await store.openMailbox("iNbOx");
       assert.equal(inbox.name, "INBOX");
     });

@@ -119,4 +119,41 @@ test("errors end with a message and a sysexits code", async () => {
   assert.equal(nobox.code, 66);
   const query = await loft(["search", "-u", "alice", "frobnicate", ...c]);
   assert.equal(query.code, 64);
+  const nofields = await loft(["fetch", "-u", "alice", " ", "all", ...c]);
+  assert.equal(nofields.code, 64, "fetch without fields prints no empty rows");
+  assert.match(nofields.stderr, /no fetch fields given/);
+});
+
+test("a file or directory that cannot be used ends a command with the system's message, not a stack trace", async () => {
+  const file = join(tmp.dir, "a-file");
+  writeFileSync(file, "");
+  const r = await loft(["sync", "-u", "alice", "--to", `maildir:${file}`, ...c]);
+  assert.equal(r.code, 74, r.stderr);
+  assert.match(r.stderr, /^loft: ENOTDIR: not a directory/);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+});
+
+test("an empty message is listed and searched by header like any other", async () => {
+  const saved = await loft(["save", "-u", "alice", "-m", "Sent", ...c], { input: "" });
+  assert.equal(saved.code, 0, saved.stderr);
+  const fetched = await loft(["fetch", "-u", "alice", "size hdr.subject", "mailbox", "Sent", ...c]);
+  assert.equal(fetched.code, 0, fetched.stderr);
+  assert.deepEqual(tsv(fetched.stdout), [
+    ["size", "hdr.subject"],
+    ["0", ""],
+  ]);
+  const found = await loft(["search", "-u", "alice", "mailbox", "Sent", "subject", "x", ...c]);
+  assert.equal(found.code, 0, found.stderr);
+});
+
+test("a failed mailbox command names the operation and the mailbox, as doveadm does", async () => {
+  const gone = await loft(["mailbox", "delete", "-u", "alice", "Nope", ...c]);
+  assert.equal(gone.code, 66);
+  assert.match(gone.stderr, /^loft: Can't delete mailbox Nope: Mailbox doesn't exist/);
+  const twice = await loft(["mailbox", "create", "-u", "alice", "Twice", "Twice", ...c]);
+  assert.equal(twice.code, 73);
+  assert.match(twice.stderr, /^loft: Can't create mailbox Twice: Mailbox already exists/);
+  const rename = await loft(["mailbox", "rename", "-u", "alice", "Absent", "Other", ...c]);
+  assert.equal(rename.code, 66);
+  assert.match(rename.stderr, /^loft: Can't rename mailbox Absent: /);
 });

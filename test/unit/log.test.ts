@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { createLogger, sessionLogger, withUser } from "../../src/log/index.js";
@@ -14,6 +14,8 @@ test("session loggers carry session, protocol, peer and user; secrets are redact
     session.info({ password: "hunter2", cmd: { sasl: "AGpvAGh1bnRlcjI=", name: "AUTHENTICATE" } }, "login");
     await new Promise<void>((resolve, reject) => log.flush((err) => (err ? reject(err) : resolve())));
     const text = readFileSync(path, "utf8");
+    assert.equal(statSync(path).mode & 0o777, 0o600, "the log file is the server's own");
+    assert.equal(statSync(join(tmp.dir, "logs")).mode & 0o777, 0o700);
     assert.ok(!text.includes("hunter2") && !text.includes("AGpvAGh1bnRlcjI="), text);
     const line = JSON.parse(text.trim().split("\n").at(-1)!);
     assert.equal(line.protocol, "imap");

@@ -53,6 +53,9 @@ function appended(result: { uid: number; uidValidity: number }): Reply {
   };
 }
 
+/** Dovecot's imap refuses an empty message before reading it (the RFC is silent). */
+const ZERO_BYTES: Reply = { status: "NO", text: "Can't save a zero byte message." };
+
 function errorReply(error: ProtocolError): Reply {
   return { status: error.status, text: error.text, code: error.code === null ? null : { name: error.code } };
 }
@@ -64,6 +67,7 @@ export const append: CommandSpec<"APPEND"> = {
     const mailbox = await target(ctx, command.mailbox);
     if (!("append" in mailbox)) return mailbox;
     const bytes = command.message.bytes ?? Buffer.alloc(0);
+    if (bytes.length === 0) return ZERO_BYTES;
     return appended(await mailbox.append(bytes, appendOptions(command)));
   },
 };
@@ -102,6 +106,7 @@ export async function streamAppend(
   if (head.command.name !== "APPEND") throw new Error("literal-start outside APPEND");
   const mailbox = await target(ctx, head.command.mailbox).catch((err: unknown) => failureReply(err, ctx.log));
   if (!("append" in mailbox)) return refuse(mailbox);
+  if (event.literal.size === 0) return refuse(ZERO_BYTES);
 
   if (event.literal.sync) ctx.send(continuationRequest());
   const body = new PassThrough();
