@@ -29,7 +29,8 @@ export interface Dotlock {
   release(): Promise<void>;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of that id exists (one we may not signal exists too). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

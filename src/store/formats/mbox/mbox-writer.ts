@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { fsyncDir } from "../../durable-fs.js";
 import { errnoCode } from "../../errors.js";
 import { FILE_MODE } from "../../file-owner.js";
+import { processAlive } from "../common/dotlock.js";
 import {
   type ImapBase,
   type MessageState,
@@ -157,15 +158,6 @@ class Output {
 async function copyRange(handle: FileHandle, out: Output, start: number, end: number): Promise<void> {
   for (let pos = start; pos < end; pos += COPY_CHUNK) {
     await out.push(await readRange(handle, pos, Math.min(end, pos + COPY_CHUNK)));
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return errnoCode(err) === "EPERM";
   }
 }
 
