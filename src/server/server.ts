@@ -29,6 +29,16 @@ export class Server {
   private running = new Map<ProtocolName, RunningService>();
   private passwd!: PasswdFile;
   private auth!: Authenticator;
+  /**
+   * What services hold as their authenticator: it forwards to the current one, so a reloaded
+   * passwd-file or [auth] section reaches listeners that keep running (and sessions already open).
+   */
+  private readonly liveAuth = new Proxy({} as Authenticator, {
+    get: (_target, key) => {
+      const value: unknown = Reflect.get(this.auth, key);
+      return typeof value === "function" ? value.bind(this.auth) : value;
+    },
+  });
   private log!: Logger;
   private tls!: TlsCertificates;
   private tlsWatcher!: TlsFileWatcher;
@@ -140,7 +150,7 @@ export class Server {
     const ctx = {
       config: this.config,
       log: this.log,
-      auth: this.auth,
+      auth: this.liveAuth,
       stateDir: configPath(this.loaded, this.config.state_dir),
       tls: this.tls,
     };
@@ -181,18 +191,12 @@ export class Server {
     } catch (err) {
       this.log.error({ err: (err as Error).message }, "TLS reload failed: keeping the certificates in use");
     }
-    // STARTTLS and smtp-server's TLS options are set up when a listener starts, and a service
-    // keeps the config and authenticator it started with: a change to any shared section (auth,
-    // delivery, sieve, …) restarts every listener, as Dovecot's reload starts new processes.
-    // Sessions already open finish with what they had. The log level applies in place.
+    // STARTTLS and smtp-server's TLS options are set up when a listener starts. Listeners are not
+    // restarted for shared sections: one bound to a port below 1024 could not bind it again once
+    // root is given up. Auth changes reach them through liveAuth.
     const tlsToggled = tlsWasOn !== this.tls.enabled;
-    const perService: readonly string[] = [...PROTOCOLS, "log"];
-    const sharedChanged = (Object.keys(this.config) as (keyof Config)[]).some(
-      (key) => !perService.includes(key) && !isDeepStrictEqual(previous[key], this.config[key]),
-    );
     for (const protocol of PROTOCOLS) {
-      if (!tlsToggled && !sharedChanged && isDeepStrictEqual(previous[protocol], this.config[protocol]))
-        continue;
+      if (!tlsToggled && isDeepStrictEqual(previous[protocol], this.config[protocol])) continue;
       const old = this.running.get(protocol);
       if (old) {
         await old.stopAccepting();
