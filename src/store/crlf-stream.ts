@@ -41,3 +41,36 @@ export function toCrlfRange(
   }
   return Readable.from(convert(), { objectMode: false });
 }
+
+/**
+ * The bytes with every CRLF turned into LF, across chunk boundaries (Dovecot stores messages with
+ * LF line ends, mail_save_crlf=no); a lone CR stays. Chunks without a CR pass through uncopied.
+ */
+export async function* crlfToLf(data: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<Buffer> {
+  let pendingCr = false;
+  for await (const input of data instanceof Uint8Array ? [data] : data) {
+    let chunk = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    if (pendingCr) chunk = Buffer.concat([Buffer.from([CR]), chunk]);
+    // A CR at the end waits: the next chunk tells whether an LF follows it.
+    pendingCr = chunk.length > 0 && chunk[chunk.length - 1] === CR;
+    if (pendingCr) chunk = chunk.subarray(0, -1);
+    if (chunk.indexOf(CR) < 0) {
+      if (chunk.length > 0) yield chunk;
+      continue;
+    }
+    const out = Buffer.allocUnsafe(chunk.length);
+    let used = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      if (chunk[i] !== CR || chunk[i + 1] !== LF) out[used++] = chunk[i]!;
+    }
+    yield out.subarray(0, used);
+  }
+  if (pendingCr) yield Buffer.from([CR]);
+}
+
+/** How many LFs a chunk holds. */
+export function countLf(chunk: Uint8Array): number {
+  let n = 0;
+  for (let at = chunk.indexOf(LF); at >= 0; at = chunk.indexOf(LF, at + 1)) n++;
+  return n;
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { toCrlfRange } from "../../src/store/crlf-stream.js";
+import { countLf, crlfToLf, toCrlfRange } from "../../src/store/crlf-stream.js";
 
 async function collect(chunks: string[], start?: number, end?: number): Promise<string> {
   async function* source() {
@@ -34,5 +34,29 @@ describe("CRLF output stream", () => {
         },
       ),
     );
+  });
+});
+
+describe("CRLF to LF on save", () => {
+  it("turns every CRLF into LF however the bytes are cut, and keeps a lone CR", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.stringMatching(/^[ab\r\n]{0,6}$/), { maxLength: 6 }), async (chunks) => {
+        async function* source() {
+          for (const c of chunks) yield Buffer.from(c, "latin1");
+        }
+        let out = "";
+        let lfs = 0;
+        for await (const c of crlfToLf(source())) {
+          out += c.toString("latin1");
+          lfs += countLf(c);
+        }
+        const expected = chunks.join("").replace(/\r\n/g, "\n");
+        assert.equal(out, expected);
+        assert.equal(lfs, expected.split("\n").length - 1);
+      }),
+    );
+    const whole = [];
+    for await (const c of crlfToLf(Buffer.from("a\r\nb\rc\r"))) whole.push(c.toString("latin1"));
+    assert.equal(whole.join(""), "a\nb\rc\r");
   });
 });

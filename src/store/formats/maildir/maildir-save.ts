@@ -1,13 +1,10 @@
 import { open } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { countLf, crlfToLf } from "../../crlf-stream.js";
 import { errnoCode } from "../../errors.js";
 import { chownHandle, FILE_MODE, type FileOwner } from "../../file-owner.js";
 import { type BaseNameParts, buildBaseName } from "./filename.js";
-
-const LF = 0x0a;
-const CR = 0x0d;
-const WRITE_CHUNK = 256 * 1024;
 
 /** Unique base-name parts within this process: bump the microseconds on a collision, as Dovecot does. */
 let lastStamp = { secs: 0, usecs: 0 };
@@ -39,11 +36,6 @@ export interface TmpFile {
   internalDate: number;
 }
 
-async function* chunks(data: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<Uint8Array> {
-  if (data instanceof Uint8Array) yield data;
-  else yield* data;
-}
-
 /**
  * Writes a message into tmp/ (O_EXCL, retrying with a new name) converting CRLF to LF (Dovecot's
  * mail_save_crlf=no), sets its mtime to the internal date (the Maildir INTERNALDATE) and fsyncs it.
@@ -72,44 +64,12 @@ export async function writeTmpFile(
   let lfs = 0;
   try {
     await chownHandle(handle, owner);
-    let pendingCR = false;
-    const out = Buffer.allocUnsafe(WRITE_CHUNK + 1);
-    let used = 0;
-    const flush = async () => {
-      if (used > 0) {
-        onStoredBytes?.(Buffer.from(out.subarray(0, used)));
-        await handle.write(out, 0, used);
-        size += used;
-        used = 0;
-      }
-    };
-    for await (const chunk of chunks(data)) {
-      if (!pendingCR && chunk.indexOf(CR) < 0) {
-        // Fast path: nothing to convert.
-        for (let at = chunk.indexOf(LF); at >= 0; at = chunk.indexOf(LF, at + 1)) lfs++;
-        await flush();
-        onStoredBytes?.(chunk);
-        await handle.write(chunk);
-        size += chunk.length;
-        continue;
-      }
-      for (let i = 0; i < chunk.length; i++) {
-        const byte = chunk[i]!;
-        if (pendingCR) {
-          pendingCR = false;
-          if (byte !== LF) out[used++] = CR;
-        }
-        if (byte === CR) {
-          pendingCR = true;
-          continue;
-        }
-        if (byte === LF) lfs++;
-        out[used++] = byte;
-        if (used >= WRITE_CHUNK) await flush();
-      }
+    for await (const chunk of crlfToLf(data)) {
+      lfs += countLf(chunk);
+      onStoredBytes?.(chunk);
+      await handle.write(chunk);
+      size += chunk.length;
     }
-    if (pendingCR) out[used++] = CR;
-    await flush();
     const date = internalDate ?? new Date();
     await handle.utimes(date, date);
     await handle.sync();

@@ -1,22 +1,8 @@
+import { crlfToLf } from "../../crlf-stream.js";
 import { DROPPED_ON_SAVE, splitHeaderFields } from "./mbox-headers.js";
 
 /** A header this large without an empty line is taken as body, so a header-less message cannot fill memory. */
 const MAX_HEADER_BYTES = 1024 * 1024;
-
-/** CRLF → LF across chunk boundaries: Dovecot stores mbox messages with LF line ends (§2.4). */
-async function* toLf(data: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<Buffer> {
-  const chunks = data instanceof Uint8Array ? [data] : data;
-  let pendingCr = false;
-  for await (const chunk of chunks) {
-    let buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (pendingCr) buf = Buffer.concat([Buffer.from("\r"), buf]);
-    pendingCr = buf.length > 0 && buf[buf.length - 1] === 0x0d;
-    if (pendingCr) buf = buf.subarray(0, -1);
-    if (buf.includes(0x0d)) buf = Buffer.from(buf.toString("latin1").replace(/\r\n/g, "\n"), "latin1");
-    if (buf.length > 0) yield buf;
-  }
-  if (pendingCr) yield Buffer.from("\r");
-}
 
 /**
  * Body lines beginning with `From ` get a `>` (mboxo quoting). Dovecot writes them unquoted and
@@ -71,7 +57,7 @@ function keptHeader(block: Buffer): Buffer {
 
 /** Splits an incoming message into the header to store and a stream of its body. */
 export async function readIncoming(data: AsyncIterable<Uint8Array> | Uint8Array): Promise<IncomingMessage> {
-  const source = toLf(data);
+  const source = crlfToLf(data);
   let head = Buffer.alloc(0);
   let rest: Buffer | undefined;
   for (;;) {
