@@ -9,26 +9,30 @@
 // --reps R (default 5), --seconds S (throughput, default 5), --quick (1,000 messages, 100 sessions).
 import { execFileSync, spawn } from "node:child_process";
 import {
-  chmodSync,
   chownSync,
   closeSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  args,
+  chownTree,
+  freePort,
+  isRoot,
+  MAIL_ID,
+  option,
+  scratchDir,
+  stop,
+  waitForGreeting,
+} from "../bench-kit.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
 const QUICK = args.includes("--quick");
 const MESSAGES = option("--messages", QUICK ? 1_000 : args.includes("--big") ? 100_000 : 10_000);
 let SESSIONS = option("--sessions", QUICK ? 100 : 1_000);
@@ -36,22 +40,11 @@ const REPS = option("--reps", QUICK ? 3 : 5);
 const SECONDS = option("--seconds", QUICK ? 2 : 5);
 const CLIENTS = 10;
 const TIMEOUT_S = 300;
-const isRoot = process.geteuid() === 0;
 const PASSWORD = "bench-password";
 const USER = "bench";
 const root = new URL("../..", import.meta.url).pathname;
 
-const dir = mkdtempSync(join(tmpdir(), "loft-bench-imap-"));
-// Dovecot's processes run as the mail user and must reach their config and homes in here.
-if (isRoot) chmodSync(dir, 0o755);
-const children = [];
-// An interrupted run (a signal, a closed stdout) still stops the servers and removes its files.
-process.on("exit", () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
-});
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => process.exit(130));
-process.stdout.on("error", () => process.exit(1));
+const { dir, children } = scratchDir("loft-bench-imap-");
 
 // ---- the Maildir ------------------------------------------------------------------------------
 
@@ -90,25 +83,6 @@ function writeMaildirs(homes, count) {
     lines.push(`${i} :${base}`);
   }
   for (const d of dirs) writeFileSync(join(d, "dovecot-uidlist"), `${lines.join("\n")}\n`);
-}
-
-function chownTree(path) {
-  if (!isRoot) return;
-  chownSync(path, 8, 8);
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.isDirectory()) chownTree(join(path, entry.name));
-    else chownSync(join(path, entry.name), 8, 8);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 // ---- a raw IMAP client ------------------------------------------------------------------------
@@ -247,26 +221,17 @@ const median = (values) => {
 
 // ---- the servers ------------------------------------------------------------------------------
 
-async function waitForGreeting(port, child, name) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}`);
-    try {
-      const c = new Client(port);
-      await c.greeted;
-      c.close();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${name} did not answer on port ${port}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+/** Connects, reads the greeting and leaves. */
+async function greet(port) {
+  const c = new Client(port);
+  await c.greeted;
+  c.close();
 }
 
 async function startLoft(home, port) {
   const base = join(dir, "loft");
   mkdirSync(base, { recursive: true });
-  const uid = isRoot ? 8 : process.getuid();
+  const uid = MAIL_ID;
   writeFileSync(join(base, "users"), `${USER}:{PLAIN}${PASSWORD}:${uid}:${uid}::${home}\n`);
   const limit = SESSIONS + CLIENTS + 50;
   writeFileSync(
@@ -282,7 +247,7 @@ async function startLoft(home, port) {
   });
   closeSync(log);
   children.push(child);
-  await waitForGreeting(port, child, "loft");
+  await waitForGreeting(port, child, "loft", greet);
   return child;
 }
 
@@ -317,20 +282,11 @@ async function startDovecot(home, port) {
   });
   children.push(child);
   try {
-    await waitForGreeting(port, child, "dovecot");
+    await waitForGreeting(port, child, "dovecot", greet);
   } catch (e) {
     throw new Error(`${e.message}\n${stderr}\n${readFileSync(join(base, "log"), "utf8").slice(-2000)}`);
   }
   return child;
-}
-
-async function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 // ---- memory -----------------------------------------------------------------------------------

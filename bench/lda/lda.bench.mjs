@@ -5,16 +5,14 @@
 // Prints figures and conditions; asserts nothing. Run after `npm run build`.
 // Options: --runs R (default 30), --quick (10 runs).
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { args, chownTree, isRoot, MAIL_ID } from "../bench-kit.mjs";
 
-const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
 const RUNS = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : QUICK ? 10 : 30;
 const WARMUP = 3;
-const isRoot = process.geteuid() === 0;
-const MAIL_ID = isRoot ? 8 : process.getuid();
 const root = new URL("../..", import.meta.url).pathname;
 
 const dir = mkdtempSync(join(tmpdir(), "loft-bench-lda-"));
@@ -34,15 +32,6 @@ const MESSAGE =
   "From: Sender <sender@example.net>\nTo: bench@example.org\nSubject: a message\n" +
   "Message-ID: <1@bench.example>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\n" +
   "Line of the body: the quick brown fox jumps over the lazy dog.\n".repeat(60);
-
-function chownTree(path) {
-  if (!isRoot) return;
-  chownSync(path, MAIL_ID, MAIL_ID);
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.isDirectory()) chownTree(join(path, entry.name));
-    else chownSync(join(path, entry.name), MAIL_ID, MAIL_ID);
-  }
-}
 
 function setup(name) {
   const base = join(dir, name);

@@ -8,27 +8,28 @@
 // message (1), --only loft|dovecot, --quick (1,000 messages).
 import { spawn } from "node:child_process";
 import {
-  chmodSync,
-  chownSync,
   closeSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  args,
+  chownTree,
+  freePort,
+  MAIL_ID,
+  option,
+  scratchDir,
+  stop,
+  waitForGreeting,
+} from "../bench-kit.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
 const QUICK = args.includes("--quick");
 const MESSAGES = option("--messages", QUICK ? 1_000 : 5_000);
 const SESSIONS = option("--sessions", 10);
@@ -37,21 +38,9 @@ const RECIPIENTS = option("--recipients", 1);
 const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
 const MESSAGE_BYTES = 4096;
 const TIMEOUT_S = 120;
-const isRoot = process.geteuid() === 0;
-const MAIL_ID = isRoot ? 8 : process.getuid();
 const root = new URL("../..", import.meta.url).pathname;
 
-const dir = mkdtempSync(join(tmpdir(), "loft-bench-lmtp-"));
-// Dovecot's processes run as the mail user and must reach their config and homes in here.
-if (isRoot) chmodSync(dir, 0o755);
-const children = [];
-// An interrupted run (a signal, a closed stdout) still stops the servers and removes its files.
-process.on("exit", () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
-  rmSync(dir, { recursive: true, force: true });
-});
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => process.exit(130));
-process.stdout.on("error", () => process.exit(1));
+const { dir, children } = scratchDir("loft-bench-lmtp-");
 
 const address = (u) => `user${String(u + 1).padStart(2, "0")}@example.org`;
 
@@ -109,15 +98,6 @@ function makeHomes(base) {
   return homes;
 }
 
-function chownTree(path) {
-  if (!isRoot) return;
-  chownSync(path, MAIL_ID, MAIL_ID);
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.isDirectory()) chownTree(join(path, entry.name));
-    else chownSync(join(path, entry.name), MAIL_ID, MAIL_ID);
-  }
-}
-
 function usersFile(path, homes) {
   writeFileSync(path, homes.map((h, u) => `${address(u)}::${MAIL_ID}:${MAIL_ID}::${h}\n`).join(""));
 }
@@ -138,16 +118,6 @@ function countStored(homes) {
   };
   for (const h of homes) if (existsSync(join(h, "Maildir"))) walk(join(h, "Maildir"), true);
   return { total, inbox };
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 // ---- a raw LMTP client ------------------------------------------------------------------------
@@ -226,23 +196,14 @@ class Client {
   }
 }
 
-async function waitForGreeting(port, child, name) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}`);
-    try {
-      const c = new Client(port);
-      await c.open();
-      c.close();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${name} did not answer on port ${port}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 // ---- the servers ------------------------------------------------------------------------------
+
+/** Connects, reads the greeting and leaves. */
+async function greet(port) {
+  const c = new Client(port);
+  await c.open();
+  c.close();
+}
 
 async function startLoft(base, port) {
   const homes = makeHomes(base);
@@ -265,7 +226,7 @@ async function startLoft(base, port) {
   );
   closeSync(log);
   children.push(child);
-  await waitForGreeting(port, child, "loft");
+  await waitForGreeting(port, child, "loft", greet);
   return { child, homes };
 }
 
@@ -295,7 +256,7 @@ async function startDovecot(base, port) {
   });
   children.push(child);
   try {
-    await waitForGreeting(port, child, "dovecot");
+    await waitForGreeting(port, child, "dovecot", greet);
   } catch (e) {
     throw new Error(`${e.message}\n${stderr}\n${readFileSync(join(base, "log"), "utf8").slice(-2000)}`);
   }
@@ -307,15 +268,6 @@ function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 // ---- the run ----------------------------------------------------------------------------------

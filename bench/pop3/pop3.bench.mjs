@@ -4,35 +4,21 @@
 // Maildirs, in the same run, with the ratios. Prints figures and conditions; asserts nothing.
 // Options: --uidl N (default 10000), --retr N (default 1000), --rounds N (default 3).
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { cpus, hostname, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { chownTree, freePort, isRoot, option } from "../bench-kit.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
 const UIDL_COUNT = option("--uidl", 10_000);
 const RETR_COUNT = option("--retr", 1_000);
 const ROUNDS = option("--rounds", 3);
-const isRoot = process.geteuid() === 0;
 const PASSWORD = "bench-password";
 const root = new URL("../..", import.meta.url).pathname;
 
 const dir = mkdtempSync(join(tmpdir(), "loft-bench-pop3-"));
 // Dovecot's pop3 runs as the mail user and must reach its config in here.
 if (isRoot) chmodSync(dir, 0o755);
-
-function chownTree(path) {
-  if (!isRoot) return;
-  chownSync(path, 8, 8);
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.isDirectory()) chownTree(join(path, entry.name));
-    else chownSync(join(path, entry.name), 8, 8);
-  }
-}
 
 function body(i) {
   return (
@@ -58,16 +44,6 @@ function writeMaildir(home, count) {
   }
   writeFileSync(join(maildir, "dovecot-uidlist"), `${lines.join("\n")}\n`);
   chownTree(home);
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Sends the lines pipelined; resolves with everything received once the server closes. */

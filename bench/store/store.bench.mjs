@@ -7,16 +7,11 @@ import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync }
 import { cpus, hostname, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openUserStore } from "../../dist/store/index.js";
+import { args, chownTree, isRoot, option } from "../bench-kit.mjs";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at >= 0 ? Number(args[at + 1]) : fallback;
-};
 const SAVE = option("--save", 10_000);
 const BIG = option("--big", 100_000);
 const VS_DOVECOT = args.includes("--vs-dovecot");
-const isRoot = process.geteuid() === 0;
 const owner = isRoot ? { uid: 8, gid: 8 } : {};
 
 const dir = mkdtempSync(join(tmpdir(), "loft-bench-store-"));
@@ -52,15 +47,6 @@ function writeBigMaildir(root, count) {
     lines.push(`${i} :${base}`);
   }
   writeFileSync(join(root, "dovecot-uidlist"), `${lines.join("\n")}\n`);
-}
-
-function chownTree(path) {
-  if (!isRoot) return;
-  chownSync(path, 8, 8);
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.isDirectory()) chownTree(join(path, entry.name));
-    else chownSync(join(path, entry.name), 8, 8);
-  }
 }
 
 function doveadmConf(home) {
