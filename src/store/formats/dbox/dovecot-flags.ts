@@ -1,3 +1,5 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { ScannedMessage } from "../../backend.js";
 import { isValidKeyword } from "../../flags.js";
 import { type DovecotIndex, loftFlags, readDovecotIndex } from "./dovecot-index.js";
@@ -22,13 +24,54 @@ export async function addDovecotFlags(
   uidValidity: number,
   messages: ScannedMessage[],
 ): Promise<void> {
-  const dovecot = await trustedDovecotIndex(dir);
+  const dovecot = await dovecotFlags(dir);
   if (dovecot?.uidValidity !== uidValidity) return;
-  const byUid = new Map(dovecot.records.map((r) => [r.uid, r]));
   for (const message of messages) {
-    const record = byUid.get(message.uid);
+    const record = dovecot.byUid.get(message.uid);
     if (!record) continue;
-    message.flags = loftFlags(record.flags);
-    message.keywords = [...record.keywords].filter(isValidKeyword);
+    message.flags = record.flags;
+    message.keywords = [...record.keywords];
   }
+}
+
+interface DovecotFlags {
+  uidValidity: number;
+  byUid: Map<number, { flags: number; keywords: string[] }>;
+}
+
+/**
+ * Flags read per directory, kept while Dovecot's files stay as they were: every scan of a
+ * taken-over mailbox asks, and parsing the whole index each time cost 50–120 ms per 20,000
+ * messages. A few directories only; the oldest read goes first.
+ */
+const flagsRead = new Map<string, { stamp: string; flags: DovecotFlags | undefined }>();
+const FLAGS_KEPT = 16;
+
+async function dovecotFlags(dir: string): Promise<DovecotFlags | undefined> {
+  const stamp = (
+    await Promise.all(
+      ["", ".log", ".log.2"].map((suffix) =>
+        stat(join(dir, `dovecot.index${suffix}`), { bigint: true }).then(
+          (st) => `${st.ino}:${st.size}:${st.mtimeNs}`,
+          () => "-",
+        ),
+      ),
+    )
+  ).join("|");
+  const kept = flagsRead.get(dir);
+  if (kept?.stamp === stamp) return kept.flags;
+  const index = await trustedDovecotIndex(dir);
+  const flags = index && {
+    uidValidity: index.uidValidity,
+    byUid: new Map(
+      index.records.map((r) => [
+        r.uid,
+        { flags: loftFlags(r.flags), keywords: [...r.keywords].filter(isValidKeyword) },
+      ]),
+    ),
+  };
+  flagsRead.delete(dir);
+  flagsRead.set(dir, { stamp, flags });
+  if (flagsRead.size > FLAGS_KEPT) flagsRead.delete(flagsRead.keys().next().value!);
+  return flags;
 }
