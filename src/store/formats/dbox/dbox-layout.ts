@@ -1,5 +1,4 @@
-import type { Dirent } from "node:fs";
-import { lchown, readdir, readlink, stat, symlink } from "node:fs/promises";
+import { lchown, readlink, stat, symlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isInside, makeDirs } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
@@ -7,6 +6,7 @@ import type { FileOwner } from "../../file-owner.js";
 import type { MailLocation } from "../../mail-location.js";
 import { INBOX, isInbox, type MailboxPath } from "../../mailbox-name.js";
 import { decodeMutf7, encodeMutf7 } from "../common/mutf7.js";
+import { readDirents } from "../common/read-dirents.js";
 
 /** Per-mailbox directory holding the mail (sdbox) and the indexes (storage-dbox.md §1). */
 export const MAIL_DIR = "dbox-Mails";
@@ -102,15 +102,6 @@ export class DboxLayout {
       if (!isInbox(path)) found.push({ path, selectable: await isDirectory(join(full, MAIL_DIR)) });
       await this.walk(full, path, found);
     }
-  }
-}
-
-async function readDirents(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") return [];
-    throw err;
   }
 }
 

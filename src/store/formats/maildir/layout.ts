@@ -1,11 +1,11 @@
-import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isInside } from "../../durable-fs.js";
-import { errnoCode, StoreError } from "../../errors.js";
+import { StoreError } from "../../errors.js";
 import type { MailLocation } from "../../mail-location.js";
 import { INBOX, isInbox, type MailboxPath } from "../../mailbox-name.js";
 import { decodeMutf7, encodeMutf7 } from "../common/mutf7.js";
+import { readDirents } from "../common/read-dirents.js";
 
 /** The per-mailbox subdirectories of a Maildir; they cannot be mailbox names in LAYOUT=fs. */
 const MAILDIR_SUBDIRS = new Set(["cur", "new", "tmp"]);
@@ -107,15 +107,6 @@ export class MaildirLayout {
       if (!isInbox(path)) found.push({ path, selectable: await exists(join(full, "cur")) });
       await this.walkFs(full, path, found);
     }
-  }
-}
-
-async function readDirents(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") return [];
-    throw err;
   }
 }
 
