@@ -3,8 +3,18 @@
 // one precompiled file instead of some hundred modules is most of its start-up.
 // Outputs are written aside and renamed into place, so a program or test running from dist/
 // while another build runs never sees a half-built tree.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -33,7 +43,9 @@ try {
 // loft-lda is one CommonJS bundle, dist/lda/loft-lda.cjs, with V8's code cache of it made here
 // (loft-lda.cjs.v8): bin/loft-lda hands both to vm.Script, so V8 neither parses nor compiles the
 // bundle's top level at each start (measured: a third of the instructions of a delivery went to
-// that). Native modules and pino-pretty (loaded by name, only for a terminal) stay outside. Loft's
+// that). Native addons and pino-pretty (loaded by name, only for a terminal) stay outside; the
+// JavaScript of better-sqlite3 is bundled (loading its dozen files one by one cost more than the
+// rest of a delivery's store work), its addon loaded by path (store/index/open-database.ts). Loft's
 // own modules have no import-time side effects that others rely on, so a module none of whose
 // exports is used is left out; what a delivery seldom needs (the config schema on a warm cache,
 // Sieve, outbound mail) is bundled but only initialised when first imported.
@@ -57,7 +69,7 @@ try {
     format: "cjs",
     target: "node20",
     outfile: bundle,
-    external: ["better-sqlite3", "@node-rs/argon2", "pino-pretty"],
+    external: ["@node-rs/argon2", "pino-pretty"],
     plugins: [ownCode],
     // No comments and no indentation: less to read, hash and scan at each start. With esbuild's
     // default ASCII charset the bundle is then pure ASCII, which bin/loft-lda reads as latin1 (a
@@ -71,17 +83,76 @@ try {
   });
   const source = readFileSync(bundle, "latin1");
   if (/[^\x00-\x7f]/.test(source)) throw new Error(`${bundle} is not pure ASCII`);
-  const { default: Module } = await import("node:module");
-  const { Script } = await import("node:vm");
-  // Run the top level (the bundle only exports) so that the cache holds the functions it compiles.
-  const script = new Script(Module.wrap(source), { filename: bundle });
-  script.runInThisContext()({}, Module.createRequire(bundle), { exports: {} }, bundle, dirname(bundle));
-  writeFileSync(`${bundle}.v8`, script.createCachedData());
+  try {
+    writeFileSync(`${bundle}.v8`, warmCodeCache(bundle));
+  } catch (err) {
+    // Still a working loft-lda, only a slower start: say so rather than fail the build.
+    console.error(`warning: loft-lda's code cache holds only its top level: ${err.message}`);
+    const { default: Module } = await import("node:module");
+    const { Script } = await import("node:vm");
+    const script = new Script(Module.wrap(source), { filename: bundle });
+    script.runInThisContext()({}, Module.createRequire(bundle), { exports: {} }, bundle, dirname(bundle));
+    writeFileSync(`${bundle}.v8`, script.createCachedData());
+  }
 } catch (err) {
   console.error(err);
   rmSync(next, { recursive: true, force: true });
   process.exit(1);
 }
+/**
+ * V8's code cache of the loft-lda bundle after a real delivery (scripts/lda-warm-up.cjs): a user
+ * with a 20-rule Sieve script in a scratch Maildir, the config and Sieve caches filled by a first
+ * run as they are on a mail host. As root the delivery runs as nobody, as loft-lda -d drops to.
+ */
+function warmCodeCache(bundle) {
+  const scratch = mkdtempSync(join(tmpdir(), "loft-build-"));
+  try {
+    const asRoot = process.getuid?.() === 0;
+    const uid = asRoot ? 65534 : process.getuid();
+    const gid = asRoot ? 65534 : process.getgid();
+    const home = join(scratch, "home");
+    mkdirSync(home);
+    mkdirSync(join(scratch, "state"));
+    writeFileSync(join(scratch, "users"), `warm:{PLAIN}x:${uid}:${gid}::${home}\n`);
+    writeFileSync(
+      join(scratch, "loft.toml"),
+      'state_dir = "state"\n[auth]\npasswd_file = "users"\n[log]\npath = "lda.log"\n',
+    );
+    const rules = Array.from(
+      { length: 20 },
+      (_, i) => `if header :contains "subject" "project-${i}" { fileinto :create "Project${i}"; stop; }`,
+    );
+    writeFileSync(
+      join(home, ".dovecot.sieve"),
+      `require ["fileinto", "mailbox", "envelope"];\n${rules.join("\n")}\n` +
+        'if address :domain :is "from" "lists.example.org" { fileinto :create "Lists"; }\n',
+    );
+    const message =
+      "From: Sender <sender@example.net>\nTo: warm@example.org\nSubject: a message\n" +
+      "Message-ID: <1@build.example>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\n" +
+      "Line of the body.\n".repeat(100);
+    if (asRoot) execFileSync("chown", ["-R", `${uid}:${gid}`, scratch]);
+    const out = join(scratch, "cache.v8");
+    for (const target of ["-", out]) {
+      const run = spawnSync(
+        process.execPath,
+        [join(root, "scripts", "lda-warm-up.cjs"), bundle, target, "-c", join(scratch, "loft.toml")].concat([
+          "-d",
+          "warm",
+          "-f",
+          "sender@example.net",
+        ]),
+        { input: message, encoding: "utf8", timeout: 60_000 },
+      );
+      if (run.status !== 0)
+        throw new Error((run.stderr || run.error?.message || `exit ${run.status}`).trim());
+    }
+    return readFileSync(out);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 const old = join(root, `dist.old.${tag}`);
 if (existsSync(join(root, "dist"))) renameSync(join(root, "dist"), old);
 renameSync(next, join(root, "dist"));

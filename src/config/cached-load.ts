@@ -2,8 +2,11 @@
 // of that start (the schema library alone takes tens of milliseconds to load). The validated
 // config is kept in <state_dir>/cache, keyed by the file's path and exact text and by the build
 // of Loft, so an edited config or an upgrade is validated again; the schema is loaded only then.
+// Where the state directory is not there or not ours (Postfix runs mailbox_command as the
+// recipient, the server's state directory is 0700), the running user's ~/.loft/cache serves.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { cacheKey, readCache, writeCache } from "../cache-file/index.js";
 import { chooseConfigFile, configPath } from "./config-file.js";
@@ -24,9 +27,20 @@ function stateDirOf(text: string): string | null {
   return value === null ? null : (value[1] ?? value[2] ?? null);
 }
 
+/** Where this user keeps the cached config: the state directory when it can write there. */
+function cacheDir(stateDir: string): string | null {
+  try {
+    accessSync(stateDir, constants.W_OK | constants.X_OK);
+    return join(stateDir, "cache");
+  } catch {
+    const home = homedir();
+    return home === "" ? null : join(home, ".loft", "cache");
+  }
+}
+
 /**
  * The config as loadConfig gives it (without the raw values), from the cache when the file is
- * unchanged. The state directory must exist (the server makes it); only its cache/ is made here.
+ * unchanged.
  */
 export async function loadConfigCached(explicit?: string): Promise<Omit<LoadedConfig, "raw">> {
   const file = chooseConfigFile(explicit);
@@ -42,15 +56,15 @@ export async function loadConfigCached(explicit?: string): Promise<Omit<LoadedCo
     return loadConfig(explicit);
   }
   const baseDir = dirname(file);
-  const dir = configPath({ baseDir }, stateDir);
+  const dir = cacheDir(configPath({ baseDir }, stateDir));
   const name = createHash("sha256").update(file).digest("hex").slice(0, 16);
-  const path = join(dir, "cache", `config-${name}.json`);
+  const path = dir === null ? null : join(dir, `config-${name}.json`);
   const key = cacheKey("config", file, text);
-  const cached = readCache<Config>(path, key);
+  const cached = path === null ? undefined : readCache<Config>(path, key);
   if (cached !== undefined) return { config: cached, file, baseDir };
   const { parseConfigText } = await import("./load.js");
   const { config } = parseConfigText(text, file);
   // The key names the text that was read, so a file changed meanwhile is not cached under it.
-  if (config.state_dir === stateDir && existsSync(dir)) writeCache(path, key, config);
+  if (path !== null && config.state_dir === stateDir) writeCache(path, key, config);
   return { config, file, baseDir };
 }

@@ -23,6 +23,7 @@ const script = (mailbox: string) =>
 const world = makeWorld([
   { name: "full", extra: "userdb_quota_rule=*:messages=1" },
   { name: "sorter", script: script("Reports") },
+  { name: "plain" },
 ]);
 after(() => world.remove());
 mkdirSync(join(world.dir, "state"), { recursive: true });
@@ -84,6 +85,32 @@ describe("loft-lda config cache", () => {
     assert.equal((await lda("full")).code, 75, "the cache, not the file, decided");
     chmodSync(file, 0o622);
     assert.equal((await lda("full")).code, 77, "a cache file others may write is not believed");
+  });
+});
+
+describe("loft-lda config cache without a state directory of its own", () => {
+  test("the running user's ~/.loft/cache holds it", async () => {
+    const config = join(world.dir, "elsewhere.toml");
+    writeFileSync(config, original.replace('state_dir = "state"', 'state_dir = "no-such-state"'));
+    const home = join(world.dir, "runner-home");
+    mkdirSync(home);
+    const ldaAt = () =>
+      run(process.execPath, [LDA, "-c", config, "-d", "plain", "-e", "-f", "s@far.test"], {
+        input: MESSAGE,
+        cwd: world.dir,
+        env: { HOME: home },
+      });
+    assert.equal((await ldaAt()).code, 0);
+    const dir = join(home, ".loft", "cache");
+    const files = readdirSync(dir).filter((f) => /^config-[0-9a-f]+\.json$/.test(f));
+    assert.equal(files.length, 1, `one config cache file in ${dir}`);
+    assert.equal(statSync(join(dir, files[0]!)).mode & 0o777, 0o600);
+    assert.equal((await ldaAt()).code, 0, "a second run from the cache delivers too");
+    assert.deepEqual(
+      readdirSync(world.dir).includes("no-such-state"),
+      false,
+      "the state directory is not made",
+    );
   });
 });
 

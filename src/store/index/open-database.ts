@@ -1,8 +1,27 @@
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { DIR_MODE, FILE_MODE, type FileOwner } from "../file-owner.js";
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from "./schema.js";
+
+let addonPath: string | null | undefined;
+
+/**
+ * better-sqlite3's addon, named to it directly: left to itself it looks for it through the
+ * `bindings` package, a dozen paths tried at each start of loft-lda. Null (its own search) when the
+ * package was built somewhere else.
+ */
+function nativeBinding(): string | undefined {
+  if (addonPath === undefined) {
+    try {
+      addonPath = createRequire(import.meta.url).resolve("better-sqlite3/build/Release/better_sqlite3.node");
+    } catch {
+      addonPath = null;
+    }
+  }
+  return addonPath ?? undefined;
+}
 
 /**
  * Opens (creating when missing) a user's index file: 0600 and owned by the user, in a 0700 directory,
@@ -20,7 +39,7 @@ export function openDatabase(path: string, owner: FileOwner | undefined): Databa
     chmodSync(path, FILE_MODE);
     if (owner) chownSync(path, owner.uid, owner.gid);
   }
-  const db = new Database(path, { timeout: 30_000 });
+  const db = new Database(path, { timeout: 30_000, nativeBinding: nativeBinding() });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   // Small per-user page cache: thousands of idle sessions must fit in a few hundred MB.
