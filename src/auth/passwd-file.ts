@@ -10,7 +10,6 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import type { FSWatcher } from "chokidar";
-import { watch } from "chokidar";
 import { EX_CANTCREAT, EX_CONFIG, EX_TEMPFAIL, ExitError } from "../exit-codes/index.js";
 import type { Logger } from "../log/index.js";
 import { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-file-format.js";
@@ -21,7 +20,7 @@ import { formatPasswdLine, type PasswdEntry, parsePasswdLine } from "./passwd-fi
  */
 export class PasswdFile {
   private entries = new Map<string, PasswdEntry>();
-  private watcher: FSWatcher | undefined;
+  private watcher: Promise<FSWatcher | undefined> | undefined;
   private readonly reloadListeners: (() => void)[] = [];
 
   private constructor(
@@ -76,7 +75,6 @@ export class PasswdFile {
   /** Re-reads the file whenever it changes (editors replace it by rename, which chokidar survives). */
   watch(): void {
     if (this.watcher) return;
-    this.watcher = watch(this.path, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100 } });
     const reload = () => {
       try {
         this.reload();
@@ -85,12 +83,25 @@ export class PasswdFile {
         this.log.error({ file: this.path, err }, "passwd-file reload failed; keeping the previous users");
       }
     };
-    this.watcher.on("add", reload).on("change", reload).on("unlink", reload);
+    // chokidar is loaded only to watch: loft-lda reads the file once, and loading it (with Node's
+    // streams) was a tenth of that program's start.
+    this.watcher = import("chokidar").then(
+      ({ watch }) =>
+        watch(this.path, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100 } })
+          .on("add", reload)
+          .on("change", reload)
+          .on("unlink", reload),
+      (err) => {
+        this.log.error({ file: this.path, err }, "cannot watch the passwd-file; changes need a reload");
+        return undefined;
+      },
+    );
   }
 
   async close(): Promise<void> {
-    await this.watcher?.close();
+    const watcher = this.watcher;
     this.watcher = undefined;
+    await (await watcher)?.close();
   }
 }
 

@@ -22,7 +22,8 @@ import {
   ExitError,
 } from "../exit-codes/index.js";
 import { createLogger } from "../log/index.js";
-import { type Account, dropPrivileges, resolveAccount } from "../server/index.js";
+// Not the server face either: it would bring the whole server (IMAP, LMTP, TLS) into the bundle.
+import { type Account, dropPrivileges, resolveAccount } from "../server/privileges.js";
 
 export interface LdaOptions {
   config?: string;
