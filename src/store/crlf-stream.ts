@@ -43,29 +43,46 @@ export function toCrlfRange(
 }
 
 /**
- * The bytes with every CRLF turned into LF, across chunk boundaries (Dovecot stores messages with
- * LF line ends, mail_save_crlf=no); a lone CR stays. Chunks without a CR pass through uncopied.
+ * Turns every CRLF into LF across chunk boundaries (Dovecot stores messages with LF line ends,
+ * mail_save_crlf=no); a lone CR stays. Chunks without a CR pass through uncopied. Synchronous, so
+ * a message already in memory is converted without a promise per chunk.
  */
-export async function* crlfToLf(data: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<Buffer> {
-  let pendingCr = false;
-  for await (const input of data instanceof Uint8Array ? [data] : data) {
+export class CrlfToLf {
+  private pendingCr = false;
+
+  /** The converted bytes of `input` (possibly empty): a CR at its end waits for the next chunk. */
+  push(input: Uint8Array): Buffer {
     let chunk = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    if (pendingCr) chunk = Buffer.concat([Buffer.from([CR]), chunk]);
+    if (this.pendingCr) chunk = Buffer.concat([Buffer.from([CR]), chunk]);
     // A CR at the end waits: the next chunk tells whether an LF follows it.
-    pendingCr = chunk.length > 0 && chunk[chunk.length - 1] === CR;
-    if (pendingCr) chunk = chunk.subarray(0, -1);
-    if (chunk.indexOf(CR) < 0) {
-      if (chunk.length > 0) yield chunk;
-      continue;
-    }
+    this.pendingCr = chunk.length > 0 && chunk[chunk.length - 1] === CR;
+    if (this.pendingCr) chunk = chunk.subarray(0, -1);
+    if (chunk.indexOf(CR) < 0) return chunk;
     const out = Buffer.allocUnsafe(chunk.length);
     let used = 0;
     for (let i = 0; i < chunk.length; i++) {
       if (chunk[i] !== CR || chunk[i + 1] !== LF) out[used++] = chunk[i]!;
     }
-    yield out.subarray(0, used);
+    return out.subarray(0, used);
   }
-  if (pendingCr) yield Buffer.from([CR]);
+
+  /** A CR held back at the very end (no LF followed it), or an empty buffer. */
+  end(): Buffer {
+    const tail = this.pendingCr ? Buffer.from([CR]) : Buffer.alloc(0);
+    this.pendingCr = false;
+    return tail;
+  }
+}
+
+/** The bytes with every CRLF turned into LF, as a stream of non-empty chunks (see CrlfToLf). */
+export async function* crlfToLf(data: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<Buffer> {
+  const converter = new CrlfToLf();
+  for await (const input of data instanceof Uint8Array ? [data] : data) {
+    const chunk = converter.push(input);
+    if (chunk.length > 0) yield chunk;
+  }
+  const tail = converter.end();
+  if (tail.length > 0) yield tail;
 }
 
 /** How many LFs a chunk holds. */

@@ -1,3 +1,4 @@
+import { fchownSync } from "node:fs";
 import { chown, type FileHandle } from "node:fs/promises";
 
 /**
@@ -24,4 +25,9 @@ export async function chownPath(path: string, owner: FileOwner | undefined): Pro
 
 export async function chownHandle(handle: FileHandle, owner: FileOwner | undefined): Promise<void> {
   if (owner) await handle.chown(owner.uid, owner.gid);
+}
+
+/** fchown of a descriptor the caller opened synchronously (see durable-fs.ts for why synchronous). */
+export function chownFdSync(fd: number, owner: FileOwner | undefined): void {
+  if (owner) fchownSync(fd, owner.uid, owner.gid);
 }

@@ -1,11 +1,20 @@
-import { randomBytes } from "node:crypto";
-import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { hostname } from "node:os";
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  readFileSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { open, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fsyncDir } from "../../durable-fs.js";
+import { createExclusive, fsyncDir } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
-import { chownHandle, FILE_MODE, type FileOwner } from "../../file-owner.js";
+import { chownFdSync, FILE_MODE, type FileOwner } from "../../file-owner.js";
+import { HOST_NAME } from "./host-name.js";
 
 /** Dovecot's defaults for dovecot-uidlist.lock (storage-maildir.md §7). */
 export const UIDLIST_LOCK_TIMEOUT_MS = 122_000;
@@ -39,23 +48,25 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-async function mtimeOf(path: string | undefined): Promise<number> {
+/*
+ * Taking and releasing a lock are a handful of short metadata calls, made synchronously but for the
+ * creation of the temp file (see durable-fs.ts for why): through fs/promises they cost several
+ * times what the system calls do.
+ */
+
+function mtimeOf(path: string | undefined): number {
   if (path === undefined) return 0;
-  try {
-    const st = await stat(path);
-    return Math.max(st.mtimeMs, st.ctimeMs);
-  } catch {
-    return 0;
-  }
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st ? Math.max(st.mtimeMs, st.ctimeMs) : 0;
 }
 
 /** Decides whether an existing lock may be overridden, as Dovecot's file_dotlock does. */
-async function isStale(path: string, options: DotlockOptions): Promise<{ stale: boolean; ino?: number }> {
-  let st: Awaited<ReturnType<typeof stat>>;
+function isStale(path: string, options: DotlockOptions): { stale: boolean; ino?: number } {
+  let st: Stats;
   let content: string;
   try {
-    st = await stat(path);
-    content = await readFile(path, "latin1");
+    st = statSync(path);
+    content = readFileSync(path, "latin1");
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return { stale: false };
     throw err;
@@ -63,12 +74,27 @@ async function isStale(path: string, options: DotlockOptions): Promise<{ stale: 
   const match = /^(\d+):(.*)$/.exec(content);
   // Dovecot checks the PID only after 2 s; a lock of ours whose process is gone can never be released,
   // so we check it at once (same host only: PIDs of other hosts mean nothing here).
-  if (match && match[2] === hostname() && !processAlive(Number(match[1]))) {
+  if (match && match[2] === HOST_NAME && !processAlive(Number(match[1]))) {
     return { stale: true, ino: Number(st.ino) };
   }
   const staleMs = options.staleMs ?? UIDLIST_LOCK_STALE_MS;
-  const last = Math.max(Number(st.mtimeMs), Number(st.ctimeMs), await mtimeOf(options.watchPath));
+  const last = Math.max(Number(st.mtimeMs), Number(st.ctimeMs), mtimeOf(options.watchPath));
   return { stale: Date.now() - last > staleMs, ino: Number(st.ino) };
+}
+
+/** Temp names are unique within the process; a leftover of a dead process with our PID is stepped over. */
+let tempCounter = 0;
+
+/** Creates the temp file of tryCreate exclusively, under the first free name. */
+async function createTemp(dir: string): Promise<{ fd: number; temp: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const temp = join(dir, `.temp.${HOST_NAME}.${process.pid}.${(tempCounter++).toString(36)}`);
+    try {
+      return { fd: await createExclusive(temp, FILE_MODE), temp };
+    } catch (err) {
+      if (errnoCode(err) !== "EEXIST" || attempt > 100) throw err;
+    }
+  }
 }
 
 /**
@@ -77,23 +103,28 @@ async function isStale(path: string, options: DotlockOptions): Promise<{ stale: 
  * which nobody could tell from a live one for 120 s. Returns the lock's inode, or undefined if held.
  */
 async function tryCreate(path: string, owner: FileOwner | undefined): Promise<number | undefined> {
-  const temp = join(dirname(path), `.temp.${hostname()}.${process.pid}.${randomBytes(6).toString("hex")}`);
-  const handle = await open(temp, "wx", FILE_MODE);
+  const { fd, temp } = await createTemp(dirname(path));
+  let open = true;
   try {
-    await chownHandle(handle, owner);
-    await handle.writeFile(`${process.pid}:${hostname()}`);
-    const st = await handle.stat();
-    await handle.close();
+    chownFdSync(fd, owner);
+    writeSync(fd, `${process.pid}:${HOST_NAME}`);
+    const ino = Number(fstatSync(fd).ino);
+    closeSync(fd);
+    open = false;
     try {
-      await link(temp, path);
+      linkSync(temp, path);
     } catch (err) {
       if (errnoCode(err) === "EEXIST") return undefined;
       throw err;
     }
-    return Number(st.ino);
+    return ino;
   } finally {
-    await handle.close().catch(() => {});
-    await unlink(temp).catch(() => {});
+    if (open) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Already gone; a temp left behind is only a name in the directory.
+    }
   }
 }
 
@@ -154,11 +185,10 @@ async function acquireFileLock(path: string, options: DotlockOptions): Promise<D
   for (;;) {
     const created = await tryCreate(path, options.owner);
     if (created !== undefined) return makeLock(path, created);
-    const { stale, ino } = await isStale(path, options);
+    const { stale, ino } = isStale(path, options);
     if (stale) {
       // Unlink only the lock we judged, not one somebody created in the meantime.
-      const now = await stat(path).catch(() => undefined);
-      if (now && Number(now.ino) === ino) await unlink(path).catch(() => {});
+      if (inodeOf(path) === ino) unlinkQuietly(path);
       continue;
     }
     if (Date.now() > deadline) {
@@ -170,10 +200,7 @@ async function acquireFileLock(path: string, options: DotlockOptions): Promise<D
 
 function makeLock(path: string, ino: number): Dotlock {
   let held = true;
-  const stillOurs = async (): Promise<boolean> => {
-    const st = await stat(path).catch(() => undefined);
-    return st !== undefined && Number(st.ino) === ino;
-  };
+  const stillOurs = (): boolean => inodeOf(path) === ino;
   return {
     path,
     async commitTo(target, content, mtimeAfter) {
@@ -189,7 +216,7 @@ function makeLock(path: string, ino: number): Dotlock {
       } finally {
         await handle.close();
       }
-      if (!(await stillOurs())) throw new StoreError("TEMPFAIL", `lock ${path} was overridden`);
+      if (!stillOurs()) throw new StoreError("TEMPFAIL", `lock ${path} was overridden`);
       await rename(path, target);
       held = false;
       await fsyncDir(dirname(target));
@@ -206,7 +233,25 @@ function makeLock(path: string, ino: number): Dotlock {
     async release() {
       if (!held) return;
       held = false;
-      if (await stillOurs()) await unlink(path).catch(() => {});
+      if (stillOurs()) unlinkQuietly(path);
     },
   };
+}
+
+/** The inode of a lock file, undefined when it cannot be seen. */
+function inodeOf(path: string): number | undefined {
+  try {
+    return Number(statSync(path).ino);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Unlinks a lock; one gone already (another process judged it stale) is fine. */
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already.
+  }
 }

@@ -1,5 +1,5 @@
-import { createReadStream, readFileSync, statSync } from "node:fs";
-import { link, mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { createReadStream, linkSync, readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type {
@@ -68,9 +68,10 @@ export class MaildirMailbox implements FormatMailbox {
     this.keywords = new KeywordsFile(join(this.controlDir, "dovecot-keywords"), owner);
   }
 
+  /** Synchronous: asked before every delivery, and one stat is cheaper than a thread-pool round trip. */
   async exists(): Promise<boolean> {
     try {
-      return (await stat(join(this.dir, "cur"))).isDirectory();
+      return statSync(join(this.dir, "cur")).isDirectory();
     } catch (err) {
       if (errnoCode(err) === "ENOENT" || errnoCode(err) === "ENOTDIR") return false;
       throw err;
@@ -307,7 +308,7 @@ export class MaildirMailbox implements FormatMailbox {
       const flagged = input.flags !== 0 || letters.length > 0;
       const name = flagged ? buildFilename(base, input.flags, letters) : base;
       const dir = flagged ? "cur" : "new";
-      await rename(join(this.dir, "tmp", tmp.name), join(this.dir, dir, name));
+      renameSync(join(this.dir, "tmp", tmp.name), join(this.dir, dir, name));
       placed = join(this.dir, dir, name);
       await fsyncDir(join(this.dir, dir));
       const { uid, uidValidity } = await this.recordSaved(lock, base, input.uid);
@@ -324,7 +325,7 @@ export class MaildirMailbox implements FormatMailbox {
       };
     } catch (err) {
       // Roll back while still holding the lock (§8), so a failed save leaves no message behind.
-      await unlink(placed ?? join(this.dir, "tmp", tmp.name)).catch(() => {});
+      unlinkQuietly(placed ?? join(this.dir, "tmp", tmp.name));
       throw err;
     } finally {
       await lock?.release();
@@ -353,7 +354,7 @@ export class MaildirMailbox implements FormatMailbox {
     for (let attempt = 0; ; attempt++) {
       if (ref === undefined || attempt === 3) return undefined;
       try {
-        await link(join(source.dir, ref), tmp);
+        linkSync(join(source.dir, ref), tmp);
         break;
       } catch (err) {
         if (errnoCode(err) !== "ENOENT") return undefined;
@@ -377,7 +378,7 @@ export class MaildirMailbox implements FormatMailbox {
       const flagged = flags !== 0 || letters.length > 0;
       const name = flagged ? buildFilename(base, flags, letters) : base;
       const dir = flagged ? "cur" : "new";
-      await rename(tmp, join(this.dir, dir, name));
+      renameSync(tmp, join(this.dir, dir, name));
       placed = join(this.dir, dir, name);
       await fsyncDir(join(this.dir, dir));
       const { uid, uidValidity } = await this.recordSaved(lock, base, 1, ext, loaded);
@@ -393,7 +394,7 @@ export class MaildirMailbox implements FormatMailbox {
         internalDate: message.internalDate,
       };
     } catch (err) {
-      await unlink(placed ?? tmp).catch(() => {});
+      unlinkQuietly(placed ?? tmp);
       throw err;
     } finally {
       await lock?.release();
@@ -548,6 +549,15 @@ export class MaildirMailbox implements FormatMailbox {
 function mostlyExpunged(list: Uidlist, files: ReadonlyMap<string, DirFile>): boolean {
   const alive = list.records.reduce((n, r) => n + (files.has(r.base) ? 1 : 0), 0);
   return alive < list.records.length * 0.75;
+}
+
+/** Removes a file a failed save left; one already gone is fine. */
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already.
+  }
 }
 
 function numberOrUndefined(text: string | undefined): number | undefined {

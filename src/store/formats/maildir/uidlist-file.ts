@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { open, readFile, rename, stat } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readFileSync, renameSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { fdatasyncFd, writeAllSync } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
-import { chownHandle, FILE_MODE, type FileOwner } from "../../file-owner.js";
+import { chownFdSync, FILE_MODE, type FileOwner } from "../../file-owner.js";
 import { formatRecord, parseUidlist, serializeUidlist, type Uidlist, type UidlistRecord } from "./uidlist.js";
 
 export interface LoadedUidlist {
@@ -10,11 +12,14 @@ export interface LoadedUidlist {
   cleanEnd: boolean;
 }
 
-/** Reads dovecot-uidlist; undefined when it does not exist. Readers never lock (§3.3). */
+/**
+ * Reads dovecot-uidlist; undefined when it does not exist. Readers never lock (§3.3). Synchronous
+ * reads and writes here, flushes on the thread pool (see durable-fs.ts).
+ */
 export async function readUidlistFile(path: string): Promise<LoadedUidlist | undefined> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (err) {
     if (errnoCode(err) === "ENOENT") return undefined;
     throw err;
@@ -40,12 +45,12 @@ export function newMailboxGuid(): string {
 /** Appends records with one write and fdatasyncs them. Only while holding the uidlist lock. */
 export async function appendUidlistRecords(path: string, records: readonly UidlistRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const handle = await open(path, "a");
+  const fd = openSync(path, "a");
   try {
-    await handle.write(records.map(formatRecord).join(""));
-    await handle.datasync();
+    writeAllSync(fd, Buffer.from(records.map(formatRecord).join("")));
+    await fdatasyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -61,16 +66,15 @@ export async function rewriteUidlistFile(
 ): Promise<void> {
   const temp = `${path}.tmp`;
   const content = Buffer.from(serializeUidlist(list));
-  const handle = await open(temp, "w", FILE_MODE);
+  const fd = openSync(temp, "w", FILE_MODE);
   try {
-    await chownHandle(handle, owner);
-    await handle.write(content);
-    await handle.datasync();
-    await rename(temp, path);
-    const st = await handle.stat();
-    if (st.size !== content.length)
+    chownFdSync(fd, owner);
+    writeAllSync(fd, content);
+    await fdatasyncFd(fd);
+    renameSync(temp, path);
+    if (fstatSync(fd).size !== content.length)
       throw new StoreError("TEMPFAIL", `${path} changed while we held its lock`);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
