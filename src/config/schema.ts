@@ -500,6 +500,15 @@ const configShape = z.strictObject({
         .describe(
           "Permissions of LMTP's unix sockets (Dovecot's unix_listener lmtp mode, 0666 by default): the MTA's user must be able to connect.",
         ),
+      delivery_processes: z
+        .number()
+        .int()
+        .min(0)
+        .max(64)
+        .default(0)
+        .describe(
+          "Processes that deliver LMTP mail (Sieve, store) beside the one that speaks LMTP, as Dovecot runs several lmtp processes; 0: one per CPU; 1: deliver in the LMTP process itself.",
+        ),
     })
     .prefault({}),
   delivery: z

@@ -37,6 +37,9 @@ export interface DeliveryDeps {
 
 export type RecipientCheck = "ok" | "unknown-user" | "over-quota" | "tempfail";
 
+/** Userdb entries looked up elsewhere, by user name: null for an unknown user, "failed" for a userdb error. */
+export type KnownUsers = ReadonlyMap<string, UserInfo | null | "failed">;
+
 export class Delivery {
   readonly hostname: string;
   private readonly postmaster: string;
@@ -66,9 +69,36 @@ export class Delivery {
     };
   }
 
-  private async lookup(req: RecipientRequest): Promise<{ user: UserInfo | undefined; detail: string }> {
+  private async lookup(
+    req: RecipientRequest,
+    known?: KnownUsers,
+  ): Promise<{ user: UserInfo | undefined; detail: string }> {
     const split = splitRecipient(req.address, this.deps.config.delivery.recipient_delimiter);
-    return { user: await this.deps.userdb.lookup(req.user ?? split.user), detail: split.detail };
+    const name = req.user ?? split.user;
+    if (known === undefined) return { user: await this.deps.userdb.lookup(name), detail: split.detail };
+    const entry = known.get(name);
+    if (entry === undefined || entry === "failed")
+      throw new Error(`no userdb entry for ${name} was handed over`);
+    return { user: entry ?? undefined, detail: split.detail };
+  }
+
+  /**
+   * The recipients' userdb entries, for a delivery that runs in another process: the process that
+   * took the RCPTs looks them up, so its live userdb (and its reloads) decides for every delivery.
+   */
+  async lookUpUsers(recipients: RecipientRequest[]): Promise<Map<string, UserInfo | null | "failed">> {
+    const users = new Map<string, UserInfo | null | "failed">();
+    for (const r of recipients) {
+      const name = r.user ?? splitRecipient(r.address, this.deps.config.delivery.recipient_delimiter).user;
+      if (users.has(name)) continue;
+      try {
+        users.set(name, (await this.deps.userdb.lookup(name)) ?? null);
+      } catch (err) {
+        this.deps.log.error({ err: (err as Error).message }, "userdb lookup failed");
+        users.set(name, "failed");
+      }
+    }
+    return users;
   }
 
   /** The RCPT-time check: does the user exist, and (when asked) are they still under quota. */
@@ -130,10 +160,12 @@ export class Delivery {
     }
   }
 
+  /** `known`: the recipients' userdb entries from lookUpUsers, instead of looking them up here. */
   async deliver(
     message: Buffer,
     envelope: DeliveryEnvelope,
     recipients: RecipientRequest[],
+    known?: KnownUsers,
   ): Promise<RecipientOutcome[]> {
     const distinct = new Map<string, RecipientRequest>();
     for (const r of recipients)
@@ -161,7 +193,7 @@ export class Delivery {
     const outcomes = new Map<string, RecipientOutcome>();
     // Recipients one after another: each holds its own store open, and an MTA sends few at once.
     for (const [key, req] of distinct) {
-      outcomes.set(key, await this.deliverOne(req, { envelope, data, original: message, parse, now }));
+      outcomes.set(key, await this.deliverOne(req, { envelope, data, original: message, parse, now, known }));
     }
     return recipients.map((r) => outcomes.get(r.address.toLowerCase())!);
   }
@@ -174,12 +206,13 @@ export class Delivery {
       original: Buffer;
       parse: () => Promise<SieveMessage>;
       now: Date;
+      known: KnownUsers | undefined;
     },
   ): Promise<RecipientOutcome> {
     const { config } = this.deps;
     let found: Awaited<ReturnType<Delivery["lookup"]>>;
     try {
-      found = await this.lookup(req);
+      found = await this.lookup(req, m.known);
     } catch (err) {
       this.deps.log.error({ err: (err as Error).message }, "userdb lookup failed");
       return { status: "tempfail", message: "userdb lookup failed" };

@@ -4,7 +4,8 @@
 // - the session starts without smtp-server's 100 ms "early talker" pause before the greeting:
 //   LMTP peers are trusted MTAs, and the pause caps what one connection can deliver;
 // - an implicit-TLS socket arrives already secured, and the session says so (no STARTTLS offered);
-// - RCPT TO takes a bare user name (`<ann>`), as Dovecot's LMTP does (rcpt_domain_optional).
+// - RCPT TO takes a bare user name (`<ann>`), as Dovecot's LMTP does (rcpt_domain_optional);
+// - the replies to one pipelined batch leave in one write (see send).
 import type { Socket } from "node:net";
 import type { SecureContext, TLSSocket } from "node:tls";
 import type { SMTPServer } from "smtp-server";
@@ -17,9 +18,31 @@ const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 const BARE_RCPT = /^(\s*RCPT\s+TO\s*:\s*<)([^<>@\s]+)>/i;
 
 class LmtpConnection extends SMTPConnection {
+  private corked: Socket | null = null;
+
+  /**
+   * smtp-server writes every reply on its own, so a pipelined MAIL, RCPT, DATA cost a write (and a
+   * wake-up of the client) each. Replies are held in the corked socket until the event loop has
+   * run everything the input already received set off (setImmediate comes after the I/O callbacks
+   * and promise jobs of this turn), then leave in one writev: never later than the turn that made
+   * them. 220 (greeting, STARTTLS) goes at once: a TLS handshake takes the socket over after it.
+   */
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    if (code === 220) this.flush();
+    else if (this.corked === null && !this._socket.destroyed) {
+      const socket = this._socket;
+      this.corked = socket;
+      socket.cork();
+      setImmediate(() => this.flush());
+    }
     if (typeof data === "string" && ENHANCED.test(data)) super.send(code, data, false);
     else super.send(code, data, context);
+  }
+
+  private flush(): void {
+    const socket = this.corked;
+    this.corked = null;
+    socket?.uncork();
   }
 
   override _parseAddressCommand(name: string, command: Buffer | string): ParsedAddress {

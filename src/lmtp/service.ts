@@ -4,14 +4,22 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync } from "node:fs";
 import type { Socket } from "node:net";
+import { availableParallelism } from "node:os";
 import type { SecureContext } from "node:tls";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { type ListenAddress, parseListenAddress } from "../config/index.js";
-import { Delivery, lazySieveEngine } from "../delivery/index.js";
+import {
+  Delivery,
+  type DeliveryEnvelope,
+  lazySieveEngine,
+  type RecipientOutcome,
+  type RecipientRequest,
+} from "../delivery/index.js";
 import { type Logger, sessionLogger } from "../log/index.js";
 import { type ConnectionInfo, Listeners, startTls } from "../net/index.js";
 import type { RunningService, ServiceContext } from "../server/index.js";
 import { CurrentContexts, startSession } from "./connection.js";
+import { DeliveryProcesses } from "./delivery-processes.js";
 import { dataReply, messageTooBig, type Reply, rcptRefusal, TOO_MANY_RECIPIENTS } from "./replies.js";
 import { Transaction } from "./transaction.js";
 
@@ -53,6 +61,28 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
     engine: lazySieveEngine(config),
     keepStoresOpenMs: STORE_KEEP_MS,
   });
+  // With one process (or one CPU) the deliveries run here, on the LMTP process's own event loop.
+  const processCount = settings.delivery_processes || availableParallelism();
+  const processes =
+    processCount > 1
+      ? new DeliveryProcesses({
+          count: processCount,
+          config,
+          logOptions: ctx.logOptions,
+          log: ctx.log,
+          keepStoresOpenMs: STORE_KEEP_MS,
+          account: ctx.account,
+        })
+      : null;
+  const deliver = async (
+    message: Buffer,
+    envelope: DeliveryEnvelope,
+    recipients: RecipientRequest[],
+  ): Promise<RecipientOutcome[]> => {
+    if (processes === null) return delivery.deliver(message, envelope, recipients);
+    const users = await delivery.lookUpUsers(recipients);
+    return processes.deliver(message, envelope, recipients, users, users.keys().next().value ?? "");
+  };
   const transactions = new Map<string, { tx: Transaction; log: Logger }>();
   const tls = ctx.tls.enabled ? ctx.tls : null;
   const tlsAddresses = settings.tls_listen.map((a) => parseListenAddress(a)!);
@@ -134,7 +164,7 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
         .then(async (message) => {
           if (message === null) return answer(recipients.map(() => messageTooBig(settings.max_message_size)));
           const id = randomBytes(16).toString("base64").replace(/=+$/, "");
-          const outcomes = await delivery.deliver(
+          const outcomes = await deliver(
             message,
             {
               from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
@@ -215,10 +245,22 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
     if (a.kind === "unix") chmodSync(a.path, Number.parseInt(settings.unix_socket_mode, 8));
   return {
     sessionCount: () => listeners.sessionCount(),
-    stopAccepting: () => listeners.stopAccepting(),
+    stopAccepting: async () => {
+      await listeners.stopAccepting();
+      // A reload that restarts LMTP leaves the sessions open here to finish; the delivery
+      // processes serve them until the last one ends.
+      if (processes === null) return;
+      const retire = setInterval(() => {
+        if (listeners.sessionCount() > 0) return;
+        clearInterval(retire);
+        processes.close();
+      }, 1000);
+      retire.unref();
+    },
     closeSessions: () => {
       listeners.closeSessions();
       delivery.close();
+      processes?.close();
     },
   };
 }

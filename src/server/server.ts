@@ -10,7 +10,7 @@ import {
   parseListenAddress,
 } from "../config/index.js";
 import { EX_OSERR, ExitError } from "../exit-codes/index.js";
-import { createLogger, type Logger } from "../log/index.js";
+import { createLogger, type Logger, type LogOptions } from "../log/index.js";
 import { TlsCertificates, TlsFileWatcher } from "../net/index.js";
 import { createFirstUser } from "./first-user.js";
 import {
@@ -40,6 +40,7 @@ export class Server {
     },
   });
   private log!: Logger;
+  private logOptions!: LogOptions;
   private tls!: TlsCertificates;
   private tlsWatcher!: TlsFileWatcher;
   /** The account to run as; null keeps the starting user. */
@@ -68,10 +69,11 @@ export class Server {
   private async boot(): Promise<void> {
     const stateDir = configPath(this.loaded, this.config.state_dir);
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    this.log = createLogger({
+    this.logOptions = {
       ...this.config.log,
       path: this.config.log.path && configPath(this.loaded, this.config.log.path),
-    });
+    };
+    this.log = createLogger(this.logOptions);
     const passwdPath = configPath(this.loaded, this.config.auth.passwd_file);
     if (this.loaded.file === null) {
       const password = await createFirstUser(passwdPath, stateDir, this.config.auth.default_pass_scheme);
@@ -153,6 +155,8 @@ export class Server {
       auth: this.liveAuth,
       stateDir: configPath(this.loaded, this.config.state_dir),
       tls: this.tls,
+      logOptions: this.logOptions,
+      account: this.account,
     };
     this.running.set(protocol, await service(addresses, ctx));
     const { listen, tls_listen } = this.config[protocol];

@@ -2,7 +2,7 @@ import type { Authenticator } from "../auth/index.js";
 import type { Config, ListenAddress } from "../config/index.js";
 import { imapService } from "../imap/index.js";
 import { lmtpService } from "../lmtp/index.js";
-import type { Logger } from "../log/index.js";
+import type { Logger, LogOptions } from "../log/index.js";
 import { manageSieveService } from "../managesieve/index.js";
 import type { TlsCertificates } from "../net/index.js";
 import { pop3Service } from "../pop3/index.js";
@@ -18,6 +18,10 @@ export interface ServiceContext {
   stateDir: string;
   /** The live certificates of [tls], shared by every listener; reloads reach new connections. */
   tls: TlsCertificates;
+  /** How `log` was made (its path resolved), for processes that log on their own. */
+  logOptions: LogOptions;
+  /** The account the server becomes after binding its ports (null: it stays who it is). */
+  account: { uid: number; gid: number } | null;
 }
 
 /** A protocol server bound to its addresses. */

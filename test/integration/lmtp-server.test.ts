@@ -238,4 +238,52 @@ describe("LMTP", () => {
     assert.match(replies[5]!, /^501 /, "a malformed local part is still a syntax error");
     assert.equal(maildirMessages(world.home("plain")).length, before + 1);
   });
+
+  test("a pipelined batch gets its replies in order, and the message is saved", async () => {
+    const before = good().length;
+    const socket = connect(port, "127.0.0.1");
+    const chunks: string[] = [];
+    let all = "";
+    const waitFor = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} in: ${all}`)), 10_000);
+        const check = () => {
+          if (!pattern.test(all)) return;
+          clearTimeout(timer);
+          socket.off("data", check);
+          resolve();
+        };
+        socket.on("data", check);
+        check();
+      });
+    socket.on("data", (d: Buffer) => {
+      chunks.push(d.toString("latin1"));
+      all += d.toString("latin1");
+    });
+    try {
+      await waitFor(/^220 .*\r\n/);
+      socket.write("LHLO m\r\n");
+      await waitFor(/\r\n250 [^\r]*\r\n$/);
+      chunks.length = 0;
+      socket.write(
+        "MAIL FROM:<s@far.test>\r\nRCPT TO:<good@loft.test>\r\nRCPT TO:<nobody@loft.test>\r\nRCPT TO:<plain>\r\nDATA\r\n",
+      );
+      await waitFor(/\r\n354 [^\r]*\r\n$/);
+      assert.match(
+        chunks.join(""),
+        /^250 2\.1\.0 [^\r]*\r\n250 2\.1\.5 [^\r]*\r\n550 5\.1\.1 <nobody@loft\.test> [^\r]*\r\n250 2\.1\.5 [^\r]*\r\n354 [^\r]*\r\n$/,
+      );
+      chunks.length = 0;
+      socket.write(`${body("batched")}.\r\nQUIT\r\n`);
+      await waitFor(/\r\n221 [^\r]*\r\n$/);
+      const tail = chunks.join("");
+      assert.match(
+        tail,
+        /^250 2\.0\.0 <good@loft\.test> \S+ Saved\r\n250 2\.0\.0 <plain> \S+:R2 Saved\r\n221 [^\r]*\r\n$/,
+      );
+    } finally {
+      socket.destroy();
+    }
+    assert.equal(good().length, before + 1);
+  });
 });
