@@ -169,7 +169,7 @@ export function readUidlistSummary(path: string): UidlistSummary | undefined {
 /** Appends records with one write and fdatasyncs them. Only while holding the uidlist lock. */
 export async function appendUidlistRecords(path: string, records: readonly UidlistRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const fd = openSync(path, "a");
+  const fd = openSync(path, "a", FILE_MODE);
   try {
     const bytes = Buffer.from(records.map(formatRecord).join(""));
     const before = fstatSync(fd);
