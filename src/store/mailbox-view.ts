@@ -229,7 +229,7 @@ export class MailboxView implements Mailbox {
     const room = this.ctx.quotaRoom();
     // The uidlist must exist (and carry the UIDVALIDITY) before the first save.
     if (
-      this.ctx.index.ensureMailbox(this.key).uidvalidity === 0 ||
+      !this.ctx.index.hasUidValidity(this.key) ||
       (this.unsynced && this.format.savesReportUidValidity !== true)
     )
       await this.sync();
@@ -248,22 +248,24 @@ export class MailboxView implements Mailbox {
       ...(room !== undefined ? { maxSize: room } : {}),
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
     });
-    let row = this.ctx.index.ensureMailbox(this.key);
+    const root = parser.end();
+    const message = { ...saved, ...structureColumns(root), headers: header.fields(root) };
     // Unsynced, the index may lack messages others saved before this one. Without proof that it
     // lacks no UID below ours, it reads the mailbox first: added now, ours would show before
     // smaller UIDs, which IMAP forbids. (Flags and expunges of others wait for the next sync.)
-    const follows =
-      saved.uidValidity !== undefined && saved.uidValidity === row.uidvalidity && saved.uid === row.uidnext;
-    if (this.unsynced && this.format.savesReportUidValidity === true && !follows) {
+    if (this.unsynced && this.format.savesReportUidValidity === true) {
+      const added =
+        saved.uidValidity === undefined
+          ? undefined
+          : this.ctx.index.addFollowing(this.id, saved.uidValidity, message);
+      if (added !== undefined && saved.uidValidity !== undefined) {
+        this.announce(added);
+        return { uid: saved.uid, uidValidity: saved.uidValidity };
+      }
       await this.sync();
-      row = this.ctx.index.ensureMailbox(this.key);
     }
-    const root = parser.end();
-    this.announce(
-      this.ctx.index.addMessages(row.id, [
-        { ...saved, ...structureColumns(root), headers: header.fields(root) },
-      ]),
-    );
+    const row = this.ctx.index.ensureMailbox(this.key);
+    this.announce(this.ctx.index.addMessages(row.id, [message]));
     return { uid: saved.uid, uidValidity: row.uidvalidity };
   }
 

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
 import { isStoreError } from "../../src/store/errors.js";
 import {
   effectiveNextUid,
@@ -7,6 +10,7 @@ import {
   recordExt,
   serializeUidlist,
 } from "../../src/store/formats/maildir/uidlist.js";
+import { appendUidlistRecords, readUidlistSummary } from "../../src/store/formats/maildir/uidlist-file.js";
 
 const OBSERVED = `3 V1795868333 N1 G11adc432adc60a6ba32e000083ecc375
 1 :1795868333.M851729P11939.vm,S=201,W=210
@@ -86,6 +90,58 @@ describe("dovecot-uidlist", () => {
   it("refuses to write UIDVALIDITY 0", () => {
     assert.throws(() =>
       serializeUidlist({ uidValidity: 0, nextUid: 1, headerExt: [], records: [], needsRewrite: false }),
+    );
+  });
+});
+
+describe("dovecot-uidlist summary for saves", () => {
+  const dir = mkdtempSync(join(tmpdir(), "loft-uidlist-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const fresh = (content: string) => {
+    const path = join(dir, `dovecot-uidlist.${n++}`);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  it("follows our appends and other writers' appends without a full read going wrong", async () => {
+    const path = fresh(OBSERVED);
+    assert.deepEqual(readUidlistSummary(path), { uidValidity: 1795868333, nextUid: 5, needsRewrite: false });
+    await appendUidlistRecords(path, [{ uid: 5, ext: [], base: "ours" }]);
+    assert.equal(readUidlistSummary(path)?.nextUid, 6);
+    // Dovecot appends two records between our saves.
+    appendFileSync(path, "6 :theirs1\n9 W12 :theirs2\n");
+    assert.equal(readUidlistSummary(path)?.nextUid, 10);
+    assert.equal(readUidlistSummary(path)?.nextUid, 10);
+  });
+
+  it("reads the whole file again after a rewrite, even one of the same size", () => {
+    const path = fresh(OBSERVED);
+    assert.equal(readUidlistSummary(path)?.nextUid, 5);
+    // A rewrite with a new UIDVALIDITY: a new file renamed over the old one.
+    const rewritten = OBSERVED.replace("V1795868333 N1", "V1795868334 N7");
+    writeFileSync(`${path}.tmp`, rewritten);
+    renameSync(`${path}.tmp`, path);
+    assert.deepEqual(readUidlistSummary(path), { uidValidity: 1795868334, nextUid: 7, needsRewrite: false });
+    // Written in place (nobody should), same length, other header: still noticed.
+    writeFileSync(path, rewritten.replace("V1795868334", "V1795868335"));
+    assert.equal(readUidlistSummary(path)?.uidValidity, 1795868335);
+  });
+
+  it("asks for a rewrite when appended lines are partial, out of order or need a rewrite", () => {
+    for (const tail of ["5 :partial", "3 :lower\n", "5 x1 :badtoken\n", "5 :a/b\n"]) {
+      const path = fresh(OBSERVED);
+      assert.equal(readUidlistSummary(path)?.needsRewrite, false);
+      appendFileSync(path, tail);
+      assert.equal(readUidlistSummary(path)?.needsRewrite, true, JSON.stringify(tail));
+    }
+  });
+
+  it("has nothing for a missing file and throws for a broken header", () => {
+    assert.equal(readUidlistSummary(join(dir, "missing")), undefined);
+    assert.throws(
+      () => readUidlistSummary(fresh("3 V0 N1\n")),
+      (err) => isStoreError(err, "CORRUPT"),
     );
   });
 });

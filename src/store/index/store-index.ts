@@ -29,6 +29,8 @@ export class StoreIndex {
   private readonly statements = new Map<string, Database.Statement>();
   /** Mailbox ids by name, forgotten when this process deletes or renames mailboxes. */
   private readonly ids = new Map<string, number>();
+  /** Names whose row has a UIDVALIDITY, which only a new row (forgotten with `ids`) lacks again. */
+  private readonly validated = new Set<string>();
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -80,6 +82,15 @@ export class StoreIndex {
   /** Drops a remembered id whose row went away (another process deleted the mailbox). */
   forgetMailboxId(name: string): void {
     this.ids.delete(name);
+    this.validated.delete(name);
+  }
+
+  /** Whether the mailbox's row has a UIDVALIDITY yet (it was read once); remembered once it has. */
+  hasUidValidity(name: string): boolean {
+    if (this.validated.has(name)) return true;
+    if (this.ensureMailbox(name).uidvalidity === 0) return false;
+    this.validated.add(name);
+    return true;
   }
 
   mailboxNames(): string[] {
@@ -89,6 +100,7 @@ export class StoreIndex {
   /** Renames a mailbox and its children (keys are levels joined by TAB), keeping their messages. */
   renameMailbox(from: string, to: string): void {
     this.ids.clear();
+    this.validated.clear();
     this.db
       .transaction(() => {
         this.sql("DELETE FROM mailboxes WHERE name = ? OR substr(name, 1, ?) = ?").run(
@@ -105,6 +117,7 @@ export class StoreIndex {
 
   deleteMailbox(name: string): void {
     this.ids.clear();
+    this.validated.clear();
     this.sql("DELETE FROM mailboxes WHERE name = ?").run(name);
   }
 
@@ -324,23 +337,41 @@ export class StoreIndex {
    * already recorded keeps its row (and modseq); only its MIME structure is added.
    */
   addMessages(mailboxId: number, messages: readonly NewMessage[]): AppliedChanges {
+    return this.db.transaction(() => this.recordAdded(mailboxId, messages)).immediate();
+  }
+
+  /**
+   * Records a message saved without a sync, if it is the one the index expects next (the same
+   * UIDVALIDITY, its UID the UIDNEXT): then the index lacks no UID below it. Otherwise (or when the
+   * row is gone) writes nothing and gives undefined: the caller reads the mailbox first.
+   */
+  addFollowing(mailboxId: number, uidValidity: number, message: NewMessage): AppliedChanges | undefined {
     return this.db
-      .transaction((): AppliedChanges => {
-        const modseq = this.lazyModseq(mailboxId);
-        const added: number[] = [];
-        for (const message of messages) {
-          if (this.message(mailboxId, message.uid)) {
-            if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message);
-            continue;
-          }
-          this.insert(mailboxId, message, modseq.next());
-          added.push(message.uid);
-        }
-        const top = Math.max(...messages.map((m) => m.uid)) + 1;
-        this.sql("UPDATE mailboxes SET uidnext = max(uidnext, ?) WHERE id = ?").run(top, mailboxId);
-        return { added, expunged: [], changed: [], modseq: modseq.taken() ?? this.currentModseq(mailboxId) };
+      .transaction((): AppliedChanges | undefined => {
+        const box = this.sql("SELECT uidvalidity, uidnext FROM mailboxes WHERE id = ?").get(mailboxId) as
+          | Pick<MailboxRow, "uidvalidity" | "uidnext">
+          | undefined;
+        if (box?.uidvalidity !== uidValidity || box.uidnext !== message.uid) return undefined;
+        return this.recordAdded(mailboxId, [message]);
       })
       .immediate();
+  }
+
+  /** addMessages inside the caller's transaction. */
+  private recordAdded(mailboxId: number, messages: readonly NewMessage[]): AppliedChanges {
+    const modseq = this.lazyModseq(mailboxId);
+    const added: number[] = [];
+    for (const message of messages) {
+      if (this.message(mailboxId, message.uid)) {
+        if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message);
+        continue;
+      }
+      this.insert(mailboxId, message, modseq.next());
+      added.push(message.uid);
+    }
+    const top = Math.max(...messages.map((m) => m.uid)) + 1;
+    this.sql("UPDATE mailboxes SET uidnext = max(uidnext, ?) WHERE id = ?").run(top, mailboxId);
+    return { added, expunged: [], changed: [], modseq: modseq.taken() ?? this.currentModseq(mailboxId) };
   }
 
   /** Sets flags; a message that already has them (a sync saw the rename first) keeps its modseq. */

@@ -29,7 +29,9 @@ import {
   type LoadedUidlist,
   newMailboxGuid,
   readUidlistFile,
+  readUidlistSummary,
   rewriteUidlistFile,
+  type UidlistSummary,
   uidlistStamp,
 } from "./uidlist-file.js";
 
@@ -410,19 +412,36 @@ export class MaildirMailbox implements FormatMailbox {
     // The uidlist as read under this same lock, when the caller has it.
     read?: LoadedUidlist,
   ): Promise<{ uid: number; uidValidity: number }> {
-    const loaded = read ?? (await readUidlistFile(this.uidlistPath).catch(() => undefined));
-    if (!loaded || loaded.list.needsRewrite || !loaded.cleanEnd) {
-      const list = await this.assignUids(lock, await listMaildir(this.dir), wanted);
-      const record = list.records.find((r) => r.base === base);
-      if (!record) throw new StoreError("TEMPFAIL", "Saved message vanished before it got a UID");
-      return { uid: record.uid, uidValidity: list.uidValidity };
+    if (read === undefined) {
+      // A base made here by append: unique (tmp/ O_EXCL, our PID and a microsecond stamp), so no
+      // record can name it yet; Dovecot's save does not look either.
+      const summary = this.uidlistSummary();
+      if (summary && !summary.needsRewrite) {
+        const uid = Math.max(summary.nextUid, wanted);
+        await appendUidlistRecords(this.uidlistPath, [{ uid, ext, base }]);
+        return { uid, uidValidity: summary.uidValidity };
+      }
+    } else if (!read.list.needsRewrite && read.cleanEnd) {
+      const uidValidity = read.list.uidValidity;
+      const existing = read.list.records.find((r) => r.base === base);
+      if (existing) return { uid: existing.uid, uidValidity };
+      const uid = Math.max(effectiveNextUid(read.list), wanted);
+      await appendUidlistRecords(this.uidlistPath, [{ uid, ext, base }]);
+      return { uid, uidValidity };
     }
-    const uidValidity = loaded.list.uidValidity;
-    const existing = loaded.list.records.find((r) => r.base === base);
-    if (existing) return { uid: existing.uid, uidValidity };
-    const uid = Math.max(effectiveNextUid(loaded.list), wanted);
-    await appendUidlistRecords(this.uidlistPath, [{ uid, ext, base }]);
-    return { uid, uidValidity };
+    const list = await this.assignUids(lock, await listMaildir(this.dir), wanted);
+    const record = list.records.find((r) => r.base === base);
+    if (!record) throw new StoreError("TEMPFAIL", "Saved message vanished before it got a UID");
+    return { uid: record.uid, uidValidity: list.uidValidity };
+  }
+
+  /** The uidlist's UIDVALIDITY and next UID; undefined when it is missing or broken (assignUids rebuilds it). */
+  private uidlistSummary(): UidlistSummary | undefined {
+    try {
+      return readUidlistSummary(this.uidlistPath);
+    } catch {
+      return undefined;
+    }
   }
 
   async adoptUids(uidValidity: number, uidNext: number): Promise<void> {

@@ -1,10 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, openSync, readFileSync, renameSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { fdatasyncFd, writeAllSync } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import { chownFdSync, FILE_MODE, type FileOwner } from "../../file-owner.js";
-import { formatRecord, parseUidlist, serializeUidlist, type Uidlist, type UidlistRecord } from "./uidlist.js";
+import {
+  effectiveNextUid,
+  formatRecord,
+  parseRecord,
+  parseUidlist,
+  serializeUidlist,
+  type Uidlist,
+  type UidlistRecord,
+} from "./uidlist.js";
 
 export interface LoadedUidlist {
   list: Uidlist;
@@ -42,16 +50,161 @@ export function newMailboxGuid(): string {
   return randomBytes(16).toString("hex");
 }
 
+/** What a save needs from dovecot-uidlist (readUidlistSummary). */
+export interface UidlistSummary {
+  uidValidity: number;
+  /** The UID the next record gets: max(header N, last UID + 1). */
+  nextUid: number;
+  /** Records may not be appended: the file must be rewritten (§3.1) or ends in a partial line. */
+  needsRewrite: boolean;
+}
+
+/** A file read before: where it ended, and its last complete line to recognise it by. */
+interface KnownUidlist {
+  ino: number;
+  size: number;
+  header: Buffer;
+  lastLine: Buffer;
+  lastUid: number;
+  headerNextUid: number;
+  summary: UidlistSummary;
+}
+
+const LF = 0x0a;
+/** Files remembered by path, least recently used first; a few numbers and one line each. */
+const known = new Map<string, KnownUidlist>();
+const KNOWN_LIMIT = 1000;
+
+function remember(path: string, entry: KnownUidlist): void {
+  known.delete(path);
+  known.set(path, entry);
+  if (known.size > KNOWN_LIMIT) known.delete(known.keys().next().value!);
+}
+
+/** The bytes of the last complete line of `bytes`, which end with an LF. */
+function lastLineOf(bytes: Buffer): Buffer {
+  return bytes.subarray(bytes.lastIndexOf(LF, bytes.length - 2) + 1);
+}
+
+function readWhole(fd: number, st: Stats): KnownUidlist | undefined {
+  const bytes = readFileSync(fd);
+  const list = parseUidlist(bytes.toString("utf8"));
+  const cleanEnd = bytes.length > 0 && bytes[bytes.length - 1] === LF;
+  return {
+    ino: st.ino,
+    size: bytes.length,
+    // Copies: a view would keep the whole file in memory.
+    header: Buffer.from(bytes.subarray(0, bytes.indexOf(LF) + 1)),
+    lastLine: Buffer.from(lastLineOf(bytes)),
+    lastUid: list.records.at(-1)?.uid ?? 0,
+    headerNextUid: list.nextUid,
+    summary: {
+      uidValidity: list.uidValidity,
+      nextUid: effectiveNextUid(list),
+      needsRewrite: list.needsRewrite || !cleanEnd,
+    },
+  };
+}
+
+/**
+ * Reads only what was appended since `before`, as Dovecot resumes from its last offset (§3.2):
+ * the same inode, at least as long, the same header, and still `before`'s last line where it
+ * ended. Anything
+ * else (a rewrite, a line Dovecot would drop or rewrite for, a partial line) gives undefined, and
+ * the caller reads the whole file.
+ */
+function readAppended(fd: number, st: Stats, before: KnownUidlist): KnownUidlist | undefined {
+  if (st.ino !== before.ino || st.size < before.size) return undefined;
+  const header = Buffer.allocUnsafe(before.header.length);
+  if (readSync(fd, header, 0, header.length, 0) !== header.length || !header.equals(before.header))
+    return undefined;
+  const from = before.size - before.lastLine.length;
+  const bytes = Buffer.allocUnsafe(st.size - from);
+  if (readSync(fd, bytes, 0, bytes.length, from) !== bytes.length) return undefined;
+  if (!bytes.subarray(0, before.lastLine.length).equals(before.lastLine)) return undefined;
+  const added = bytes.subarray(before.lastLine.length);
+  if (added.length === 0) return before;
+  if (added[added.length - 1] !== LF) return undefined;
+  let lastUid = before.lastUid;
+  for (const line of added.subarray(0, -1).toString("utf8").split("\n")) {
+    const parsed = parseRecord(line, 3);
+    if (parsed === undefined || !parsed.clean || parsed.record.uid <= lastUid) return undefined;
+    lastUid = parsed.record.uid;
+  }
+  return {
+    ...before,
+    size: st.size,
+    lastLine: Buffer.from(lastLineOf(added)),
+    lastUid,
+    summary: { ...before.summary, nextUid: Math.max(before.headerNextUid, lastUid + 1) },
+  };
+}
+
+/**
+ * UIDVALIDITY and next UID for a save, under the uidlist lock; undefined when there is no file.
+ * Reading the whole list for each save would cost in proportion to the mailbox, so what is known
+ * of each file is kept, and only the lines appended since are read. Throws CORRUPT for a broken header.
+ */
+export function readUidlistSummary(path: string): UidlistSummary | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    known.delete(path);
+    if (errnoCode(err) === "ENOENT") return undefined;
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    const before = known.get(path);
+    known.delete(path);
+    const entry = (before && readAppended(fd, st, before)) ?? readWhole(fd, st);
+    if (entry && !entry.summary.needsRewrite) remember(path, entry);
+    return entry?.summary;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Appends records with one write and fdatasyncs them. Only while holding the uidlist lock. */
 export async function appendUidlistRecords(path: string, records: readonly UidlistRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const fd = openSync(path, "a");
+  const fd = openSync(path, "a", FILE_MODE);
   try {
-    writeAllSync(fd, Buffer.from(records.map(formatRecord).join("")));
+    const bytes = Buffer.from(records.map(formatRecord).join(""));
+    const before = fstatSync(fd);
+    writeAllSync(fd, bytes);
+    noteAppend(path, before, fstatSync(fd), bytes, records);
     await fdatasyncFd(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Keeps what is known of the file up to date with our own append, so the next save reads nothing. */
+function noteAppend(
+  path: string,
+  before: Stats,
+  after: Stats,
+  bytes: Buffer,
+  records: readonly UidlistRecord[],
+): void {
+  const entry = known.get(path);
+  known.delete(path);
+  if (entry === undefined || entry.ino !== before.ino || entry.size !== before.size) return;
+  if (after.size !== before.size + bytes.length) return;
+  let lastUid = entry.lastUid;
+  for (const record of records) {
+    if (record.uid <= lastUid) return;
+    lastUid = record.uid;
+  }
+  remember(path, {
+    ...entry,
+    size: after.size,
+    lastLine: lastLineOf(bytes),
+    lastUid,
+    summary: { ...entry.summary, nextUid: Math.max(entry.headerNextUid, lastUid + 1) },
+  });
 }
 
 /**

@@ -57,6 +57,38 @@ function parseHeader(line: string): Omit<Uidlist, "records" | "needsRewrite"> & 
 }
 
 /**
+ * One record line; undefined when Dovecot would drop it (no UID, no name, a `/` in the name).
+ * `clean` is false when extension tokens were dropped (they must start with A–Z).
+ */
+export function parseRecord(
+  line: string,
+  version: number,
+): { record: UidlistRecord; clean: boolean } | undefined {
+  const space = line.indexOf(" ");
+  if (space <= 0) return undefined;
+  const uid = positive(line.slice(0, space));
+  let ext: string[] = [];
+  let base: string;
+  let clean = true;
+  if (version === 1) {
+    base = line.slice(space + 1).split(":")[0]!;
+  } else {
+    const mark = line.indexOf(" :");
+    if (mark < 0) return undefined;
+    base = line.slice(mark + 2);
+    ext = line
+      .slice(space + 1, mark)
+      .split(" ")
+      .filter((t) => t !== "");
+    const valid = ext.filter((t) => /^[A-Z]/.test(t));
+    clean = valid.length === ext.length;
+    ext = valid;
+  }
+  if (uid === 0 || base === "" || base.includes("/")) return undefined;
+  return { record: { uid, ext, base }, clean };
+}
+
+/**
  * Parses dovecot-uidlist (v3, and v1/v2 for upgrades). A header with V0/N0 is broken: Dovecot then
  * deletes and rebuilds the file, so we report CORRUPT and let the caller rebuild. A partial last line
  * (a writer died mid-append) is ignored.
@@ -75,45 +107,22 @@ export function parseUidlist(text: string): Uidlist {
   const records: UidlistRecord[] = [];
   for (const line of lines) {
     if (line === "") continue;
-    const space = line.indexOf(" ");
-    if (space <= 0) {
+    const parsed = parseRecord(line, header.version);
+    if (parsed === undefined || parsed.record.uid <= lastUid) {
       needsRewrite = true;
       continue;
     }
-    const uid = positive(line.slice(0, space));
-    let ext: string[] = [];
-    let base: string;
-    if (header.version === 1) {
-      base = line.slice(space + 1).split(":")[0]!;
-    } else {
-      const mark = line.indexOf(" :");
-      if (mark < 0) {
-        needsRewrite = true;
-        continue;
-      }
-      base = line.slice(mark + 2);
-      ext = line
-        .slice(space + 1, mark)
-        .split(" ")
-        .filter((t) => t !== "");
-      const valid = ext.filter((t) => /^[A-Z]/.test(t));
-      if (valid.length !== ext.length) needsRewrite = true;
-      ext = valid;
-    }
-    if (uid === 0 || uid <= lastUid || base === "" || base.includes("/")) {
-      needsRewrite = true;
-      continue;
-    }
-    const previous = byBase.get(base);
+    const { record } = parsed;
+    if (!parsed.clean) needsRewrite = true;
+    const previous = byBase.get(record.base);
     if (previous) {
       // The same file under two UIDs: Dovecot keeps the later line.
       records.splice(records.indexOf(previous), 1);
       needsRewrite = true;
     }
-    const record = { uid, ext, base };
-    byBase.set(base, record);
+    byBase.set(record.base, record);
     records.push(record);
-    lastUid = uid;
+    lastUid = record.uid;
   }
   const list: Uidlist = {
     uidValidity: header.uidValidity,
