@@ -225,3 +225,39 @@ test("a delivery process that dies during a delivery: 451 for each of its recipi
     await server.stop();
   }
 });
+
+test("a reload that leaves [lmtp] alone still reaches deliveries, through new delivery processes", async () => {
+  const port = await freePort();
+  configure(port, "delivery_processes = 2");
+  const server = startLoft(world.dir, ["-c", world.configFile]);
+  try {
+    await server.waitFor(/loft started/);
+    const first = await transaction(port, "before-hostname", [USERS[2]!]);
+    assert.match(first[3]!, /^250 2\.0\.0 /);
+    const old = new Set(childrenOf(server.child.pid!));
+    assert.ok(old.size > 0);
+    configure(
+      port,
+      "delivery_processes = 2",
+      baseConfig.replace('hostname = "mx.loft.test"', 'hostname = "mx2.loft.test"'),
+    );
+    server.child.kill("SIGHUP");
+    await server.waitFor(/config reloaded/);
+    const second = await transaction(port, "after-hostname", [USERS[2]!]);
+    assert.match(second[3]!, /^250 2\.0\.0 /);
+    const texts = maildirMessages(world.home(USERS[2]!)).map((m) => m.text);
+    assert.match(
+      texts.find((t) => t.includes("Subject: before-hostname\n"))!,
+      /\tby mx\.loft\.test with LMTP\n/,
+    );
+    assert.match(
+      texts.find((t) => t.includes("Subject: after-hostname\n"))!,
+      /\tby mx2\.loft\.test with LMTP\n/,
+    );
+    await until("the replaced delivery processes left", () =>
+      childrenOf(server.child.pid!).every((p) => !old.has(p)),
+    );
+  } finally {
+    await server.stop();
+  }
+});
