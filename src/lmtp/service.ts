@@ -7,7 +7,7 @@ import type { Socket } from "node:net";
 import { availableParallelism } from "node:os";
 import type { SecureContext } from "node:tls";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
-import { type ListenAddress, parseListenAddress } from "../config/index.js";
+import { type Config, type ListenAddress, parseListenAddress } from "../config/index.js";
 import {
   Delivery,
   type DeliveryEnvelope,
@@ -53,34 +53,40 @@ function readMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
 export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContext): Promise<RunningService> {
   const { config } = ctx;
   const settings = config.lmtp;
-  const quotaTempfail = config.delivery.quota_full_tempfail;
-  const delivery = new Delivery({
-    config,
-    userdb: ctx.auth,
-    log: ctx.log.child({ protocol: "lmtp" }),
-    engine: lazySieveEngine(config),
-    keepStoresOpenMs: STORE_KEEP_MS,
-  });
   // With one process (or one CPU) the deliveries run here, on the LMTP process's own event loop.
   const processCount = settings.delivery_processes || availableParallelism();
-  const processes =
-    processCount > 1
-      ? new DeliveryProcesses({
-          count: processCount,
-          config,
-          logOptions: ctx.logOptions,
-          log: ctx.log,
-          keepStoresOpenMs: STORE_KEEP_MS,
-          account: ctx.account,
-        })
-      : null;
+  /** What delivers, for a config; a reload that leaves [lmtp] alone replaces it (reconfigure). */
+  const deliverers = (current: Config) => ({
+    quotaTempfail: current.delivery.quota_full_tempfail,
+    delivery: new Delivery({
+      config: current,
+      userdb: ctx.auth,
+      log: ctx.log.child({ protocol: "lmtp" }),
+      engine: lazySieveEngine(current),
+      keepStoresOpenMs: STORE_KEEP_MS,
+    }),
+    processes:
+      processCount > 1
+        ? new DeliveryProcesses({
+            count: processCount,
+            config: current,
+            logOptions: ctx.logOptions,
+            log: ctx.log,
+            keepStoresOpenMs: STORE_KEEP_MS,
+            account: ctx.account,
+          })
+        : null,
+  });
+  let current = deliverers(config);
   const deliver = async (
     message: Buffer,
     envelope: DeliveryEnvelope,
     recipients: RecipientRequest[],
   ): Promise<RecipientOutcome[]> => {
-    if (processes === null) return delivery.deliver(message, envelope, recipients);
-    const users = await delivery.lookUpUsers(recipients);
+    if (current.processes === null) return current.delivery.deliver(message, envelope, recipients);
+    const users = await current.delivery.lookUpUsers(recipients);
+    // Taken after the lookup: a reload meanwhile has closed the processes it replaced.
+    const processes = current.processes!;
     return processes.deliver(message, envelope, recipients, users, users.keys().next().value ?? "");
   };
   const transactions = new Map<string, { tx: Transaction; log: Logger }>();
@@ -89,7 +95,7 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
 
   const server = new SMTPServer({
     lmtp: true,
-    name: delivery.hostname,
+    name: current.delivery.hostname,
     banner: "Loft ready.",
     logger: false,
     disabledCommands: tls === null ? ["AUTH", "STARTTLS"] : ["AUTH"],
@@ -141,6 +147,7 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
         tx.add(rcpt);
         return callback();
       }
+      const { delivery, quotaTempfail } = current;
       delivery.check(rcpt.address, settings.rcpt_check_quota).then(
         (check) => {
           if (check === "ok") {
@@ -181,7 +188,7 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
           );
           answer(
             recipients.map((r, i) =>
-              dataReply(r.address, outcomes[i]!, i === 0 ? id : `${id}:R${i + 1}`, quotaTempfail),
+              dataReply(r.address, outcomes[i]!, i === 0 ? id : `${id}:R${i + 1}`, current.quotaTempfail),
             ),
           );
         })
@@ -223,10 +230,11 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
       );
     },
     onRefused(socket: Socket, reason: string) {
-      if (!implicitTls) socket.write(`421 4.3.2 ${delivery.hostname} ${reason}\r\n`);
+      if (!implicitTls) socket.write(`421 4.3.2 ${current.delivery.hostname} ${reason}\r\n`);
     },
     onIdle(socket: Socket) {
-      if (!implicitTls) socket.write(`421 4.4.2 ${delivery.hostname} Disconnected for inactivity\r\n`);
+      if (!implicitTls)
+        socket.write(`421 4.4.2 ${current.delivery.hostname} Disconnected for inactivity\r\n`);
     },
   });
   const listeners = await Listeners.openGroups(
@@ -249,18 +257,24 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
       await listeners.stopAccepting();
       // A reload that restarts LMTP leaves the sessions open here to finish; the delivery
       // processes serve them until the last one ends.
-      if (processes === null) return;
       const retire = setInterval(() => {
         if (listeners.sessionCount() > 0) return;
         clearInterval(retire);
-        processes.close();
+        current.processes?.close();
       }, 1000);
       retire.unref();
     },
     closeSessions: () => {
       listeners.closeSessions();
-      delivery.close();
-      processes?.close();
+      current.delivery.close();
+      current.processes?.close();
+    },
+    reconfigure: (next: Config) => {
+      // Deliveries under way finish with what they started with; the next ones use the new config.
+      const previous = current;
+      current = deliverers(next);
+      previous.delivery.close();
+      previous.processes?.close();
     },
   };
 }

@@ -199,8 +199,12 @@ export class Server {
     // restarted for shared sections: one bound to a port below 1024 could not bind it again once
     // root is given up. Auth changes reach them through liveAuth.
     const tlsToggled = tlsWasOn !== this.tls.enabled;
+    const changed = !isDeepStrictEqual(previous, this.config);
     for (const protocol of PROTOCOLS) {
-      if (!tlsToggled && isDeepStrictEqual(previous[protocol], this.config[protocol])) continue;
+      if (!tlsToggled && isDeepStrictEqual(previous[protocol], this.config[protocol])) {
+        if (changed) this.running.get(protocol)?.reconfigure?.(this.config);
+        continue;
+      }
       const old = this.running.get(protocol);
       if (old) {
         await old.stopAccepting();

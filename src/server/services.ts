@@ -32,6 +32,8 @@ export interface RunningService {
   stopAccepting(): Promise<void>;
   /** Ends the open sessions (after the shutdown timeout). */
   closeSessions(): void;
+  /** A reload changed the config but not this protocol's section: take what applies without rebinding. */
+  reconfigure?(config: Config): void;
 }
 
 /** A protocol that `loft serve` can start: binds every address or fails without leaving any bound. */

@@ -2,21 +2,33 @@
 // accepted recipient and in order, the work spreads over the processes, a process that dies is
 // replaced, and a reload reaches the deliveries.
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { converse, maildirMessages, makeWorld } from "../fixtures/delivery/setup.js";
 import { freePort, type RunningLoft, startLoft } from "../helpers/server.js";
 
 const USERS = ["a", "b", "c", "d"].map((u) => `${u}@loft.test`);
-const world = makeWorld(USERS.map((name) => ({ name })));
+// r@ redirects: its delivery waits for the sendmail command, which the last test makes slow.
+const world = makeWorld([
+  ...USERS.map((name) => ({ name })),
+  { name: "r@loft.test", script: 'redirect "elsewhere@far.test";' },
+]);
 after(() => world.remove());
 const baseConfig = readFileSync(world.configFile, "utf8");
 
-function configure(port: number, lmtp: string): void {
+function configure(port: number, lmtp: string, base = baseConfig): void {
   writeFileSync(
     world.configFile,
-    `${baseConfig}\n[lmtp]\nlisten = ["127.0.0.1:${port}"]\n${lmtp}\n[imap]\nlisten = []\n[pop3]\nlisten = []\n`,
+    `${base}\n[lmtp]\nlisten = ["127.0.0.1:${port}"]\n${lmtp}\n[imap]\nlisten = []\n[pop3]\nlisten = []\n`,
   );
 }
 
@@ -169,6 +181,82 @@ test("delivery_processes = 1 delivers in the LMTP process, as without delivery p
     await until("the delivery is logged", () => savingPids(server).size > 0);
     assert.deepEqual([...savingPids(server)], [server.child.pid]);
     assert.deepEqual(childrenOf(server.child.pid!), []);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a delivery process that dies during a delivery: 451 for each of its recipients, then delivery goes on", async () => {
+  const port = await freePort();
+  const marker = join(world.dir, "slow-sendmail.pid");
+  const slow = join(world.dir, "slow-sendmail");
+  // Slow the first time only: the delivery after the kill goes through at once.
+  writeFileSync(
+    slow,
+    `#!/bin/sh\nif [ ! -e "${marker}" ]; then echo $PPID > "${marker}"; sleep 5; fi\ncat > /dev/null\n`,
+  );
+  chmodSync(slow, 0o755);
+  configure(
+    port,
+    "delivery_processes = 2",
+    baseConfig.replace(/^sendmail_path = .*$/m, `sendmail_path = "${slow}"`),
+  );
+  const server = startLoft(world.dir, ["-c", world.configFile]);
+  try {
+    await server.waitFor(/loft started/);
+    const pending = transaction(port, "dies", ["r@loft.test", USERS[0]!]);
+    await until(
+      "the delivery waits for sendmail",
+      () => existsSync(marker) && readFileSync(marker, "utf8") !== "",
+    );
+    const deliverer = Number(readFileSync(marker, "utf8"));
+    assert.ok(
+      childrenOf(server.child.pid!).includes(deliverer),
+      "sendmail was started by a delivery process",
+    );
+    process.kill(deliverer, "SIGKILL");
+    const replies = await pending;
+    assert.match(replies[4]!, /^451 4\.3\.0 <r@loft\.test> /);
+    assert.match(replies[5]!, /^451 4\.3\.0 <a@loft\.test> /);
+    assert.match(replies[6]!, /^221 /);
+    const after = await transaction(port, "after-death", ["r@loft.test"]);
+    assert.match(after[3]!, /^250 2\.0\.0 <r@loft\.test> \S+ Saved$/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a reload that leaves [lmtp] alone still reaches deliveries, through new delivery processes", async () => {
+  const port = await freePort();
+  configure(port, "delivery_processes = 2");
+  const server = startLoft(world.dir, ["-c", world.configFile]);
+  try {
+    await server.waitFor(/loft started/);
+    const first = await transaction(port, "before-hostname", [USERS[2]!]);
+    assert.match(first[3]!, /^250 2\.0\.0 /);
+    const old = new Set(childrenOf(server.child.pid!));
+    assert.ok(old.size > 0);
+    configure(
+      port,
+      "delivery_processes = 2",
+      baseConfig.replace('hostname = "mx.loft.test"', 'hostname = "mx2.loft.test"'),
+    );
+    server.child.kill("SIGHUP");
+    await server.waitFor(/config reloaded/);
+    const second = await transaction(port, "after-hostname", [USERS[2]!]);
+    assert.match(second[3]!, /^250 2\.0\.0 /);
+    const texts = maildirMessages(world.home(USERS[2]!)).map((m) => m.text);
+    assert.match(
+      texts.find((t) => t.includes("Subject: before-hostname\n"))!,
+      /\tby mx\.loft\.test with LMTP\n/,
+    );
+    assert.match(
+      texts.find((t) => t.includes("Subject: after-hostname\n"))!,
+      /\tby mx2\.loft\.test with LMTP\n/,
+    );
+    await until("the replaced delivery processes left", () =>
+      childrenOf(server.child.pid!).every((p) => !old.has(p)),
+    );
   } finally {
     await server.stop();
   }

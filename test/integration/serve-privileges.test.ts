@@ -2,7 +2,7 @@
 // /proc); without an account it refuses to listen beyond loopback. Runs only as root (CI).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loft, tempDir } from "../helpers/cli.js";
@@ -81,6 +81,48 @@ describe("started as root", { skip: !isRoot && "needs root" }, () => {
       assert.match(await c.readUntil(/^b (OK|NO|BAD) /), /^b OK \[READ-WRITE\]/m);
       c.close();
       assert.equal(statSync(join(tmp.dir, "mail", "kim", "Maildir")).uid, uid);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("LMTP's delivery processes run as the account too, and the mail they store is its", async () => {
+    const port = await freePort();
+    writeConfig(join(tmp.dir, "lmtp.toml"), {
+      user: ACCOUNT,
+      auth: { passwd_file: "users" },
+      lmtp: { listen: [`127.0.0.1:${port}`], delivery_processes: 2 },
+    });
+    const server = startLoft(tmp.dir, ["-c", "lmtp.toml"]);
+    try {
+      await server.waitFor(/dropped privileges/);
+      await server.waitFor(/loft started/);
+      const c = await LineClient.open(port);
+      await c.readUntil(/^220 /);
+      c.send("LHLO m\r\nMAIL FROM:<s@far.test>\r\nRCPT TO:<kim>\r\nDATA\r\n");
+      await c.readUntil(/^354 /);
+      c.send("Subject: as the account\r\n\r\nhi\r\n.\r\n");
+      assert.match(await c.readUntil(/^\d{3} /), /^250 2\.0\.0 <kim> /m);
+      c.close();
+      const workers = readdirSync("/proc").filter((p) => {
+        if (!/^\d+$/.test(p)) return false;
+        try {
+          const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+          return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === server.child.pid;
+        } catch {
+          return false;
+        }
+      });
+      assert.ok(workers.length > 0, "a delivery process runs");
+      for (const pid of workers) {
+        const ids = procIds(Number(pid));
+        assert.deepEqual(ids.uid, [uid, uid, uid, uid]);
+        assert.deepEqual(ids.gid, [gid, gid, gid, gid]);
+        assert.deepEqual(ids.groups, [gid]);
+      }
+      const newDir = join(tmp.dir, "mail", "kim", "Maildir", "new");
+      const [file] = readdirSync(newDir);
+      assert.equal(statSync(join(newDir, file!)).uid, uid);
     } finally {
       await server.stop();
     }
