@@ -507,7 +507,7 @@ const configShape = z.strictObject({
         .max(64)
         .default(0)
         .describe(
-          "Processes that deliver LMTP mail (Sieve, store) beside the one that speaks LMTP, as Dovecot runs several lmtp processes; 0: one per CPU; 1: deliver in the LMTP process itself.",
+          "Processes that deliver LMTP mail (Sieve, store) beside the one that speaks LMTP, as Dovecot runs several lmtp processes; 0: one per CPU, at most 8; 1: deliver in the LMTP process itself.",
         ),
     })
     .prefault({}),
