@@ -76,4 +76,35 @@ describe("unsynced append into Maildir", () => {
     const { uid } = await inbox.append(message("b"), { flags: ["\\Flagged"] });
     assert.deepEqual(inbox.message(uid)?.flags, ["\\Flagged"]);
   });
+
+  it("saves made at the same time get consecutive UIDs, one uidlist record each, and all land in the index", async () => {
+    const { root, store } = await fresh();
+    await (await store.openMailbox("INBOX")).append(message("first"));
+    const saved = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const box = await store.openMailbox("INBOX", { sync: false });
+        return { i, ...(await box.append(message(`m${i}`), { flags: i % 3 === 0 ? ["\\Seen"] : [] })) };
+      }),
+    );
+    const uids = saved.map((s) => s.uid).sort((a, b) => a - b);
+    assert.deepEqual(
+      uids,
+      Array.from({ length: 30 }, (_, i) => i + 2),
+    );
+    const lines = readFileSync(join(root, "dovecot-uidlist"), "utf8").trimEnd().split("\n").slice(1);
+    assert.deepEqual(
+      lines.map((l) => Number(l.split(" ")[0])),
+      Array.from({ length: 31 }, (_, i) => i + 1),
+    );
+    const inbox = await store.openMailbox("INBOX");
+    assert.deepEqual(
+      inbox.uids(),
+      Array.from({ length: 31 }, (_, i) => i + 1),
+    );
+    for (const s of saved) {
+      const text = (await inbox.readWhole(s.uid)).toString();
+      assert.equal(text, `Subject: m${s.i}\n\nbody m${s.i}\n`);
+      assert.equal(inbox.message(s.uid)?.flags.includes("\\Seen"), s.i % 3 === 0);
+    }
+  });
 });

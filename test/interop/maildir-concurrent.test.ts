@@ -56,3 +56,49 @@ it(`Loft and doveadm save ${EACH} messages each into one Maildir at the same tim
     store.close();
   }
 });
+
+it(`Loft delivers ${EACH} messages 10 at a time (saves grouped under one lock) while doveadm saves ${EACH}`, {
+  timeout: 240_000,
+}, async () => {
+  const peer = makeDovecotPeer("maildir:~/Maildir");
+  peers.push(peer);
+  const store = await openUserStore(peer.storeOptions());
+  try {
+    const loftUids = new Map<number, number>();
+    let loftNext = 0;
+    // As LMTP delivers: each save opens INBOX without reading it.
+    const loft = Array.from({ length: 10 }, async () => {
+      while (loftNext < EACH) {
+        const i = loftNext++;
+        const box = await store.openMailbox("INBOX", { sync: false });
+        const { uid } = await box.append(Buffer.from(`Subject: loft ${i}\r\n\r\nfrom Loft ${i}\r\n`));
+        loftUids.set(uid, i);
+      }
+    });
+    let next = 0;
+    const dovecot = Array.from({ length: DOVEADM_PARALLEL }, async () => {
+      while (next < EACH) {
+        const i = next++;
+        await peer.doveadm(["save", "-m", "INBOX"], `Subject: dovecot ${i}\n\nfrom Dovecot ${i}\n`);
+      }
+    });
+    await Promise.all([...loft, ...dovecot]);
+
+    assert.equal(loftUids.size, EACH, "Loft got unique UIDs for its own saves");
+    const inbox = await store.openMailbox("INBOX");
+    const mine = inbox.messages();
+    const theirs = await peer.fetch(["mailbox", "INBOX"]);
+    assert.equal(mine.length, 2 * EACH);
+    assert.deepEqual(
+      mine.map((m) => [m.uid, m.guid]),
+      theirs.map((r) => [r.uid, r.guid]),
+    );
+    for (const [uid, i] of loftUids) {
+      let text = "";
+      for await (const chunk of await inbox.read(uid)) text += chunk;
+      assert.equal(text, `Subject: loft ${i}\r\n\r\nfrom Loft ${i}\r\n`);
+    }
+  } finally {
+    store.close();
+  }
+});

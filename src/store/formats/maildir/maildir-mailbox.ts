@@ -16,6 +16,7 @@ import { errnoCode, StoreError } from "../../errors.js";
 import { chownPath, DIR_MODE, type FileOwner } from "../../file-owner.js";
 import { isInbox, type MailboxPath } from "../../mailbox-name.js";
 import { acquireDotlock, type Dotlock } from "../common/dotlock.js";
+import { groupCommit, type Outcome } from "../common/group-commit.js";
 import { allocateUidValidity } from "../common/uidvalidity.js";
 import { buildBaseName, buildFilename, compareNewFiles, parseFilename, withSizes } from "./filename.js";
 import { addKeywords, keywordIndex, unknownKeywordName } from "./keywords.js";
@@ -288,7 +289,10 @@ export class MaildirMailbox implements FormatMailbox {
   /**
    * Saves as Dovecot does (§8): tmp → fsync → (lock) → rename into new/ or, with flags, cur/ →
    * fsync the directory → append the uidlist record → unlock. Dovecot's save assigns the UID without
-   * scanning the directory; other new files get theirs at the next full scan.
+   * scanning the directory; other new files get theirs at the next full scan. Saves to this mailbox
+   * that wait for the lock meanwhile are placed together with this one (group commit): one lock,
+   * one fsync of the directory and one uidlist append for all of them; each is answered only once
+   * all of that is done, exactly as when they go one by one.
    */
   async append(input: AppendInput): Promise<AppendedMessage> {
     const tmp = await writeTmpFile(
@@ -298,27 +302,26 @@ export class MaildirMailbox implements FormatMailbox {
       this.owner,
       input.onStoredBytes,
     );
-    const base = withSizes(tmp.name, tmp.size, tmp.vsize);
-    let lock: Dotlock | undefined;
-    let placed: string | undefined;
+    const save: PendingSave = {
+      tmpName: tmp.name,
+      base: withSizes(tmp.name, tmp.size, tmp.vsize),
+      flags: input.flags,
+      keywords: input.keywords,
+    };
     try {
       if (input.maxSize !== undefined && tmp.size > input.maxSize) {
         throw new StoreError("OVERQUOTA", "Quota exceeded (mailbox for user is full)");
       }
-      lock = await this.lock();
-      const letters = await this.keywordLetters(lock, input.keywords);
-      const flagged = input.flags !== 0 || letters.length > 0;
-      const name = flagged ? buildFilename(base, input.flags, letters) : base;
-      const dir = flagged ? "cur" : "new";
-      renameSync(join(this.dir, "tmp", tmp.name), join(this.dir, dir, name));
-      placed = join(this.dir, dir, name);
-      await fsyncDir(join(this.dir, dir));
-      const { uid, uidValidity } = await this.recordSaved(lock, base, input.uid);
+      // A save that asks for its UID (migration) goes alone.
+      const placed =
+        input.uid === undefined
+          ? await groupCommit(`${this.dir}\0${this.uidlistPath}`, save, (take) => this.placeLocked(take))
+          : unwrap((await this.placeLocked(() => [save], input.uid))[0]!);
       return {
-        uid,
-        uidValidity,
-        ref: `${dir}/${name}`,
-        guid: base,
+        uid: placed.uid,
+        uidValidity: placed.uidValidity,
+        ref: placed.ref,
+        guid: save.base,
         flags: input.flags,
         keywords: [...input.keywords],
         size: tmp.size,
@@ -326,12 +329,64 @@ export class MaildirMailbox implements FormatMailbox {
         internalDate: tmp.internalDate,
       };
     } catch (err) {
-      // Roll back while still holding the lock (§8), so a failed save leaves no message behind.
-      unlinkQuietly(placed ?? join(this.dir, "tmp", tmp.name));
+      // Not placed (a placed file that failed later was removed under the lock).
+      unlinkQuietly(join(this.dir, "tmp", tmp.name));
       throw err;
-    } finally {
-      await lock?.release();
     }
+  }
+
+  /** Takes the uidlist lock, then places the saves `take` gives (all queued by then). */
+  private async placeLocked(take: () => PendingSave[], wanted = 1): Promise<Outcome<PlacedSave>[]> {
+    const lock = await this.lock();
+    try {
+      return await this.place(lock, take(), wanted);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Renames each tmp file into new/ or, with flags, cur/, fsyncs those directories, then gives the
+   * files their UIDs with one uidlist append. A failure after the renames removes every file of the
+   * batch while the lock is still held (§8), so a failed save leaves no message behind.
+   */
+  private async place(
+    lock: Dotlock,
+    saves: readonly PendingSave[],
+    wanted: number,
+  ): Promise<Outcome<PlacedSave>[]> {
+    const outcomes: Outcome<PlacedSave>[] = [];
+    const placed: { index: number; base: string; dir: "new" | "cur"; name: string }[] = [];
+    for (const [index, save] of saves.entries()) {
+      try {
+        const letters = await this.keywordLetters(lock, save.keywords);
+        const flagged = save.flags !== 0 || letters.length > 0;
+        const name = flagged ? buildFilename(save.base, save.flags, letters) : save.base;
+        const dir = flagged ? "cur" : "new";
+        renameSync(join(this.dir, "tmp", save.tmpName), join(this.dir, dir, name));
+        placed.push({ index, base: save.base, dir, name });
+      } catch (error) {
+        outcomes[index] = { error };
+      }
+    }
+    if (placed.length === 0) return outcomes;
+    try {
+      for (const dir of new Set(placed.map((p) => p.dir))) await fsyncDir(join(this.dir, dir));
+      const { uids, uidValidity } = await this.recordSaved(
+        lock,
+        placed.map((p) => p.base),
+        wanted,
+      );
+      placed.forEach((p, i) => {
+        outcomes[p.index] = { ok: { uid: uids[i]!, uidValidity, ref: `${p.dir}/${p.name}` } };
+      });
+    } catch (error) {
+      for (const p of placed) {
+        unlinkQuietly(join(this.dir, p.dir, p.name));
+        outcomes[p.index] = { error };
+      }
+    }
+    return outcomes;
   }
 
   /**
@@ -383,7 +438,10 @@ export class MaildirMailbox implements FormatMailbox {
       renameSync(tmp, join(this.dir, dir, name));
       placed = join(this.dir, dir, name);
       await fsyncDir(join(this.dir, dir));
-      const { uid, uidValidity } = await this.recordSaved(lock, base, 1, ext, loaded);
+      const {
+        uids: [uid],
+        uidValidity,
+      } = await this.recordSaved(lock, [base], 1, ext, loaded);
       return {
         uid,
         uidValidity,
@@ -403,36 +461,46 @@ export class MaildirMailbox implements FormatMailbox {
     }
   }
 
-  /** Gives the saved file the next UID, or `wanted` (migration) when that is not below it. */
+  /**
+   * Gives the saved files the next UIDs in order, the first `wanted` (migration) when that is not
+   * below the next UID.
+   */
   private async recordSaved(
     lock: Dotlock,
-    base: string,
+    bases: readonly string[],
     wanted = 1,
     ext: string[] = [],
-    // The uidlist as read under this same lock, when the caller has it.
+    // The uidlist as read under this same lock, when the caller has it (a copy: one base).
     read?: LoadedUidlist,
-  ): Promise<{ uid: number; uidValidity: number }> {
+  ): Promise<{ uids: number[]; uidValidity: number }> {
+    const records = (first: number): UidlistRecord[] =>
+      bases.map((base, i) => ({ uid: first + i, ext, base }));
     if (read === undefined) {
-      // A base made here by append: unique (tmp/ O_EXCL, our PID and a microsecond stamp), so no
-      // record can name it yet; Dovecot's save does not look either.
+      // Bases made here by append: unique (tmp/ O_EXCL, our PID and a microsecond stamp), so no
+      // record can name them yet; Dovecot's save does not look either.
       const summary = this.uidlistSummary();
       if (summary && !summary.needsRewrite) {
-        const uid = Math.max(summary.nextUid, wanted);
-        await appendUidlistRecords(this.uidlistPath, [{ uid, ext, base }]);
-        return { uid, uidValidity: summary.uidValidity };
+        const added = records(Math.max(summary.nextUid, wanted));
+        await appendUidlistRecords(this.uidlistPath, added);
+        return { uids: added.map((r) => r.uid), uidValidity: summary.uidValidity };
       }
     } else if (!read.list.needsRewrite && read.cleanEnd) {
       const uidValidity = read.list.uidValidity;
-      const existing = read.list.records.find((r) => r.base === base);
-      if (existing) return { uid: existing.uid, uidValidity };
-      const uid = Math.max(effectiveNextUid(read.list), wanted);
-      await appendUidlistRecords(this.uidlistPath, [{ uid, ext, base }]);
-      return { uid, uidValidity };
+      const known = new Map(read.list.records.map((r) => [r.base, r.uid]));
+      if (bases.every((base) => known.has(base)))
+        return { uids: bases.map((b) => known.get(b)!), uidValidity };
+      const added = records(Math.max(effectiveNextUid(read.list), wanted));
+      await appendUidlistRecords(this.uidlistPath, added);
+      return { uids: added.map((r) => r.uid), uidValidity };
     }
     const list = await this.assignUids(lock, await listMaildir(this.dir), wanted);
-    const record = list.records.find((r) => r.base === base);
-    if (!record) throw new StoreError("TEMPFAIL", "Saved message vanished before it got a UID");
-    return { uid: record.uid, uidValidity: list.uidValidity };
+    const known = new Map(list.records.map((r) => [r.base, r.uid]));
+    const uids = bases.map((base) => {
+      const uid = known.get(base);
+      if (uid === undefined) throw new StoreError("TEMPFAIL", "Saved message vanished before it got a UID");
+      return uid;
+    });
+    return { uids, uidValidity: list.uidValidity };
   }
 
   /** The uidlist's UIDVALIDITY and next UID; undefined when it is missing or broken (assignUids rebuilds it). */
@@ -568,6 +636,26 @@ export class MaildirMailbox implements FormatMailbox {
 function mostlyExpunged(list: Uidlist, files: ReadonlyMap<string, DirFile>): boolean {
   const alive = list.records.reduce((n, r) => n + (files.has(r.base) ? 1 : 0), 0);
   return alive < list.records.length * 0.75;
+}
+
+/** A save written to tmp/ and waiting for the lock to be placed. */
+interface PendingSave {
+  tmpName: string;
+  /** The base with S= and W=, the name in new/ (and before `:2,` in cur/). */
+  base: string;
+  flags: number;
+  keywords: readonly string[];
+}
+
+interface PlacedSave {
+  uid: number;
+  uidValidity: number;
+  ref: string;
+}
+
+function unwrap<R>(outcome: Outcome<R>): R {
+  if ("ok" in outcome) return outcome.ok;
+  throw outcome.error;
 }
 
 /** Removes a file a failed save left; one already gone is fine. */
