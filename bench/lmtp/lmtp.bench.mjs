@@ -5,7 +5,8 @@
 // mail into other mailboxes. Prints messages/s for both and the ratio, and checks that every
 // message was answered 250 and stored once. Asserts nothing. Run after `npm run build`.
 // Options: --messages N (default 5000), --sessions S (10), --users U (20), --recipients R per
-// message (1), --only loft|dovecot, --quick (1,000 messages).
+// message (1), --only loft|dovecot, --quick (1,000 messages), --delivery-processes N (Loft's
+// [lmtp] delivery_processes; default: the config's default).
 import { spawn } from "node:child_process";
 import {
   closeSync,
@@ -36,6 +37,7 @@ const SESSIONS = option("--sessions", 10);
 const USERS = option("--users", 20);
 const RECIPIENTS = option("--recipients", 1);
 const ONLY = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
+const PROCESSES = args.includes("--delivery-processes") ? option("--delivery-processes", 0) : null;
 const MESSAGE_BYTES = 4096;
 const TIMEOUT_S = 120;
 const root = new URL("../..", import.meta.url).pathname;
@@ -213,7 +215,8 @@ async function startLoft(base, port) {
     join(base, "loft.toml"),
     `state_dir = "state"\n[auth]\npasswd_file = "users"\n[log]\nlevel = "info"\nformat = "json"\n` +
       `[pop3]\nlisten = []\n[imap]\nlisten = []\n[managesieve]\nlisten = []\n` +
-      `[lmtp]\nlisten = ["127.0.0.1:${port}"]\nmax_connections_per_ip = ${SESSIONS + 10}\n`,
+      `[lmtp]\nlisten = ["127.0.0.1:${port}"]\nmax_connections_per_ip = ${SESSIONS + 10}\n` +
+        (PROCESSES === null ? "" : `delivery_processes = ${PROCESSES}\n`),
   );
   const log = openSync(join(base, "log"), "a");
   const cpuProf = process.env.LOFT_BENCH_CPU_PROF

@@ -505,9 +505,11 @@ const configShape = z.strictObject({
         .int()
         .min(0)
         .max(64)
-        .default(0)
+        // 1 by default: on 2 cores, delivery processes measured no faster (handing each message
+        // over cost more CPU than it freed; `bench/lmtp --delivery-processes N`).
+        .default(1)
         .describe(
-          "Processes that deliver LMTP mail (Sieve, store) beside the one that speaks LMTP, as Dovecot runs several lmtp processes; 0: one per CPU, at most 8; 1: deliver in the LMTP process itself.",
+          "Processes that deliver LMTP mail (Sieve, store) beside the one that speaks LMTP, as Dovecot runs several lmtp processes; 1: deliver in the LMTP process itself; 0: one per CPU, at most 8. More than 1 pays only where the LMTP process is the bottleneck and cores are free.",
         ),
     })
     .prefault({}),
