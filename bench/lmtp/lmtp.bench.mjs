@@ -216,7 +216,7 @@ async function startLoft(base, port) {
     `state_dir = "state"\n[auth]\npasswd_file = "users"\n[log]\nlevel = "info"\nformat = "json"\n` +
       `[pop3]\nlisten = []\n[imap]\nlisten = []\n[managesieve]\nlisten = []\n` +
       `[lmtp]\nlisten = ["127.0.0.1:${port}"]\nmax_connections_per_ip = ${SESSIONS + 10}\n` +
-        (PROCESSES === null ? "" : `delivery_processes = ${PROCESSES}\n`),
+      (PROCESSES === null ? "" : `delivery_processes = ${PROCESSES}\n`),
   );
   const log = openSync(join(base, "log"), "a");
   const cpuProf = process.env.LOFT_BENCH_CPU_PROF
