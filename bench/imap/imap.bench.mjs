@@ -8,16 +8,7 @@
 // Options: --messages N (default 10000), --big (100,000 messages), --sessions K (default 1000),
 // --reps R (default 5), --seconds S (throughput, default 5), --quick (1,000 messages, 100 sessions).
 import { execFileSync, spawn } from "node:child_process";
-import {
-  chownSync,
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chownSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +19,7 @@ import {
   isRoot,
   MAIL_ID,
   option,
+  processTree,
   scratchDir,
   stop,
   waitForGreeting,
@@ -296,28 +288,11 @@ function statusKiB(pid, key) {
   return m ? Number(m[1]) : 0;
 }
 
-/** PIDs of `pid` and all its descendants. */
-function tree(pid) {
-  const parents = new Map();
-  for (const e of readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!parents.has(ppid)) parents.set(ppid, []);
-      parents.get(ppid).push(Number(e));
-    } catch {}
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...(parents.get(out[i]) ?? []));
-  return out;
-}
-
 /** Sum of Pss over the process tree, and how many of them are imap processes. */
 function treePss(pid) {
   let kib = 0;
   let imap = 0;
-  for (const p of tree(pid)) {
+  for (const p of processTree(pid)) {
     try {
       const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, "utf8"));
       kib += m ? Number(m[1]) : 0;

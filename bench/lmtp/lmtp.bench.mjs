@@ -26,6 +26,7 @@ import {
   freePort,
   MAIL_ID,
   option,
+  processTree,
   scratchDir,
   stop,
   waitForGreeting,
@@ -271,24 +272,15 @@ async function startDovecot(base, port) {
  * (Loft's delivery processes, Dovecot's lmtp and auth processes), children that ended included.
  */
 function treeCpuSeconds(pid) {
-  const procs = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+  let total = 0;
+  for (const p of processTree(pid)) {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-      procs.set(Number(entry), { ppid: Number(f[1]), seconds: ticks / 100 });
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
     } catch {
       // Gone meanwhile.
     }
-  }
-  let total = 0;
-  const todo = [pid];
-  while (todo.length > 0) {
-    const p = todo.pop();
-    total += procs.get(p)?.seconds ?? 0;
-    for (const [child, info] of procs) if (info.ppid === p) todo.push(child);
   }
   return total;
 }
