@@ -2,12 +2,9 @@
 // vacation replies sent (RFC 5230 §4.2), redirects done (loop protection) and the copies of a
 // delivery that failed half-way (so that the MTA's retry does not store them twice). One small SQLite
 // file in the user's Loft directory, shared safely by `loft serve` and `loft-lda` processes.
-import { chownSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-
-const require = createRequire(import.meta.url);
+import { openUserSqlite } from "../store/index.js";
 
 export interface TrackingOwner {
   uid?: number;
@@ -29,17 +26,17 @@ export class TrackingStore {
     return new TrackingStore(join(home, ".loft", "sieve-tracking.sqlite"), owner);
   }
 
-  // Opened on first use: most deliveries never ask, and the native module costs start-up time.
+  // Opened on first use: most deliveries never ask. The file is the user's, 0600 (it names their
+  // correspondents), like their index.
   private open(): BetterSqlite3.Database {
     if (this.db !== null) return this.db;
     const root = process.geteuid?.() === 0 && this.owner.uid !== undefined && this.owner.gid !== undefined;
-    const made = mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    if (root && made !== undefined) chownSync(dirname(this.path), this.owner.uid!, this.owner.gid!);
-    const Database = require("better-sqlite3") as typeof BetterSqlite3;
-    const db = new Database(this.path);
-    if (root) chownSync(this.path, this.owner.uid!, this.owner.gid!);
+    const db = openUserSqlite(
+      this.path,
+      root ? { uid: this.owner.uid!, gid: this.owner.gid! } : undefined,
+      5000,
+    );
     db.pragma("journal_mode = WAL");
-    db.pragma("busy_timeout = 5000");
     db.exec(
       "CREATE TABLE IF NOT EXISTS tracking (kind TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kind, key))",
     );

@@ -12,6 +12,7 @@ export {
   type SystemFlag,
 } from "./flags.js";
 export { CACHED_HEADER_FIELDS, type CachedHeaders, unfoldedValue } from "./header-cache.js";
+export { openUserSqlite } from "./index/index.js";
 export { expandVariables, type MailLocation, parseMailLocation } from "./mail-location.js";
 export { formatMailboxName, INBOX, MAX_NAME_BYTES, parseMailboxName } from "./mailbox-name.js";
 export type { MailboxSnapshot } from "./mailbox-snapshot.js";

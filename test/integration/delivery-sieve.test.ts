@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import pino from "pino";
 import type { UserInfo } from "../../src/auth/index.js";
@@ -169,6 +171,8 @@ describe("deliver()", () => {
     assert.match(sent[0]!.data, /^Auto-Submitted: auto-replied \(vacation\)\r$/m);
     assert.match(sent[0]!.data, /^In-Reply-To: <question-/m);
     assert.match(sent[0]!.data, /\r\n\r\nI am away\.\r\n$/);
+    const tracking = join(world.home("sorter@loft.test"), ".loft", "sieve-tracking.sqlite");
+    assert.equal(statSync(tracking).mode & 0o777, 0o600, "the record of replies sent is the user's alone");
   });
 
   test("redirect resends the message with the original sender; a failed one keeps a copy", async () => {

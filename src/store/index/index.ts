@@ -1,3 +1,4 @@
+export { openUserSqlite } from "./open-database.js";
 export {
   type AppliedChanges,
   type FlagRows,

@@ -24,22 +24,33 @@ function nativeBinding(): string | undefined {
 }
 
 /**
- * Opens (creating when missing) a user's index file: 0600 and owned by the user, in a 0700 directory,
- * WAL mode so readers in other processes never block writers.
+ * Opens (creating when missing) one of a user's SQLite files: 0600 and owned by the user, in a 0700
+ * directory; SQLite gives its -wal and -shm files the same mode and owner.
  */
-export function openDatabase(path: string, owner: FileOwner | undefined): Database.Database {
+export function openUserSqlite(
+  path: string,
+  owner: FileOwner | undefined,
+  timeoutMs: number,
+): Database.Database {
   if (path !== ":memory:") {
     const dir = dirname(path);
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true, mode: DIR_MODE });
       if (owner) chownSync(dir, owner.uid, owner.gid);
     }
-    // Created here with 0600 and the user as owner: SQLite gives its -wal and -shm files the same.
     if (!existsSync(path)) closeSync(openSync(path, "a", FILE_MODE));
     chmodSync(path, FILE_MODE);
     if (owner) chownSync(path, owner.uid, owner.gid);
   }
-  const db = new Database(path, { timeout: 30_000, nativeBinding: nativeBinding() });
+  return new Database(path, { timeout: timeoutMs, nativeBinding: nativeBinding() });
+}
+
+/**
+ * Opens (creating when missing) a user's index file (openUserSqlite), WAL mode so readers in other
+ * processes never block writers.
+ */
+export function openDatabase(path: string, owner: FileOwner | undefined): Database.Database {
+  const db = openUserSqlite(path, owner, 30_000);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   // Small per-user page cache: thousands of idle sessions must fit in a few hundred MB.
