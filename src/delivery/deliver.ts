@@ -69,17 +69,22 @@ export class Delivery {
     };
   }
 
+  /** The userdb name a recipient is looked up by (-d or the address without +detail), and the detail. */
+  private userName(req: RecipientRequest): { name: string; detail: string } {
+    const split = splitRecipient(req.address, this.deps.config.delivery.recipient_delimiter);
+    return { name: req.user ?? split.user, detail: split.detail };
+  }
+
   private async lookup(
     req: RecipientRequest,
     known?: KnownUsers,
   ): Promise<{ user: UserInfo | undefined; detail: string }> {
-    const split = splitRecipient(req.address, this.deps.config.delivery.recipient_delimiter);
-    const name = req.user ?? split.user;
-    if (known === undefined) return { user: await this.deps.userdb.lookup(name), detail: split.detail };
+    const { name, detail } = this.userName(req);
+    if (known === undefined) return { user: await this.deps.userdb.lookup(name), detail };
     const entry = known.get(name);
     if (entry === undefined || entry === "failed")
       throw new Error(`no userdb entry for ${name} was handed over`);
-    return { user: entry ?? undefined, detail: split.detail };
+    return { user: entry ?? undefined, detail };
   }
 
   /**
@@ -89,7 +94,7 @@ export class Delivery {
   async lookUpUsers(recipients: RecipientRequest[]): Promise<Map<string, UserInfo | null | "failed">> {
     const users = new Map<string, UserInfo | null | "failed">();
     for (const r of recipients) {
-      const name = r.user ?? splitRecipient(r.address, this.deps.config.delivery.recipient_delimiter).user;
+      const { name } = this.userName(r);
       if (users.has(name)) continue;
       try {
         users.set(name, (await this.deps.userdb.lookup(name)) ?? null);

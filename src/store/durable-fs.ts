@@ -11,9 +11,9 @@ import { chownHandle, chownPath, DIR_MODE, FILE_MODE, type FileOwner } from "./f
  * fs/promises it costs 50–80 µs of event-loop time (a promise and a thread-pool round trip), which
  * measured as most of the CPU of a delivery. Two kinds of call still run on the thread pool, so that
  * they never stall the event loop: the flushes (fsync, fdatasync: 0.3 ms and more), and the creation
- * of a file, because allocating an inode on ext4 waits for the journal commit in progress, and
- * while deliveries fsync there nearly always is one (measured: 0.2–1 ms per create, against 10 µs
- * on tmpfs). Those use the callback API, which costs half the event-loop time of fs/promises.
+ * of a file, which on ext4 can take the kernel 0.2–1 ms (measured on a busy mail directory: the
+ * inode allocator steps over recently deleted inodes; 10 µs on tmpfs). Those use the callback
+ * API, which costs half the event-loop time of fs/promises.
  */
 
 /** fsync(2) on the thread pool. */

@@ -131,12 +131,17 @@ function readAppended(fd: number, st: Stats, before: KnownUidlist): KnownUidlist
     if (parsed === undefined || !parsed.clean || parsed.record.uid <= lastUid) return undefined;
     lastUid = parsed.record.uid;
   }
+  return grown(before, st.size, Buffer.from(lastLineOf(added)), lastUid);
+}
+
+/** What is known of a file after records up to `lastUid` were appended, ending in `lastLine`. */
+function grown(entry: KnownUidlist, size: number, lastLine: Buffer, lastUid: number): KnownUidlist {
   return {
-    ...before,
-    size: st.size,
-    lastLine: Buffer.from(lastLineOf(added)),
+    ...entry,
+    size,
+    lastLine,
     lastUid,
-    summary: { ...before.summary, nextUid: Math.max(before.headerNextUid, lastUid + 1) },
+    summary: { ...entry.summary, nextUid: Math.max(entry.headerNextUid, lastUid + 1) },
   };
 }
 
@@ -198,13 +203,7 @@ function noteAppend(
     if (record.uid <= lastUid) return;
     lastUid = record.uid;
   }
-  remember(path, {
-    ...entry,
-    size: after.size,
-    lastLine: lastLineOf(bytes),
-    lastUid,
-    summary: { ...entry.summary, nextUid: Math.max(entry.headerNextUid, lastUid + 1) },
-  });
+  remember(path, grown(entry, after.size, lastLineOf(bytes), lastUid));
 }
 
 /**
