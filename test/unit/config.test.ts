@@ -45,3 +45,11 @@ test("did-you-mean suggests close keys only", () => {
   assert.equal(didYouMean("mail_locaton", ["mail_location", "state_dir"]), "mail_location");
   assert.equal(didYouMean("zzzzzz", ["mail_location", "state_dir"]), undefined);
 });
+
+test("[lmtp] delivery_processes takes 0 (one per CPU) to 64 whole processes", () => {
+  assert.equal(configSchema.parse({}).lmtp.delivery_processes, 0);
+  for (const ok of [0, 1, 64])
+    assert.equal(configSchema.parse({ lmtp: { delivery_processes: ok } }).lmtp.delivery_processes, ok);
+  for (const bad of [-1, 65, 1.5, "2"])
+    assert.equal(configSchema.safeParse({ lmtp: { delivery_processes: bad } }).success, false, String(bad));
+});
