@@ -40,6 +40,24 @@ try {
   rmSync(next, { recursive: true, force: true });
   process.exit(1);
 }
+// Node's modules that a delivery seldom or never calls but that modules on its way import (crypto
+// for cache keys, fs/promises, net for the auth module, child_process for sendmail): the bundle's
+// require, the module wrapper's parameter, is replaced by one that gives these as a proxy loading
+// the module at its first property read (measured: half of the bundle's top-level time went to
+// loading Node's modules). What a module reads at import (pino's isMainThread) is loaded at once.
+const LAZY_BUILTINS = [
+  "node:crypto",
+  "node:net",
+  "node:child_process",
+  "node:assert",
+  "node:fs/promises",
+  "node:timers/promises",
+  "assert",
+  "net",
+  "crypto",
+];
+const LAZY_REQUIRE = `require=((load)=>{const lazy=new Set(${JSON.stringify(LAZY_BUILTINS)});return Object.assign((id)=>{if(!lazy.has(id))return load(id);let m;return new Proxy({},{get:(_,k)=>k==="__esModule"?undefined:(m??=load(id))[k],has:(_,k)=>k in (m??=load(id))})},load)})(require);`;
+
 // loft-lda is one CommonJS bundle, dist/lda/loft-lda.cjs, with V8's code cache of it made here
 // (loft-lda.cjs.v8): bin/loft-lda hands both to vm.Script, so V8 neither parses nor compiles the
 // bundle's top level at each start (measured: a third of the instructions of a delivery went to
@@ -47,8 +65,10 @@ try {
 // JavaScript of better-sqlite3 is bundled (loading its dozen files one by one cost more than the
 // rest of a delivery's store work), its addon loaded by path (store/index/open-database.ts). Loft's
 // own modules have no import-time side effects that others rely on, so a module none of whose
-// exports is used is left out; what a delivery seldom needs (the config schema on a warm cache,
-// Sieve, outbound mail) is bundled but only initialised when first imported.
+// exports is used is left out; what a delivery seldom needs (Sieve, the config schema on a warm
+// cache) is bundled but only initialised when first imported, and the largest such packages (zod,
+// nodemailer, chokidar) are loaded from node_modules when used: their text in the bundle was two
+// thirds of it, read and hashed at each start.
 try {
   const { build } = await import("esbuild");
   const ownCode = {
@@ -69,7 +89,7 @@ try {
     format: "cjs",
     target: "node20",
     outfile: bundle,
-    external: ["@node-rs/argon2", "pino-pretty"],
+    external: ["@node-rs/argon2", "pino-pretty", "zod", "nodemailer", "chokidar"],
     plugins: [ownCode],
     // No comments and no indentation: less to read, hash and scan at each start. With esbuild's
     // default ASCII charset the bundle is then pure ASCII, which bin/loft-lda reads as latin1 (a
@@ -78,7 +98,9 @@ try {
     charset: "ascii",
     // ESM code asks import.meta.url where it is (createRequire, the cache files' build stamp).
     define: { "import.meta.url": "__loftModuleUrl" },
-    banner: { js: 'const __loftModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    banner: {
+      js: `const __loftModuleUrl = require("node:url").pathToFileURL(__filename).href;${LAZY_REQUIRE}`,
+    },
     logLevel: "error",
   });
   const source = readFileSync(bundle, "latin1");

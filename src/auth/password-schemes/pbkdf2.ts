@@ -1,12 +1,23 @@
 // PBKDF2: Dovecot's own "$1$salt$rounds$hex" format, PBKDF2-HMAC-SHA1 with a 20-byte key.
 import { pbkdf2 } from "node:crypto";
-import { promisify } from "node:util";
 import { equalBytes } from "./constant-time.js";
 import { decodeHex } from "./encoding.js";
 import { cryptSalt } from "./salt.js";
 import { MalformedHashError, type PasswordScheme } from "./types.js";
 
-const pbkdf2Async = promisify(pbkdf2);
+/** PBKDF2 on the thread pool. Not promisify(pbkdf2) at import: that would load node:crypto at every loft-lda start. */
+export function pbkdf2Async(
+  password: Buffer,
+  salt: Buffer,
+  iterations: number,
+  keyLength: number,
+  digest: string,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    pbkdf2(password, salt, iterations, keyLength, digest, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
 const KEY_LENGTH = 20;
 const ROUNDS_DEFAULT = 5000;
 

@@ -1,12 +1,12 @@
 // SCRAM-SHA-1 and SCRAM-SHA-256 verifiers (RFC 5802, RFC 7677), stored as Dovecot writes them:
 // "iterations,base64(salt),base64(StoredKey),base64(ServerKey)".
 
-import { createHash, createHmac, pbkdf2, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
-import { promisify } from "node:util";
 import type Saslprep from "@mongodb-js/saslprep";
 import { equalBytes } from "./constant-time.js";
 import { decodeBase64 } from "./encoding.js";
+import { pbkdf2Async } from "./pbkdf2.js";
 import { MalformedHashError, type PasswordScheme } from "./types.js";
 
 const require = createRequire(import.meta.url);
@@ -17,8 +17,6 @@ function saslprep(text: string): string {
   saslprepModule ??= require("@mongodb-js/saslprep") as typeof Saslprep;
   return saslprepModule(text);
 }
-
-const pbkdf2Async = promisify(pbkdf2);
 
 export type ScramHash = "SHA-1" | "SHA-256";
 

@@ -1,17 +1,21 @@
 import {
   closeSync,
   fstatSync,
+  futimesSync,
   linkSync,
+  readdirSync,
   readFileSync,
+  renameSync,
   type Stats,
   statSync,
   unlinkSync,
+  utimesSync,
   writeSync,
 } from "node:fs";
-import { open, rename } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createExclusive, fsyncDir } from "../../durable-fs.js";
+import { createExclusive, fdatasyncFd, fsyncDir, writeAllSync } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import { chownFdSync, FILE_MODE, type FileOwner } from "../../file-owner.js";
 import { HOST_NAME } from "./host-name.js";
@@ -27,6 +31,8 @@ export interface DotlockOptions {
   /** The file the lock protects: a lock is only stale if this did not change either. */
   watchPath?: string;
   owner?: FileOwner | undefined;
+  /** Where the file the locks link to is kept while the process lives (a Maildir's tmp/): see seedIn. */
+  seedDir?: string;
 }
 
 export interface Dotlock {
@@ -85,7 +91,7 @@ function isStale(path: string, options: DotlockOptions): { stale: boolean; ino?:
 /** Temp names are unique within the process; a leftover of a dead process with our PID is stepped over. */
 let tempCounter = 0;
 
-/** Creates the temp file of tryCreate exclusively, under the first free name. */
+/** Creates a temp file in `dir` exclusively, under the first free name. */
 async function createTemp(dir: string): Promise<{ fd: number; temp: string }> {
   for (let attempt = 0; ; attempt++) {
     const temp = join(dir, `.temp.${HOST_NAME}.${process.pid}.${(tempCounter++).toString(36)}`);
@@ -97,34 +103,126 @@ async function createTemp(dir: string): Promise<{ fd: number; temp: string }> {
   }
 }
 
-/**
- * Creates the lock with its content already in it: write a temp file, then link() it to the lock
- * name (Dovecot's NFS-safe method). A process killed at any moment never leaves an empty lock,
- * which nobody could tell from a live one for 120 s. Returns the lock's inode, or undefined if held.
- */
-async function tryCreate(path: string, owner: FileOwner | undefined): Promise<number | undefined> {
-  const { fd, temp } = await createTemp(dirname(path));
-  let open = true;
+/** A temp file with `<pid>:<host>` in it, closed: what a lock is a link to. */
+async function createLockContent(dir: string, owner: FileOwner | undefined): Promise<Seed> {
+  const { fd, temp } = await createTemp(dir);
   try {
     chownFdSync(fd, owner);
     writeSync(fd, `${process.pid}:${HOST_NAME}`);
-    const ino = Number(fstatSync(fd).ino);
-    closeSync(fd);
-    open = false;
-    try {
-      linkSync(temp, path);
-    } catch (err) {
-      if (errnoCode(err) === "EEXIST") return undefined;
-      throw err;
-    }
-    return ino;
+    return { path: temp, ino: Number(fstatSync(fd).ino) };
+  } catch (err) {
+    unlinkQuietly(temp);
+    throw err;
   } finally {
-    if (open) closeSync(fd);
+    closeSync(fd);
+  }
+}
+
+interface Seed {
+  path: string;
+  ino: number;
+}
+
+/*
+ * With `seedDir`, a lock is a hard link to a "seed" kept there while the process lives, one per
+ * directory (Dovecot's NFS-safe method links a fresh temp file each time, as we do without it). A
+ * lock is never seen empty either way, but taking one so allocates no inode and releasing it frees
+ * none: on ext4, creating a file was the dearest call of a delivery, and dearer the more files had
+ * just been deleted (the kernel steps over recently freed inodes). The seeds of the directories used
+ * last are kept; the others, and all at exit, are unlinked; those of killed processes go when the
+ * next process makes its seed there.
+ */
+const MAX_SEEDS = 256;
+const seeds = new Map<string, Seed>();
+/** Seed directories on another file system than their locks: those lock as without a seed. */
+const unlinkable = new Set<string>();
+
+process.once("exit", () => {
+  for (const seed of seeds.values()) unlinkQuietly(seed.path);
+});
+
+async function seedIn(dir: string, owner: FileOwner | undefined): Promise<Seed> {
+  const known = seeds.get(dir);
+  if (known !== undefined) {
+    // Most recently used last: eviction takes the first.
+    seeds.delete(dir);
+    seeds.set(dir, known);
+    return known;
+  }
+  removeDeadSeeds(dir);
+  const seed = await createLockContent(dir, owner);
+  seeds.set(dir, seed);
+  if (seeds.size > MAX_SEEDS) {
+    const [oldest, evicted] = seeds.entries().next().value as [string, Seed];
+    seeds.delete(oldest);
+    unlinkQuietly(evicted.path);
+  }
+  return seed;
+}
+
+/** Seeds (and lock temp files) left in `dir` by processes of this host that were killed. */
+function removeDeadSeeds(dir: string): void {
+  const prefix = `.temp.${HOST_NAME}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (pid > 0 && pid !== process.pid && !processAlive(pid)) unlinkQuietly(join(dir, name));
+  }
+}
+
+/**
+ * Links the lock name to this process's seed in `seedDir`, the seed's times set to now first (a
+ * lock's age tells whether it is stale). The lock's inode, undefined if held, null if the seed
+ * cannot be linked there.
+ */
+async function tryLinkSeed(
+  path: string,
+  seedDir: string,
+  owner: FileOwner | undefined,
+): Promise<number | undefined | null> {
+  for (let attempt = 0; ; attempt++) {
+    const seed = await seedIn(seedDir, owner);
     try {
-      unlinkSync(temp);
-    } catch {
-      // Already gone; a temp left behind is only a name in the directory.
+      const now = Date.now() / 1000;
+      utimesSync(seed.path, now, now);
+      linkSync(seed.path, path);
+      return seed.ino;
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === "EEXIST") return undefined;
+      if (code === "EXDEV") {
+        unlinkable.add(seedDir);
+        return null;
+      }
+      // The seed was removed (a clean-up of old temp files): make another.
+      if (code !== "ENOENT" || attempt > 0) throw err;
+      seeds.delete(seedDir);
     }
+  }
+}
+
+/** Creates the lock with its content already in it. Returns the lock's inode, or undefined if held. */
+async function tryCreate(path: string, options: DotlockOptions): Promise<number | undefined> {
+  const { seedDir, owner } = options;
+  if (seedDir !== undefined && !unlinkable.has(seedDir)) {
+    const linked = await tryLinkSeed(path, seedDir, owner);
+    if (linked !== null) return linked;
+  }
+  const fresh = await createLockContent(dirname(path), owner);
+  try {
+    linkSync(fresh.path, path);
+    return fresh.ino;
+  } catch (err) {
+    if (errnoCode(err) === "EEXIST") return undefined;
+    throw err;
+  } finally {
+    unlinkQuietly(fresh.path);
   }
 }
 
@@ -183,8 +281,8 @@ function withTurn(lock: Dotlock, done: () => void): Dotlock {
 async function acquireFileLock(path: string, options: DotlockOptions): Promise<Dotlock> {
   const deadline = Date.now() + (options.timeoutMs ?? UIDLIST_LOCK_TIMEOUT_MS);
   for (;;) {
-    const created = await tryCreate(path, options.owner);
-    if (created !== undefined) return makeLock(path, created);
+    const created = await tryCreate(path, options);
+    if (created !== undefined) return makeLock(path, created, options.owner);
     const { stale, ino } = isStale(path, options);
     if (stale) {
       // Unlink only the lock we judged, not one somebody created in the meantime.
@@ -198,27 +296,31 @@ async function acquireFileLock(path: string, options: DotlockOptions): Promise<D
   }
 }
 
-function makeLock(path: string, ino: number): Dotlock {
+function makeLock(path: string, ino: number, owner: FileOwner | undefined): Dotlock {
   let held = true;
   const stillOurs = (): boolean => inodeOf(path) === ino;
   return {
     path,
     async commitTo(target, content, mtimeAfter) {
       if (!held) throw new StoreError("CANNOT", `lock ${path} is not held`);
-      const handle = await open(path, "w");
+      // The lock may be a link to this process's seed: the content goes into a file of its own,
+      // renamed onto the target while the lock is still held; the lock goes after.
+      const { fd, temp } = await createTemp(dirname(path));
       try {
-        await handle.writeFile(content);
-        await handle.datasync();
-        if (mtimeAfter !== undefined) {
-          const seconds = mtimeAfter / 1000;
-          await handle.utimes(seconds, seconds);
-        }
+        chownFdSync(fd, owner);
+        writeAllSync(fd, typeof content === "string" ? Buffer.from(content) : content);
+        await fdatasyncFd(fd);
+        if (mtimeAfter !== undefined) futimesSync(fd, mtimeAfter / 1000, mtimeAfter / 1000);
+        if (!stillOurs()) throw new StoreError("TEMPFAIL", `lock ${path} was overridden`);
+        renameSync(temp, target);
+      } catch (err) {
+        unlinkQuietly(temp);
+        throw err;
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
-      if (!stillOurs()) throw new StoreError("TEMPFAIL", `lock ${path} was overridden`);
-      await rename(path, target);
       held = false;
+      unlinkQuietly(path);
       await fsyncDir(dirname(target));
     },
     async touch() {

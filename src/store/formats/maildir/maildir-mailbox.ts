@@ -124,6 +124,7 @@ export class MaildirMailbox implements FormatMailbox {
     return acquireDotlock(join(this.controlDir, "dovecot-uidlist.lock"), {
       watchPath: this.uidlistPath,
       owner: this.owner,
+      seedDir: join(this.dir, "tmp"),
     });
   }
 
