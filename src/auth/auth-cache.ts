@@ -18,7 +18,8 @@ const MAX_ENTRIES = 50_000;
  */
 export class AuthCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly key = randomBytes(32);
+  /** Made at the first password kept: loft-lda, which checks none, need not load node:crypto. */
+  private key: Buffer | undefined;
 
   constructor(
     private readonly ttlMs: number,
@@ -62,6 +63,7 @@ export class AuthCache {
   }
 
   private mac(password: string): Buffer {
+    this.key ??= randomBytes(32);
     return createHmac("sha256", this.key).update(password, "utf8").digest();
   }
 }

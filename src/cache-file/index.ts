@@ -3,7 +3,6 @@
 // believed when this user (or root) owns it and nobody else may write it, as it stands in for
 // a config or a script that someone else may not change; written 0600 in a 0700 directory,
 // atomically. Any failure to read or write only costs the work the cache would have saved.
-import { createHash, randomBytes } from "node:crypto";
 import {
   chownSync,
   closeSync,
@@ -37,11 +36,28 @@ function buildStamp(): string {
   return stamp;
 }
 
-/** The key of a cache entry: the build and the given parts (e.g. a file's path and its text). */
+/**
+ * The key of a cache entry: the build and the given parts (e.g. a file's path and its text), whole.
+ * An entry holds its key and is used only when it is equal, so no hash can make two texts collide.
+ */
 export function cacheKey(...parts: string[]): string {
-  const hash = createHash("sha256").update(buildStamp());
-  for (const p of parts) hash.update("\0").update(p);
-  return hash.digest("hex");
+  return [buildStamp(), ...parts].join("\0");
+}
+
+/**
+ * A short file name for `text` (16 hex digits: two 32-bit FNV-1a lanes). Names only spread entries
+ * over files: two texts sharing one cost a miss, never a wrong entry (see cacheKey). Not node:crypto,
+ * whose loading was a cost to every loft-lda start.
+ */
+export function cacheName(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x2f8a3c51;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c ^ (a >>> 24), 0x01000193);
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
 }
 
 function trusted(fd: number): boolean {
@@ -80,7 +96,9 @@ export function writeCache(
   owner?: { uid?: number | undefined; gid?: number | undefined },
 ): void {
   const dir = dirname(path);
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  // Unique while this process writes it (synchronously); one left by a killed process of the same
+  // PID makes this write fail and is removed, and the next write succeeds.
+  const temp = `${path}.${process.pid}.tmp`;
   const chown =
     process.geteuid?.() === 0 && owner?.uid !== undefined && owner.gid !== undefined
       ? (p: string) => chownSync(p, owner.uid!, owner.gid!)

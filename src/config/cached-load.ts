@@ -4,11 +4,10 @@
 // of Loft, so an edited config or an upgrade is validated again; the schema is loaded only then.
 // Where the state directory is not there or not ours (Postfix runs mailbox_command as the
 // recipient, the server's state directory is 0700), the running user's ~/.loft/cache serves.
-import { createHash } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { cacheKey, readCache, writeCache } from "../cache-file/index.js";
+import { cacheKey, cacheName, readCache, writeCache } from "../cache-file/index.js";
 import { chooseConfigFile, configPath } from "./config-file.js";
 import type { LoadedConfig } from "./load.js";
 import type { Config } from "./schema.js";
@@ -57,7 +56,7 @@ export async function loadConfigCached(explicit?: string): Promise<Omit<LoadedCo
   }
   const baseDir = dirname(file);
   const dir = cacheDir(configPath({ baseDir }, stateDir));
-  const name = createHash("sha256").update(file).digest("hex").slice(0, 16);
+  const name = cacheName(file);
   const path = dir === null ? null : join(dir, `config-${name}.json`);
   const key = cacheKey("config", file, text);
   const cached = path === null ? undefined : readCache<Config>(path, key);

@@ -3,10 +3,9 @@
 // parse the script at every delivery. Keyed by the script's text (and Loft's build), so an edited
 // script is parsed again. Only for a script its user owns: the user can write the cache, and must
 // not be able to change a script somebody else keeps for them.
-import { createHash } from "node:crypto";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { cacheKey, readCache, writeCache } from "../cache-file/index.js";
+import { cacheKey, cacheName, readCache, writeCache } from "../cache-file/index.js";
 import type { ParseCache, Script } from "../sieve/index.js";
 
 /** The cache for `script`; it stands aside (misses, keeps nothing) when the script is not the user's. */
@@ -16,8 +15,7 @@ export function scriptParseCache(
   owner: { uid?: number | undefined; gid?: number | undefined },
 ): ParseCache {
   const dir = join(home, ".loft", "sieve-cache");
-  const file = (source: string) =>
-    join(dir, `${createHash("sha256").update(source).digest("hex").slice(0, 32)}.json`);
+  const file = (source: string) => join(dir, `${cacheName(source)}.json`);
   // Looked at only when the engine has no compiled form in memory (the first delivery of a process).
   let usable: boolean | undefined;
   const ownScript = () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { fstatSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { type DestinationStream, type Logger, pino } from "pino";
@@ -27,13 +27,12 @@ const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`]);
 export function createLogger(options: LogOptions): Logger {
   let destination: DestinationStream;
   const fd = options.fd ?? 1;
-  const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
   if (options.path) {
     mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     // Commands (fd 2) exit right after logging: they write synchronously so no line is lost.
     // Lines name users and their addresses: the file is the server's own (0600), as Dovecot's log_path.
     destination = pino.destination({ dest: options.path, sync: fd === 2, mode: 0o600 });
-  } else if (options.format === "pretty" || (options.format === "auto" && tty)) {
+  } else if (options.format === "pretty" || (options.format === "auto" && isTerminal(fd))) {
     const pinoPretty = require("pino-pretty") as typeof PinoPretty;
     destination = pinoPretty({
       destination: fd,
@@ -52,6 +51,19 @@ export function createLogger(options: LogOptions): Logger {
     },
     destination,
   );
+}
+
+/**
+ * Whether `fd` is a terminal. Only a character device can be one: pipes and files (the MTA running
+ * loft-lda) are told apart without process.stderr or node:tty, whose loading (net, streams) was a
+ * cost to every loft-lda start.
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice() && (require("node:tty") as typeof import("node:tty")).isatty(fd);
+  } catch {
+    return false;
+  }
 }
 
 /** A logger for one connection: every line carries the session id, protocol and peer address. */

@@ -1,5 +1,14 @@
-import { closeSync, constants, fdatasync, fsync, open as openCallback, openSync, writeSync } from "node:fs";
-import { mkdir, open, rename, stat } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  fdatasync,
+  fsync,
+  open as openCallback,
+  openSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { mkdir, open, rename } from "node:fs/promises";
 import { dirname, relative, sep } from "node:path";
 import { promisify } from "node:util";
 import { errnoCode } from "./errors.js";
@@ -49,7 +58,8 @@ export async function makeDirs(dir: string, owner: FileOwner | undefined): Promi
   let current = dir;
   for (;;) {
     try {
-      await stat(current);
+      // Synchronous: a quick call, and the usual one (the directory is there).
+      statSync(current);
       break;
     } catch (err) {
       if (errnoCode(err) !== "ENOENT") throw err;

@@ -65,6 +65,8 @@ export class LoftUserStore implements UserStore {
   /** Creates INBOX and the configured special-use mailboxes that are missing (Dovecot's `auto`). */
   async init(): Promise<void> {
     await this.parts.format.init();
+    // Listing every mailbox is the dearer part of opening a store (loft-lda opens one per message).
+    if (this.parts.autoCreate.length === 0) return;
     const existing = new Set(
       (await this.parts.format.list()).filter((m) => m.selectable).map((m) => pathKey(m.path)),
     );

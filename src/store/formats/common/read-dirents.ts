@@ -1,13 +1,16 @@
-import type { Dirent } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { type Dirent, readdir } from "node:fs";
 import { errnoCode } from "../../errors.js";
 
-/** A directory's entries; none when the directory does not exist (a mailbox tree not made yet). */
-export async function readDirents(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if (errnoCode(err) === "ENOENT") return [];
-    throw err;
-  }
+/**
+ * A directory's entries; none when the directory does not exist (a mailbox tree not made yet).
+ * The callback API: fs/promises costs more per call, and loading it is a cost to every loft-lda start.
+ */
+export function readDirents(dir: string): Promise<Dirent[]> {
+  return new Promise((resolve, reject) =>
+    readdir(dir, { withFileTypes: true }, (err, entries) => {
+      if (err === null) resolve(entries);
+      else if (errnoCode(err) === "ENOENT") resolve([]);
+      else reject(err);
+    }),
+  );
 }

@@ -6,7 +6,7 @@ import { hostname } from "node:os";
  * nanoseconds and seconds of the clock (little endian), the pid, and a hash of the host name, as 32
  * lowercase hex digits. Within one process the nanoseconds only go up, so two GUIDs never repeat.
  */
-const hostHash = createHash("sha1").update(hostname()).digest().subarray(0, 4);
+let hostHash: Buffer | undefined;
 let last = { secs: 0, nsecs: 0 };
 
 export function newMessageGuid(now = Date.now()): string {
@@ -25,6 +25,8 @@ export function newMessageGuid(now = Date.now()): string {
   guid.writeUInt32LE(nsecs, 0);
   guid.writeUInt32LE(secs >>> 0, 4);
   guid.writeUInt32LE(process.pid >>> 0, 8);
+  // Made at first use: loading node:crypto at import was a cost to every loft-lda start.
+  hostHash ??= createHash("sha1").update(hostname()).digest().subarray(0, 4);
   hostHash.copy(guid, 12);
   return guid.toString("hex");
 }
