@@ -55,10 +55,11 @@ export function openDatabase(path: string, owner: FileOwner | undefined): Databa
   db.pragma("synchronous = NORMAL");
   // Small per-user page cache: thousands of idle sessions must fit in a few hundred MB.
   db.pragma("cache_size = -512");
+  // An index at this version has every table: parsing the schema again is a cost of every open
+  // (loft-lda opens one per message).
+  if (schemaVersion(db) === String(SCHEMA_VERSION)) return withOwnerOnSidecars(db, path, owner);
   db.exec(SCHEMA);
-  const version = db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as
-    | string
-    | undefined;
+  const version = schemaVersion(db);
   if (version === undefined) {
     db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
   } else if (Number(version) < SCHEMA_VERSION) {
@@ -69,6 +70,24 @@ export function openDatabase(path: string, owner: FileOwner | undefined): Databa
       db.prepare("UPDATE meta SET value = ? WHERE key = 'schema'").run(String(SCHEMA_VERSION));
     }).immediate();
   }
+  return withOwnerOnSidecars(db, path, owner);
+}
+
+/** The schema version an index records; undefined for a new file (no meta table or no row yet). */
+function schemaVersion(db: Database.Database): string | undefined {
+  try {
+    return db.prepare("SELECT value FROM meta WHERE key = 'schema'").pluck().get() as string | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The -wal and -shm files SQLite made get the index's mode and owner. */
+function withOwnerOnSidecars(
+  db: Database.Database,
+  path: string,
+  owner: FileOwner | undefined,
+): Database.Database {
   if (path !== ":memory:") {
     for (const file of [`${path}-wal`, `${path}-shm`]) {
       if (!existsSync(file)) continue;
