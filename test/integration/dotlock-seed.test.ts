@@ -181,6 +181,20 @@ describe("uidlist lock seed", () => {
     assert.equal(lockExists(home), false);
   });
 
+  test("a lock whose directory is gone fails and leaves no seed but the one kept", async () => {
+    const home = newHome();
+    await save(home, ["one"]);
+    const seedDir = join(home, "Maildir", "tmp");
+    await assert.rejects(acquireDotlock(join(home, "gone", "dovecot-uidlist.lock"), { seedDir }), {
+      code: "ENOENT",
+    });
+    const left = seeds(home);
+    assert.equal(left.length, 1, JSON.stringify(left));
+    assert.equal(left[0]!.pid, process.pid);
+    assert.deepEqual(await save(home, ["two"]), [2]);
+    assert.equal(seeds(home).length, 1);
+  });
+
   test("doveadm saves into the Maildir while Loft saves with its seed", { timeout: 240_000 }, async () => {
     const EACH = 40;
     const peer = makeDovecotPeer("maildir:~/Maildir");
