@@ -1,5 +1,6 @@
 // Recipient addresses as delivery sees them: the userdb key, and the +detail part that Dovecot's
 // recipient_delimiter splits off (user+folder@domain → user, detail "folder").
+import { encodeLocalPart, splitAddress } from "./local-part.js";
 
 export interface RecipientAddress {
   /** The address as given (RCPT TO or -d), without angle brackets. */
@@ -12,17 +13,21 @@ export interface RecipientAddress {
 
 /**
  * Splits `local+detail@domain` at the first of the delimiter characters (Dovecot 2.3 treats each
- * character of recipient_delimiter as a delimiter and cuts at the earliest one).
+ * character of recipient_delimiter as a delimiter and cuts at the earliest one). A quoted local
+ * part is split and looked up unquoted (`"b ob+x"@d` is user `b ob@d`), as Dovecot's LMTP does;
+ * only one that holds an "@" stays quoted before a domain, so that the domain stays apparent.
  */
 export function splitRecipient(address: string, delimiters: string): RecipientAddress {
-  const at = address.lastIndexOf("@");
-  const local = at < 0 ? address : address.slice(0, at);
-  const domain = at < 0 ? "" : address.slice(at);
+  const { local, domain } = splitAddress(address);
   let cut = -1;
   for (const d of delimiters) {
     const i = local.indexOf(d);
     if (i > 0 && (cut < 0 || i < cut)) cut = i;
   }
-  if (cut < 0) return { address, user: address, detail: "" };
-  return { address, user: local.slice(0, cut) + domain, detail: local.slice(cut + 1) };
+  const user = cut < 0 ? local : local.slice(0, cut);
+  return {
+    address,
+    user: (domain !== "" && user.includes("@") ? encodeLocalPart(user) : user) + domain,
+    detail: cut < 0 ? "" : local.slice(cut + 1),
+  };
 }

@@ -5,17 +5,26 @@
 //   LMTP peers are trusted MTAs, and the pause caps what one connection can deliver;
 // - an implicit-TLS socket arrives already secured, and the session says so (no STARTTLS offered);
 // - RCPT TO takes a bare user name (`<ann>`), as Dovecot's LMTP does (rcpt_domain_optional);
+// - a quoted local part (`<"ann"@d>`, `<"a nn"@d>`) is read as RFC 5321 defines it and the address
+//   passed on in its canonical form (see delivery's local-part), as Dovecot's LMTP does;
 // - the replies to one pipelined batch leave in one write (see send).
 import type { Socket } from "node:net";
 import type { SecureContext, TLSSocket } from "node:tls";
 import type { SMTPServer } from "smtp-server";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
+import { encodeLocalPart, readQuotedString } from "../delivery/index.js";
 
 type ParsedAddress = ReturnType<SMTPConnection["_parseAddressCommand"]>;
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 /** `RCPT TO:<local-part>` with no domain; the local part is then checked as in a full address. */
 const BARE_RCPT = /^(\s*RCPT\s+TO\s*:\s*<)([^<>@\s]+)>/i;
+/** A path whose local part is a Quoted-string, after an optional source route; group 1 ends before the quote. */
+const QUOTED_PATH = /^(\s*(?:RCPT\s+TO|MAIL\s+FROM)\s*:\s*<(?:@[^\s,:@<>"]+(?:,@[^\s,:@<>"]+)*:)?)"/i;
+/** A path with a double quote that is not one Quoted-string local part (`<bob"@d>`, `<"b"ob@d>`). */
+const STRAY_QUOTE = /^[^<]*<[^<>]*"/;
+/** The longest path smtp-server takes: local part, "@" and domain in 253 octets (RFC 5321 §4.5.3.1.3). */
+const MAX_PATH = 253;
 
 class LmtpConnection extends SMTPConnection {
   private corked: Socket | null = null;
@@ -47,6 +56,11 @@ class LmtpConnection extends SMTPConnection {
 
   override _parseAddressCommand(name: string, command: Buffer | string): ParsedAddress {
     const text = command.toString();
+    const quoted = QUOTED_PATH.exec(text);
+    if (quoted !== null) return this.parseQuotedPath(name, text, quoted[1]!);
+    // smtp-server would take the quote as part of a Dot-string (`bob"@d` as user `bob"@d`), which
+    // RFC 5321 does not allow; Dovecot's LMTP refuses it too.
+    if (STRAY_QUOTE.test(text)) return false;
     const bare = name.toUpperCase() === "RCPT TO" ? BARE_RCPT.exec(text) : null;
     if (bare === null) return super._parseAddressCommand(name, command);
     const parsed = super._parseAddressCommand(
@@ -54,6 +68,27 @@ class LmtpConnection extends SMTPConnection {
       `${bare[1]}${bare[2]}@localhost>${text.slice(bare[0].length)}`,
     );
     return parsed === false ? false : { ...parsed, address: bare[2]! };
+  }
+
+  /**
+   * A path whose local part is quoted: smtp-server checks the rest (domain, source route,
+   * parameters) with a stand-in local part, and the address takes the canonical local part, so
+   * `"ann"@d` is `ann@d` everywhere after: lookup, +detail, replies, Delivered-To, Return-Path.
+   * A quoted local part without a domain is a user name as `<ann>` is (RCPT only; not `<"">`).
+   * Anything else, an unterminated quote or a control character (NUL...) in it, is a syntax error
+   * (501 5.1.3 from smtp-server's RCPT; Dovecot answers 501 5.5.4, but RFC 3463 names X.1.3
+   * for bad destination address syntax).
+   */
+  private parseQuotedPath(name: string, text: string, head: string): ParsedAddress {
+    const local = readQuotedString(text, head.length);
+    if (local === null) return false;
+    const tail = text.slice(local.end);
+    const bare = tail.startsWith(">") && name.toUpperCase() === "RCPT TO";
+    if (bare ? local.value === "" : !tail.startsWith("@")) return false;
+    const parsed = super._parseAddressCommand(name, `${head}x${bare ? "@localhost" : ""}${tail}`);
+    if (parsed === false || !parsed.address.startsWith("x@")) return false;
+    const address = encodeLocalPart(local.value) + (bare ? "" : parsed.address.slice(1));
+    return address.length > MAX_PATH ? false : { ...parsed, address };
   }
 }
 

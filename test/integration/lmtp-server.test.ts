@@ -12,13 +12,15 @@ const world = makeWorld([
   { name: "small@loft.test", extra: "userdb_quota_rule=*:storage=1K" },
   { name: "full@loft.test", extra: "userdb_quota_rule=*:messages=1" },
   { name: "plain" },
+  { name: 'o"k@loft.test' },
 ]);
 let port: number;
 let server: RunningLoft;
 
 before(async () => {
   port = await freePort();
-  const config = readFileSync(world.configFile, "utf8");
+  // A quoted local part can name a user whose name holds a '"' (Dovecot: auth_username_chars =).
+  const config = readFileSync(world.configFile, "utf8").replace("[auth]\n", '[auth]\nusername_chars = ""\n');
   writeFileSync(
     world.configFile,
     `${config}\n[lmtp]\nlisten = ["127.0.0.1:${port}", "unix:${join(world.dir, "lmtp.sock")}"]\nmax_message_size = "10K"\nmax_recipients = 100\n[imap]\nlisten = []\n[pop3]\nlisten = []\n`,
@@ -237,6 +239,87 @@ describe("LMTP", () => {
     assert.match(replies[4]!, /^550 5\.1\.1 <nobody> User doesn't exist/);
     assert.match(replies[5]!, /^501 /, "a malformed local part is still a syntax error");
     assert.equal(maildirMessages(world.home("plain")).length, before + 1);
+  });
+
+  test('a quoted local part names the same user as the unquoted one: "good"@d is good@d', async () => {
+    const before = good().length;
+    const replies = await converse(
+      port,
+      `LHLO m\r\nMAIL FROM:<"s"@far.test>\r\nRCPT TO:<"good"@loft.test>\r\nRCPT TO:<"go\\od"@loft.test>\r\nDATA\r\n${body("quoted")}.\r\nQUIT\r\n`,
+      8,
+    );
+    assert.match(replies[2]!, /^250 2\.1\.0 /);
+    assert.match(replies[3]!, /^250 2\.1\.5 /);
+    assert.match(replies[4]!, /^250 2\.1\.5 /, "a quoted pair is the character itself");
+    assert.match(replies[6]!, /^250 2\.0\.0 <good@loft\.test> \S+ Saved$/);
+    assert.match(replies[7]!, /^250 2\.0\.0 <good@loft\.test> \S+:R2 Saved$/);
+    const stored = good().slice(before);
+    assert.equal(stored.length, 1, "one copy: both recipients are one address");
+    assert.match(stored[0]!.text, /^Return-Path: <s@far\.test>\nDelivered-To: good@loft\.test\n/);
+  });
+
+  test("a quoted local part is unquoted for the lookup and +detail, and stays quoted where it must", async () => {
+    const before = good().length;
+    const quoted = () => maildirMessages(world.home('o"k@loft.test'));
+    const replies = await converse(
+      port,
+      [
+        "LHLO m",
+        'MAIL FROM:<"s x"@far.test>',
+        'RCPT TO:<"o\\"k"@loft.test>',
+        "DATA",
+        `${body("escaped")}.`,
+        "MAIL FROM:<s@far.test>",
+        'RCPT TO:<"good+box"@loft.test>',
+        'RCPT TO:<"o\\"k+box"@loft.test>',
+        'RCPT TO:<"plain">',
+        'RCPT TO:<"b ob+box"@loft.test>',
+        "DATA",
+        `${body("detail")}.`,
+        "QUIT",
+        "",
+      ].join("\r\n"),
+      15,
+    );
+    assert.match(replies[2]!, /^250 2\.1\.0 /, 'MAIL FROM:<"s x"@far.test>');
+    assert.match(replies[3]!, /^250 2\.1\.5 /, 'o\\"k is the user o"k');
+    assert.match(replies[5]!, /^250 2\.0\.0 <"o\\"k"@loft\.test> \S+ Saved$/);
+    assert.match(replies[6]!, /^250 2\.1\.0 /);
+    assert.match(replies[7]!, /^250 2\.1\.5 /, "good+box is good");
+    assert.match(replies[8]!, /^250 2\.1\.5 /, 'o"k+box is o"k');
+    assert.match(replies[9]!, /^250 2\.1\.5 /, "a quoted bare user name");
+    assert.match(replies[10]!, /^550 5\.1\.1 <"b ob\+box"@loft\.test> User doesn't exist/);
+    assert.match(replies[12]!, /^250 2\.0\.0 <good\+box@loft\.test> \S+ Saved$/);
+    assert.match(replies[13]!, /^250 2\.0\.0 <"o\\"k\+box"@loft\.test> \S+:R2 Saved$/);
+    assert.match(replies[14]!, /^250 2\.0\.0 <plain> \S+:R3 Saved$/);
+    const mine = quoted();
+    assert.equal(mine.length, 2);
+    assert.match(mine[0]!.text, /^Return-Path: <"s x"@far\.test>\nDelivered-To: "o\\"k"@loft\.test\n/);
+    assert.equal(good().length, before + 1);
+  });
+
+  test("a quoted local part that cannot be an address is 501 5.1.3, and the session goes on", async () => {
+    const bad = [
+      '<"good@loft.test>',
+      '<"go\0od"@loft.test>',
+      '<"go\\\0od"@loft.test>',
+      '<good"@loft.test>',
+      '<"go"od@loft.test>',
+      '<"good"loft.test>',
+      '<"">',
+      '<"good\\>',
+    ];
+    const replies = await converse(
+      port,
+      `LHLO m\r\nMAIL FROM:<s@far.test>\r\n${bad.map((a) => `RCPT TO:${a}\r\n`).join("")}RCPT TO:<"good"@loft.test>\r\nQUIT\r\n`,
+      bad.length + 5,
+    );
+    bad.forEach((a, i) => {
+      assert.match(replies[3 + i]!, /^501 5\.1\.3 /, a);
+    });
+    assert.match(replies[3 + bad.length]!, /^250 2\.1\.5 /);
+    const sender = await converse(port, 'LHLO m\r\nMAIL FROM:<"s@far.test>\r\nQUIT\r\n', 4);
+    assert.match(sender[2]!, /^501 5\.1\.7 /, "an unterminated quote in MAIL FROM");
   });
 
   test("a pipelined batch gets its replies in order, and the message is saved", async () => {

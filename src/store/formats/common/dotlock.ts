@@ -200,8 +200,10 @@ async function tryLinkSeed(
         unlinkable.add(seedDir);
         return null;
       }
-      // The seed was removed (a clean-up of old temp files): make another.
+      // The seed was removed (a clean-up of old temp files): make another. (Or the lock's directory
+      // is gone: then the seed is still there, and one no longer in `seeds` would outlive us.)
       if (code !== "ENOENT" || attempt > 0) throw err;
+      unlinkQuietly(seed.path);
       seeds.delete(seedDir);
     }
   }
