@@ -191,8 +191,11 @@ async function tryLinkSeed(
     try {
       const now = Date.now() / 1000;
       utimesSync(seed.path, now, now);
+      // The file at the seed's name, not the one made: a mailbox directory copied or moved
+      // elsewhere (and a link left in its place) brings a copy of the seed, another inode.
+      const ino = Number(statSync(seed.path).ino);
       linkSync(seed.path, path);
-      return seed.ino;
+      return ino;
     } catch (err) {
       const code = errnoCode(err);
       if (code === "EEXIST") return undefined;
