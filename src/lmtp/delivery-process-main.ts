@@ -38,6 +38,7 @@ process.on("message", (m: ToDeliveryProcess) => {
         engine: lazySieveEngine(m.config),
         keepStoresOpenMs: m.keepStoresOpenMs,
       });
+      answer({ ready: true });
       return;
     case "deliver": {
       if (delivery === null || log === null)

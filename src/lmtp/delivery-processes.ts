@@ -26,10 +26,11 @@ export type ToDeliveryProcess =
   /** Finish what is under way, close the stores and exit. */
   | { type: "close" };
 
-/** A delivery process's answer to one "deliver". */
+/** A delivery process's answer to one "deliver", or word that it has taken "init". */
 export type FromDeliveryProcess =
   | { id: number; outcomes: RecipientOutcome[] }
-  | { id: number; error: string };
+  | { id: number; error: string }
+  | { ready: true };
 
 export interface DeliveryProcessOptions {
   /** How many processes (at least 2: one is better served by delivering in the LMTP process). */
@@ -50,6 +51,21 @@ interface Pending {
 interface Worker {
   child: ChildProcess;
   pending: Map<number, Pending>;
+  /** It has taken "init": a process that ends before is one that cannot start. */
+  ready: boolean;
+}
+
+/**
+ * A slot whose processes keep ending before they are ready (a run-as account that cannot read the
+ * program, a broken install) is not restarted for every message: its deliveries get a temporary
+ * failure for 1 s, then 2, 4… up to 60 s, while each try logs why.
+ */
+const RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 60_000;
+
+interface Restarts {
+  failures: number;
+  notBefore: number;
 }
 
 /** FNV-1a: a cheap, well-spread hash of a user name. */
@@ -61,11 +77,13 @@ function hash(s: string): number {
 
 export class DeliveryProcesses {
   private readonly slots: (Worker | null)[];
+  private readonly restarts: Restarts[];
   private nextId = 1;
   private closed = false;
 
   constructor(private readonly options: DeliveryProcessOptions) {
     this.slots = Array.from({ length: options.count }, () => null);
+    this.restarts = Array.from({ length: options.count }, () => ({ failures: 0, notBefore: 0 }));
   }
 
   /**
@@ -82,6 +100,11 @@ export class DeliveryProcesses {
   ): Promise<RecipientOutcome[]> {
     if (this.closed) return Promise.reject(new Error("delivery processes are closed"));
     const slot = hash(affinity) % this.slots.length;
+    const waiting = this.restarts[slot]!.notBefore - Date.now();
+    if (this.slots[slot] === null && waiting > 0)
+      return Promise.reject(
+        new Error(`delivery process failed to start; next try in ${Math.ceil(waiting / 1000)} s`),
+      );
     const worker = this.slots[slot] ?? this.start(slot);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -120,7 +143,7 @@ export class DeliveryProcesses {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       ...asAccount,
     });
-    const worker: Worker = { child, pending: new Map() };
+    const worker: Worker = { child, pending: new Map(), ready: false };
     this.slots[slot] = worker;
     let gone = false;
     const fail = (why: string) => {
@@ -129,11 +152,23 @@ export class DeliveryProcesses {
       if (this.slots[slot] === worker) this.slots[slot] = null;
       if (!this.closed || worker.pending.size > 0)
         log.error({ pid: child.pid, why }, "delivery process ended");
+      const restarts = this.restarts[slot]!;
+      if (!worker.ready && !this.closed) {
+        restarts.failures++;
+        const delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (restarts.failures - 1));
+        restarts.notBefore = Date.now() + delay;
+        log.error({ why, retryInMs: delay }, "delivery process failed to start");
+      }
       const err = new Error(`delivery process ended: ${why}`);
       for (const p of worker.pending.values()) p.reject(err);
       worker.pending.clear();
     };
     child.on("message", (m: FromDeliveryProcess) => {
+      if ("ready" in m) {
+        worker.ready = true;
+        this.restarts[slot] = { failures: 0, notBefore: 0 };
+        return;
+      }
       const p = worker.pending.get(m.id);
       if (p === undefined) return;
       worker.pending.delete(m.id);

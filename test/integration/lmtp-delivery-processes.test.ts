@@ -1,6 +1,7 @@
 // LMTP with deliveries in child processes ([lmtp] delivery_processes): the replies stay one per
 // accepted recipient and in order, the work spreads over the processes, a process that dies is
-// replaced, and a reload reaches the deliveries.
+// replaced (one that cannot start is tried again only after a growing delay), and a reload reaches
+// the deliveries.
 import assert from "node:assert/strict";
 import {
   appendFileSync,
@@ -257,6 +258,43 @@ test("a reload that leaves [lmtp] alone still reaches deliveries, through new de
     await until("the replaced delivery processes left", () =>
       childrenOf(server.child.pid!).every((p) => !old.has(p)),
     );
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a delivery process that cannot start is not started again for every message", async () => {
+  const port = await freePort();
+  configure(port, "delivery_processes = 2");
+  // Every delivery process exits before it takes "init" (as with a run-as account that cannot read
+  // the program); the LMTP process itself starts as usual.
+  const preload = join(world.dir, "no-delivery-process.cjs");
+  writeFileSync(preload, 'if (process.argv[1]?.endsWith("delivery-process-main.js")) process.exit(3);\n');
+  const before = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = `${before ?? ""} --require ${preload}`;
+  let server: RunningLoft;
+  try {
+    server = startLoft(world.dir, ["-c", world.configFile]);
+  } finally {
+    if (before === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = before;
+  }
+  const failedStarts = () => server.output().match(/"msg":"delivery process failed to start"/g)?.length ?? 0;
+  try {
+    await server.waitFor(/loft started/);
+    for (let n = 0; n < 3; n++) {
+      const replies = await transaction(port, `no-start-${n}`, [USERS[0]!]);
+      assert.match(replies[3]!, /^451 4\.3\.0 <a@loft\.test> /, `delivery ${n}`);
+    }
+    // The first delivery started a process that failed; the next two, within a second, started none.
+    assert.equal(failedStarts(), 1);
+    assert.equal(server.output().match(/"msg":"delivery process ended"/g)?.length, 1);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const again = await transaction(port, "no-start-later", [USERS[0]!]);
+    assert.match(again[3]!, /^451 4\.3\.0 <a@loft\.test> /);
+    await until("a second start was tried and failed", () => failedStarts() === 2);
+    assert.match(server.output(), /"retryInMs":2000/);
+    assert.equal(maildirMessages(world.home(USERS[0]!)).filter((m) => m.text.includes("no-start")).length, 0);
   } finally {
     await server.stop();
   }
