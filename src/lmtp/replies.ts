@@ -17,15 +17,19 @@ export function overQuota(address: string, tempfail: boolean): Reply {
   return tempfail ? { code: 452, text: `4.2.2 ${text}` } : { code: 552, text: `5.2.2 ${text}` };
 }
 
-/** The RCPT reply for a refused recipient. */
+/**
+ * The RCPT reply for a refused recipient. An unknown one is named as the user that was looked up
+ * (`user`: without +detail, a quoted local part unquoted), as Dovecot does.
+ */
 export function rcptRefusal(
   address: string,
   check: Exclude<RecipientCheck, "ok">,
   quotaTempfail: boolean,
+  user = address,
 ): Reply {
   switch (check) {
     case "unknown-user":
-      return { code: 550, text: `5.1.1 <${address}> User doesn't exist: ${address}` };
+      return { code: 550, text: `5.1.1 <${address}> User doesn't exist: ${user}` };
     case "over-quota":
       return overQuota(address, quotaTempfail);
     case "tempfail":
@@ -45,12 +49,13 @@ export function dataReply(
   outcome: RecipientOutcome,
   id: string,
   quotaTempfail: boolean,
+  user = address,
 ): Reply {
   switch (outcome.status) {
     case "delivered":
       return { code: 250, text: `2.0.0 <${address}> ${id} Saved` };
     case "unknown-user":
-      return rcptRefusal(address, "unknown-user", quotaTempfail);
+      return rcptRefusal(address, "unknown-user", quotaTempfail, user);
     case "over-quota":
       return overQuota(address, quotaTempfail);
     case "rejected":

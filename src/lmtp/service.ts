@@ -14,6 +14,7 @@ import {
   lazySieveEngine,
   type RecipientOutcome,
   type RecipientRequest,
+  splitRecipient,
 } from "../delivery/index.js";
 import { type Logger, sessionLogger } from "../log/index.js";
 import { type ConnectionInfo, Listeners, startTls } from "../net/index.js";
@@ -63,6 +64,8 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
   /** What delivers, for a config; a reload that leaves [lmtp] alone replaces it (reconfigure). */
   const deliverers = (current: Config) => ({
     quotaTempfail: current.delivery.quota_full_tempfail,
+    /** The user a recipient is looked up as, which an unknown recipient's reply names. */
+    userOf: (address: string) => splitRecipient(address, current.delivery.recipient_delimiter).user,
     delivery: new Delivery({
       config: current,
       userdb: ctx.auth,
@@ -152,13 +155,13 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
         tx.add(rcpt);
         return callback();
       }
-      const { delivery, quotaTempfail } = current;
+      const { delivery, quotaTempfail, userOf } = current;
       delivery.check(rcpt.address, settings.rcpt_check_quota).then(
         (check) => {
           if (check === "ok") {
             tx.add(rcpt);
             callback();
-          } else callback(replyError(rcptRefusal(rcpt.address, check, quotaTempfail)));
+          } else callback(replyError(rcptRefusal(rcpt.address, check, quotaTempfail, userOf(rcpt.address))));
         },
         () => callback(replyError(rcptRefusal(rcpt.address, "tempfail", quotaTempfail))),
       );
@@ -193,7 +196,13 @@ export async function lmtpService(addresses: ListenAddress[], ctx: ServiceContex
           );
           answer(
             recipients.map((r, i) =>
-              dataReply(r.address, outcomes[i]!, i === 0 ? id : `${id}:R${i + 1}`, current.quotaTempfail),
+              dataReply(
+                r.address,
+                outcomes[i]!,
+                i === 0 ? id : `${id}:R${i + 1}`,
+                current.quotaTempfail,
+                current.userOf(r.address),
+              ),
             ),
           );
         })

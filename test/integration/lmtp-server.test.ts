@@ -288,7 +288,8 @@ describe("LMTP", () => {
     assert.match(replies[7]!, /^250 2\.1\.5 /, "good+box is good");
     assert.match(replies[8]!, /^250 2\.1\.5 /, 'o"k+box is o"k');
     assert.match(replies[9]!, /^250 2\.1\.5 /, "a quoted bare user name");
-    assert.match(replies[10]!, /^550 5\.1\.1 <"b ob\+box"@loft\.test> User doesn't exist/);
+    // As Dovecot: the reply names the user looked up, unquoted and without the +detail.
+    assert.match(replies[10]!, /^550 5\.1\.1 <"b ob\+box"@loft\.test> User doesn't exist: b ob@loft\.test$/);
     assert.match(replies[12]!, /^250 2\.0\.0 <good\+box@loft\.test> \S+ Saved$/);
     assert.match(replies[13]!, /^250 2\.0\.0 <"o\\"k\+box"@loft\.test> \S+:R2 Saved$/);
     assert.match(replies[14]!, /^250 2\.0\.0 <plain> \S+:R3 Saved$/);
