@@ -41,10 +41,11 @@ try {
   process.exit(1);
 }
 // Node's modules that a delivery seldom or never calls but that modules on its way import (crypto
-// for cache keys, fs/promises, net for the auth module, child_process for sendmail): the bundle's
-// require, the module wrapper's parameter, is replaced by one that gives these as a proxy loading
-// the module at its first property read (measured: half of the bundle's top-level time went to
-// loading Node's modules). What a module reads at import (pino's isMainThread) is loaded at once.
+// for password schemes, fs/promises, net for the auth module, child_process for sendmail, assert
+// for pino's writer): the bundle's require, the module wrapper's parameter, is replaced by one that
+// gives these as a proxy loading the module at its first property read (measured: half of the
+// bundle's top-level time went to loading Node's modules). One read at import (a class extended, a
+// value destructured) loads at once.
 const LAZY_BUILTINS = [
   "node:crypto",
   "node:net",
