@@ -13,7 +13,9 @@ export async function createFirstUser(
   scheme: string,
 ): Promise<string | null> {
   if (existsSync(passwdFile)) return null;
-  const password = randomBytes(12).toString("base64url");
+  // Hex, 96 bits: printed to be pasted into commands, it must never start with "-" (an option to
+  // `loft auth test`, as base64url allowed one time in 64).
+  const password = randomBytes(12).toString("hex");
   const hash = await hashPassword(scheme, password);
   editPasswdFile(passwdFile, (lines) =>
     lines.put({

@@ -14,6 +14,8 @@ test("npm start's server in an empty directory: demo user printed once, stored h
   try {
     const m = await server.waitFor(/created user "demo" with password "([^"]+)"/);
     const password = m[1]!;
+    // 96 random bits in hex: never a leading "-" that `loft auth test demo PASSWORD` takes for an option.
+    assert.match(password, /^[0-9a-f]{24}$/);
     await server.waitFor(/loft started/);
     // The embedded default serves every protocol on loopback's high ports.
     for (const [port, greeting] of [
