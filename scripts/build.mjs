@@ -104,16 +104,20 @@ try {
     },
     logLevel: "error",
   });
+  const { default: Module } = await import("node:module");
+  const { Script } = await import("node:vm");
   const source = readFileSync(bundle, "latin1");
   if (/[^\x00-\x7f]/.test(source)) throw new Error(`${bundle} is not pure ASCII`);
+  // Written already wrapped as a CommonJS module function, the text vm.Script takes: wrapping it
+  // at each start copied the whole bundle once more.
+  const wrapped = Module.wrap(source);
+  writeFileSync(bundle, wrapped, "latin1");
   try {
     writeFileSync(`${bundle}.v8`, warmCodeCache(bundle));
   } catch (err) {
     // Still a working loft-lda, only a slower start: say so rather than fail the build.
     console.error(`warning: loft-lda's code cache holds only its top level: ${err.message}`);
-    const { default: Module } = await import("node:module");
-    const { Script } = await import("node:vm");
-    const script = new Script(Module.wrap(source), { filename: bundle });
+    const script = new Script(wrapped, { filename: bundle });
     script.runInThisContext()({}, Module.createRequire(bundle), { exports: {} }, bundle, dirname(bundle));
     writeFileSync(`${bundle}.v8`, script.createCachedData());
   }

@@ -11,7 +11,7 @@ const { dirname } = require("node:path");
 const vm = require("node:vm");
 
 const [file, out, ...args] = process.argv.slice(2);
-const script = new vm.Script(Module.wrap(readFileSync(file, "latin1")), { filename: file });
+const script = new vm.Script(readFileSync(file, "latin1"), { filename: file });
 globalThis[Symbol.for("loft.import")] = (specifier) => import(specifier);
 const bundle = { exports: {} };
 script.runInThisContext()(bundle.exports, Module.createRequire(file), bundle, file, dirname(file));
