@@ -1,6 +1,6 @@
 // Recipient addresses as delivery sees them: the userdb key, and the +detail part that Dovecot's
 // recipient_delimiter splits off (user+folder@domain → user, detail "folder").
-import { encodeLocalPart, splitAddress } from "./local-part.js";
+import { encodeLocalPart, splitAddress } from "../mime/index.js";
 
 export interface RecipientAddress {
   /** The address as given (RCPT TO or -d), without angle brackets. */

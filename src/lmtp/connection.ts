@@ -6,13 +6,13 @@
 // - an implicit-TLS socket arrives already secured, and the session says so (no STARTTLS offered);
 // - RCPT TO takes a bare user name (`<ann>`), as Dovecot's LMTP does (rcpt_domain_optional);
 // - a quoted local part (`<"ann"@d>`, `<"a nn"@d>`) is read as RFC 5321 defines it and the address
-//   passed on in its canonical form (see delivery's local-part), as Dovecot's LMTP does;
+//   passed on in its canonical form (see mime/local-part.ts), as Dovecot's LMTP does;
 // - the replies to one pipelined batch leave in one write (see send).
 import type { Socket } from "node:net";
 import type { SecureContext, TLSSocket } from "node:tls";
 import type { SMTPServer } from "smtp-server";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
-import { encodeLocalPart, readQuotedString } from "../delivery/index.js";
+import { encodeLocalPart, readQuotedString } from "../mime/index.js";
 
 type ParsedAddress = ReturnType<SMTPConnection["_parseAddressCommand"]>;
 

@@ -12,6 +12,7 @@ export {
 } from "./header-fields.js";
 export { type ImapBytesOptions, imapBytes } from "./imap-bytes.js";
 export { imapNstring, imapNstringNolf, imapString, imapStringForHumans } from "./imap-quote.js";
+export { encodeLocalPart, readQuotedString, splitAddress } from "./local-part.js";
 export { paramValue } from "./param-value.js";
 export { MimeParser, type MimeParserOptions, parseMime, parseMimeStream } from "./parser.js";
 export type { MimeParam } from "./rfc2231.js";

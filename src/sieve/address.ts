@@ -1,6 +1,8 @@
 // RFC 5322 §3.4 address lists as the address test sees them: each mailbox's addr-spec split
 // into local part and domain; groups expanded; whatever does not parse kept whole.
 
+import { encodeLocalPart, splitAddress } from "../mime/index.js";
+
 export interface ParsedAddress {
   /** The addr-spec (`local@domain`), or the unparsable text as written. */
   address: string;
@@ -57,12 +59,6 @@ function tokenize(value: string): Token[] | null {
   return tokens;
 }
 
-function quoteLocal(tokens: Token[]): string {
-  return tokens
-    .map((t) => (t.kind === "quoted" && !/^[^\s"\\]*$/.test(t.text) ? `"${t.text}"` : t.text))
-    .join("");
-}
-
 /** Splits one mailbox (already cut at commas) into an addr-spec, or null. */
 function parseMailbox(tokens: Token[]): ParsedAddress | null {
   const open = tokens.findIndex((t) => t.kind === "special" && t.text === "<");
@@ -82,9 +78,11 @@ function parseMailbox(tokens: Token[]): ParsedAddress | null {
   const domain = spec.slice(at + 1);
   const ok = (ts: Token[]) => ts.every((t) => t.kind !== "special" || t.text === ".");
   if (!ok(local) || !ok(domain)) return null;
-  const localpart = quoteLocal(local);
+  // The local part unquoted, the address in its canonical form, as Pigeonhole gives them
+  // (`"b ob"@d`: localpart `b ob`, address `"b ob"@d`; `"bob"@d`: `bob`, `bob@d`).
+  const localpart = local.map((t) => t.text).join("");
   const domainText = domain.map((t) => t.text).join("");
-  return { address: `${localpart}@${domainText}`, localpart, domain: domainText };
+  return { address: `${encodeLocalPart(localpart)}@${domainText}`, localpart, domain: domainText };
 }
 
 /** Parses an (unfolded, decoded) address header value into its mailboxes. */
@@ -128,9 +126,12 @@ export function parseAddressList(value: string): ParsedAddress[] {
 export function parseEnvelopeAddress(value: string): ParsedAddress {
   const trimmed = value.trim().replace(/^<(.*)>$/, "$1");
   if (trimmed === "") return { address: "", localpart: "", domain: null };
-  const at = trimmed.lastIndexOf("@");
-  if (at <= 0) return { address: trimmed, localpart: trimmed, domain: null };
-  return { address: trimmed, localpart: trimmed.slice(0, at), domain: trimmed.slice(at + 1) };
+  // A quoted local part (`"b ob+x"@d`, as LMTP passes it on) is compared unquoted, as Pigeonhole does.
+  const { local, domain } = splitAddress(trimmed);
+  if (local === "") return { address: trimmed, localpart: trimmed, domain: null };
+  if (domain === "") return { address: trimmed, localpart: local, domain: null };
+  const address = trimmed.startsWith('"') ? `${encodeLocalPart(local)}${domain}` : trimmed;
+  return { address, localpart: local, domain: domain.slice(1) };
 }
 
 /** True for a syntactically valid addr-spec (as required of redirect targets, RFC 5228 §4.2). */

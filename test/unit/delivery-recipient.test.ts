@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encodeLocalPart, readQuotedString, splitAddress } from "../../src/delivery/local-part.js";
 import { splitRecipient } from "../../src/delivery/recipient.js";
+import { encodeLocalPart, readQuotedString, splitAddress } from "../../src/mime/local-part.js";
 
 test("a local part is quoted only when a Dot-string cannot carry it", () => {
   assert.equal(encodeLocalPart("bob"), "bob");

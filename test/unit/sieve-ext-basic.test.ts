@@ -44,6 +44,21 @@ test("envelope from/to/auth with address parts; the null sender is the empty str
   );
 });
 
+test("quoted local parts are compared unquoted, the whole address in canonical form (as Pigeonhole)", async () => {
+  const req = ["envelope", "subaddress"];
+  const env = { envelope: { to: '"b ob+box"@example.org' } };
+  assert.equal(await holds('envelope :localpart :is "to" "b ob+box"', req, env), true);
+  assert.equal(await holds('envelope :user :is "to" "b ob"', req, env), true);
+  assert.equal(await holds('envelope :detail :is "to" "box"', req, env), true);
+  assert.equal(await holds('envelope :all :is "to" "\\"b ob+box\\"@example.org"', req, env), true);
+  const plain = { envelope: { to: '"bob"@example.org' } };
+  assert.equal(await holds('envelope :all :is "to" "bob@example.org"', req, plain), true);
+  const header = { message: 'To: Name <"b\\"ob+x"@example.org>\r\n\r\n' };
+  assert.equal(await holds('address :localpart :is "to" "b\\"ob+x"', req, header), true);
+  assert.equal(await holds('address :user :is "to" "b\\"ob"', req, header), true);
+  assert.equal(await holds('address :all :is "to" "\\"b\\\\\\"ob+x\\"@example.org"', req, header), true);
+});
+
 test("subaddress: :user and :detail split at the delimiter; no delimiter means no detail", async () => {
   const env = { envelope: { to: "testu+ext@example.net" } };
   assert.equal(await holds('envelope :detail "to" "ext"', ["envelope", "subaddress"], env), true);
