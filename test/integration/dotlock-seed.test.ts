@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { acquireDotlock } from "../../src/store/formats/common/dotlock.js";
 import { openUserStore } from "../../src/store/index.js";
-import { makeDovecotPeer } from "../interop/dovecot-peer.js";
+import { doveadmSaves, makeDovecotPeer } from "../interop/dovecot-peer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "loft-dotlock-seed-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -195,6 +195,29 @@ describe("uidlist lock seed", () => {
     assert.equal(seeds(home).length, 1);
   });
 
+  test("a process keeps the seeds of its last 256 directories; the oldest beyond is unlinked", async () => {
+    const tmps = Array.from({ length: 257 }, (_, i) => {
+      const tmp = join(dir, `many${i}`, "tmp");
+      mkdirSync(tmp, { recursive: true });
+      return tmp;
+    });
+    const seedsIn = (tmp: string) => readdirSync(tmp).filter((name) => SEED.test(name));
+    for (const tmp of tmps) {
+      const lock = await acquireDotlock(join(tmp, "..", "dovecot-uidlist.lock"), { seedDir: tmp });
+      await lock.release();
+    }
+    assert.deepEqual(seedsIn(tmps[0]!), [], "the least recently used seed is gone");
+    for (const tmp of tmps.slice(1)) assert.equal(seedsIn(tmp).length, 1, tmp);
+    // Using a directory again makes it the most recent: the next new one evicts the second.
+    const again = await acquireDotlock(join(tmps[1]!, "..", "dovecot-uidlist.lock"), { seedDir: tmps[1]! });
+    await again.release();
+    const extra = join(dir, "many-extra", "tmp");
+    mkdirSync(extra, { recursive: true });
+    await (await acquireDotlock(join(extra, "..", "dovecot-uidlist.lock"), { seedDir: extra })).release();
+    assert.equal(seedsIn(tmps[1]!).length, 1, "used again, kept");
+    assert.deepEqual(seedsIn(tmps[2]!), [], "now the least recently used: gone");
+  });
+
   test("doveadm saves into the Maildir while Loft saves with its seed", { timeout: 240_000 }, async () => {
     const EACH = 40;
     const peer = makeDovecotPeer("maildir:~/Maildir");
@@ -207,14 +230,7 @@ describe("uidlist lock seed", () => {
           for (let i = 0; i < EACH; i++)
             loftUids.push((await inbox.append(Buffer.from(`Subject: loft ${i}\r\n\r\nbody\r\n`))).uid);
         })();
-        let next = 0;
-        const dovecot = Array.from({ length: 2 }, async () => {
-          while (next < EACH) {
-            const i = next++;
-            await peer.doveadm(["save", "-m", "INBOX"], `Subject: dovecot ${i}\n\nbody\n`);
-          }
-        });
-        await Promise.all([loft, ...dovecot]);
+        await Promise.all([loft, doveadmSaves(peer, EACH, 2)]);
         assert.equal(new Set(loftUids).size, EACH);
         await inbox.sync();
         const theirs = await peer.fetch(["mailbox", "INBOX"]);

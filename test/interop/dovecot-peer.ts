@@ -125,6 +125,22 @@ namespace inbox {
 }
 
 /** Runs a process as the mail user (for helpers that must write like Dovecot does). */
+/**
+ * `count` messages saved into INBOX by doveadm, `parallel` processes at a time; message i reads
+ * `Subject: dovecot i`.
+ */
+export async function doveadmSaves(peer: DovecotPeer, count: number, parallel: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        const i = next++;
+        await peer.doveadm(["save", "-m", "INBOX"], `Subject: dovecot ${i}\n\nfrom Dovecot ${i}\n`);
+      }
+    }),
+  );
+}
+
 export function spawnAsMailUser(command: string, args: string[], home: string) {
   return spawn(command, args, { ...childOptions(home), stdio: ["pipe", "pipe", "pipe"] });
 }

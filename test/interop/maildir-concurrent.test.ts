@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, it } from "node:test";
 import { openUserStore } from "../../src/store/index.js";
-import { type DovecotPeer, makeDovecotPeer } from "./dovecot-peer.js";
+import { type DovecotPeer, doveadmSaves, makeDovecotPeer } from "./dovecot-peer.js";
 
 const EACH = 300;
 const DOVEADM_PARALLEL = 4;
@@ -26,14 +26,7 @@ it(`Loft and doveadm save ${EACH} messages each into one Maildir at the same tim
         loftUids.push(uid);
       }
     })();
-    let next = 0;
-    const dovecot = Array.from({ length: DOVEADM_PARALLEL }, async () => {
-      while (next < EACH) {
-        const i = next++;
-        await peer.doveadm(["save", "-m", "INBOX"], `Subject: dovecot ${i}\n\nfrom Dovecot ${i}\n`);
-      }
-    });
-    await Promise.all([loft, ...dovecot]);
+    await Promise.all([loft, doveadmSaves(peer, EACH, DOVEADM_PARALLEL)]);
 
     assert.equal(new Set(loftUids).size, EACH, "Loft got unique UIDs for its own saves");
     await inbox.sync();
@@ -75,14 +68,7 @@ it(`Loft delivers ${EACH} messages 10 at a time (saves grouped under one lock) w
         loftUids.set(uid, i);
       }
     });
-    let next = 0;
-    const dovecot = Array.from({ length: DOVEADM_PARALLEL }, async () => {
-      while (next < EACH) {
-        const i = next++;
-        await peer.doveadm(["save", "-m", "INBOX"], `Subject: dovecot ${i}\n\nfrom Dovecot ${i}\n`);
-      }
-    });
-    await Promise.all([...loft, ...dovecot]);
+    await Promise.all([...loft, doveadmSaves(peer, EACH, DOVEADM_PARALLEL)]);
 
     assert.equal(loftUids.size, EACH, "Loft got unique UIDs for its own saves");
     const inbox = await store.openMailbox("INBOX");

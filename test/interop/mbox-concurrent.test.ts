@@ -4,7 +4,7 @@ import { after, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { lockMbox } from "../../src/store/formats/mbox/mbox-lock.js";
 import { openUserStore } from "../../src/store/index.js";
-import { type DovecotPeer, makeDovecotPeer } from "./dovecot-peer.js";
+import { type DovecotPeer, doveadmSaves, makeDovecotPeer } from "./dovecot-peer.js";
 
 const EACH = 200;
 const DOVEADM_PARALLEL = 3;
@@ -32,14 +32,7 @@ it(`Loft and doveadm save ${EACH} messages each into one mbox at the same time`,
         loftUids.push(uid);
       }
     })();
-    let next = 0;
-    const dovecot = Array.from({ length: DOVEADM_PARALLEL }, async () => {
-      while (next < EACH) {
-        const i = next++;
-        await peer.doveadm(["save", "-m", "INBOX"], `Subject: dovecot ${i}\n\nfrom Dovecot ${i}\n`);
-      }
-    });
-    await Promise.all([loft, ...dovecot]);
+    await Promise.all([loft, doveadmSaves(peer, EACH, DOVEADM_PARALLEL)]);
 
     assert.equal(new Set(loftUids).size, EACH, "Loft got unique UIDs for its own saves");
     await inbox.sync();

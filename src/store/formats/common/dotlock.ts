@@ -104,7 +104,10 @@ async function createTemp(dir: string): Promise<{ fd: number; temp: string }> {
 }
 
 /** A temp file with `<pid>:<host>` in it, closed: what a lock is a link to. */
-async function createLockContent(dir: string, owner: FileOwner | undefined): Promise<Seed> {
+async function createLockContent(
+  dir: string,
+  owner: FileOwner | undefined,
+): Promise<{ path: string; ino: number }> {
   const { fd, temp } = await createTemp(dir);
   try {
     chownFdSync(fd, owner);
@@ -118,11 +121,6 @@ async function createLockContent(dir: string, owner: FileOwner | undefined): Pro
   }
 }
 
-interface Seed {
-  path: string;
-  ino: number;
-}
-
 /*
  * With `seedDir`, a lock is a hard link to a "seed" kept there while the process lives, one per
  * directory (Dovecot's NFS-safe method links a fresh temp file each time, as we do without it). A
@@ -133,15 +131,16 @@ interface Seed {
  * next process makes its seed there.
  */
 const MAX_SEEDS = 256;
-const seeds = new Map<string, Seed>();
+/** The seed's path, by the directory it is in. */
+const seeds = new Map<string, string>();
 /** Seed directories on another file system than their locks: those lock as without a seed. */
 const unlinkable = new Set<string>();
 
 process.once("exit", () => {
-  for (const seed of seeds.values()) unlinkQuietly(seed.path);
+  for (const seed of seeds.values()) unlinkQuietly(seed);
 });
 
-async function seedIn(dir: string, owner: FileOwner | undefined): Promise<Seed> {
+async function seedIn(dir: string, owner: FileOwner | undefined): Promise<string> {
   const known = seeds.get(dir);
   if (known !== undefined) {
     // Most recently used last: eviction takes the first.
@@ -150,12 +149,12 @@ async function seedIn(dir: string, owner: FileOwner | undefined): Promise<Seed> 
     return known;
   }
   removeDeadSeeds(dir);
-  const seed = await createLockContent(dir, owner);
+  const seed = (await createLockContent(dir, owner)).path;
   seeds.set(dir, seed);
   if (seeds.size > MAX_SEEDS) {
-    const [oldest, evicted] = seeds.entries().next().value as [string, Seed];
+    const [oldest, evicted] = seeds.entries().next().value as [string, string];
     seeds.delete(oldest);
-    unlinkQuietly(evicted.path);
+    unlinkQuietly(evicted);
   }
   return seed;
 }
@@ -190,11 +189,11 @@ async function tryLinkSeed(
     const seed = await seedIn(seedDir, owner);
     try {
       const now = Date.now() / 1000;
-      utimesSync(seed.path, now, now);
+      utimesSync(seed, now, now);
       // The file at the seed's name, not the one made: a mailbox directory copied or moved
       // elsewhere (and a link left in its place) brings a copy of the seed, another inode.
-      const ino = Number(statSync(seed.path).ino);
-      linkSync(seed.path, path);
+      const ino = Number(statSync(seed).ino);
+      linkSync(seed, path);
       return ino;
     } catch (err) {
       const code = errnoCode(err);
@@ -206,7 +205,7 @@ async function tryLinkSeed(
       // The seed was removed (a clean-up of old temp files): make another. (Or the lock's directory
       // is gone: then the seed is still there, and one no longer in `seeds` would outlive us.)
       if (code !== "ENOENT" || attempt > 0) throw err;
-      unlinkQuietly(seed.path);
+      unlinkQuietly(seed);
       seeds.delete(seedDir);
     }
   }
