@@ -42,7 +42,7 @@ try {
 }
 // Node's modules that a delivery seldom or never calls but that modules on its way import (crypto
 // for password schemes, fs/promises, net for the auth module, child_process for sendmail, assert
-// for pino's writer): the bundle's require, the module wrapper's parameter, is replaced by one that
+// for pino's writer, streams for reading stored mail, worker_threads for pino's transports): the bundle's require, the module wrapper's parameter, is replaced by one that
 // gives these as a proxy loading the module at its first property read (measured: half of the
 // bundle's top-level time went to loading Node's modules). One read at import (a class extended, a
 // value destructured) loads at once.
@@ -53,9 +53,11 @@ const LAZY_BUILTINS = [
   "node:assert",
   "node:fs/promises",
   "node:timers/promises",
+  "node:stream",
   "assert",
   "net",
   "crypto",
+  "worker_threads",
 ];
 const LAZY_REQUIRE = `require=((load)=>{const lazy=new Set(${JSON.stringify(LAZY_BUILTINS)});return Object.assign((id)=>{if(!lazy.has(id))return load(id);let m;return new Proxy({},{get:(_,k)=>k==="__esModule"?undefined:(m??=load(id))[k],has:(_,k)=>k in (m??=load(id))})},load)})(require);`;
 
@@ -82,6 +84,44 @@ try {
       );
     },
   };
+  // pino and its transport module destructure worker_threads when loaded, which would load it
+  // (and Node's streams with it) at every start although loft-lda logs synchronously and never
+  // uses a transport: read its members where they are used instead, so the lazy require above
+  // defers it. Each edit must apply exactly once, or the build stops.
+  const PATCHES = [
+    {
+      file: "pino/lib/tools.js",
+      edits: [
+        [
+          "const { isMainThread } = require('worker_threads')",
+          "const workerThreads = require('worker_threads')",
+        ],
+        ["if (!opts.sync && isMainThread) {", "if (!opts.sync && workerThreads.isMainThread) {"],
+      ],
+    },
+    {
+      file: "thread-stream/index.js",
+      edits: [
+        ["const { Worker } = require('worker_threads')", "const workerThreads = require('worker_threads')"],
+        ["new Worker(", "new workerThreads.Worker("],
+      ],
+    },
+  ];
+  const lazyWorkerThreads = {
+    name: "lazy-worker-threads",
+    setup(b) {
+      for (const { file, edits } of PATCHES) {
+        b.onLoad({ filter: new RegExp(`node_modules/${file.replaceAll(".", "\\.")}$`) }, (args) => {
+          let text = readFileSync(args.path, "utf8");
+          for (const [from, to] of edits) {
+            if (text.split(from).length !== 2) throw new Error(`${file}: expected "${from}" once`);
+            text = text.replace(from, to);
+          }
+          return { contents: text, loader: "js" };
+        });
+      }
+    },
+  };
   const bundle = join(next, "lda", "loft-lda.cjs");
   await build({
     entryPoints: [join(next, "cli", "lda-main.js")],
@@ -91,7 +131,7 @@ try {
     target: "node20",
     outfile: bundle,
     external: ["@node-rs/argon2", "pino-pretty", "zod", "nodemailer", "chokidar"],
-    plugins: [ownCode],
+    plugins: [ownCode, lazyWorkerThreads],
     // No comments and no indentation: less to read, hash and scan at each start. With esbuild's
     // default ASCII charset the bundle is then pure ASCII, which bin/loft-lda reads as latin1 (a
     // copy, where UTF-8 would be decoded: measured, a tenth of a delivery's instructions).

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -160,5 +161,18 @@ describe("Maildir files as Dovecot writes and reads them", () => {
     const inboxValidity = (await store.status("INBOX")).uidValidity;
     assert.equal((await store.status("Ünï/Sub")).uidValidity, inboxValidity + 1);
     assert.ok(!readdirSync(root).some((f) => f.startsWith("dovecot.index")), "never writes dovecot.index*");
+  });
+});
+
+describe("the index file of a mail location", () => {
+  it("is named from the SHA-256 of the location's root and INBOX, as every earlier version named it", async () => {
+    const home = mkdtempSync(join(tmpdir(), "loft-maildir-"));
+    dirs.push(home);
+    const store = await openUserStore({ user: "u", home, mailLocation: "maildir:~/Mail:INBOX=~/Inbox" });
+    stores.push(store);
+    const where = createHash("sha256")
+      .update(`${join(home, "Mail")}\0${join(home, "Inbox")}`)
+      .digest("hex");
+    assert.ok(readdirSync(join(home, ".loft")).includes(`index-maildir-${where.slice(0, 12)}.sqlite`));
   });
 });
