@@ -4,7 +4,6 @@
 // 75 temporary failure, 77 permanent rejection with -e, 78 bad configuration.
 import { readFileSync } from "node:fs";
 import { userInfo as osUser } from "node:os";
-import { parseArgs } from "node:util";
 import type { Command } from "commander";
 import { Authenticator, PasswdFile } from "../auth/index.js";
 // Not the config face: the bundle would then load the schema library even when the cache is warm.
@@ -24,6 +23,7 @@ import {
 import { createLogger } from "../log/index.js";
 // Not the server face either: it would bring the whole server (IMAP, LMTP, TLS) into the bundle.
 import { type Account, dropPrivileges, resolveAccount } from "../server/privileges.js";
+import { getopt } from "./getopt.js";
 
 export interface LdaOptions {
   config?: string;
@@ -178,37 +178,28 @@ export async function ldaMain(argv: string[]): Promise<number> {
 }
 
 function parseLdaArgs(argv: string[]): LdaOptions {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      c: { type: "string" },
-      d: { type: "string" },
-      f: { type: "string" },
-      a: { type: "string" },
-      r: { type: "string" },
-      m: { type: "string" },
-      p: { type: "string" },
-      e: { type: "boolean" },
-      k: { type: "boolean" },
-      o: { type: "string", multiple: true },
-    },
-  });
-  if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals[0]}`);
-  for (const key of ["a", "r"] as const) {
-    const v = values[key];
+  const { options, operands } = getopt(argv, "cdfarmpo", "ek");
+  if (operands.length > 0) throw new Error(`unexpected argument: ${operands[0]}`);
+  // The last of a repeated option counts, as in dovecot-lda.
+  const values = new Map(options);
+  const text = (letter: string) => {
+    const v = values.get(letter);
+    return typeof v === "string" ? v : undefined;
+  };
+  for (const key of ["a", "r"]) {
+    const v = text(key);
     if (v !== undefined && (v === "" || /\s/.test(v))) throw new Error(`invalid -${key} address: ${v}`);
   }
+  const [config, user, from, original, final, mailbox, path] = ["c", "d", "f", "a", "r", "m", "p"].map(text);
   return {
-    ...(values.c !== undefined ? { config: values.c } : {}),
-    ...(values.d !== undefined ? { user: values.d } : {}),
-    ...(values.f !== undefined ? { from: values.f } : {}),
-    ...(values.a !== undefined ? { original: values.a } : {}),
-    ...(values.r !== undefined ? { final: values.r } : {}),
-    ...(values.m !== undefined ? { mailbox: values.m } : {}),
-    ...(values.p !== undefined ? { path: values.p } : {}),
-    refuseByExitCode: values.e === true,
+    ...(config !== undefined ? { config } : {}),
+    ...(user !== undefined ? { user } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(original !== undefined ? { original } : {}),
+    ...(final !== undefined ? { final } : {}),
+    ...(mailbox !== undefined ? { mailbox } : {}),
+    ...(path !== undefined ? { path } : {}),
+    refuseByExitCode: values.has("e"),
   };
 }
 
