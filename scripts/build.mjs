@@ -42,10 +42,11 @@ try {
 }
 // Node's modules that a delivery seldom or never calls but that modules on its way import (crypto
 // for password schemes, fs/promises, net for the auth module, child_process for sendmail, assert
-// for pino's writer, streams for reading stored mail, worker_threads for pino's transports): the bundle's require, the module wrapper's parameter, is replaced by one that
-// gives these as a proxy loading the module at its first property read (measured: half of the
-// bundle's top-level time went to loading Node's modules). One read at import (a class extended, a
-// value destructured) loads at once.
+// for pino's writer, streams for reading stored mail, worker_threads for pino's transports): the
+// bundle's require, the module wrapper's parameter, is replaced by one that gives these as a proxy
+// loading the module at its first property read (measured: half of the bundle's top-level time went
+// to loading Node's modules). One read at import (a class extended, a value destructured) loads at
+// once.
 const LAZY_BUILTINS = [
   "node:crypto",
   "node:net",
