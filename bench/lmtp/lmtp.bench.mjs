@@ -150,6 +150,7 @@ class Client {
   fail(error) {
     const w = this.waiting;
     this.waiting = null;
+    clearTimeout(w?.timer);
     w?.reject(error);
   }
 
