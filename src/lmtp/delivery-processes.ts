@@ -8,7 +8,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import type { UserInfo } from "../auth/index.js";
 import type { Config } from "../config/index.js";
 import type { DeliveryEnvelope, KnownUsers, RecipientOutcome, RecipientRequest } from "../delivery/index.js";
-import type { Logger, LogOptions } from "../log/index.js";
+import { type ChildLines, type Logger, type LogOptions, writeChildLines } from "../log/index.js";
 
 /** What the LMTP process sends a delivery process. */
 export type ToDeliveryProcess =
@@ -26,11 +26,12 @@ export type ToDeliveryProcess =
   /** Finish what is under way, close the stores and exit. */
   | { type: "close" };
 
-/** A delivery process's answer to one "deliver", or word that it has taken "init". */
+/** A delivery process's answer to one "deliver", word that it has taken "init", or log lines. */
 export type FromDeliveryProcess =
   | { id: number; outcomes: RecipientOutcome[] }
   | { id: number; error: string }
-  | { ready: true };
+  | { ready: true }
+  | ChildLines;
 
 export interface DeliveryProcessOptions {
   /** How many processes (at least 2: one is better served by delivering in the LMTP process). */
@@ -140,7 +141,9 @@ export class DeliveryProcesses {
       account !== null && process.geteuid?.() === 0 ? { uid: account.uid, gid: account.gid } : {};
     const child = fork(new URL("./delivery-process-main.js", import.meta.url), [], {
       serialization: "advanced",
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      // Log lines go through this process (log/index.ts, viaParent): several writers of one pipe
+      // would interleave. Standard error stays shared, for what Node prints as a process dies.
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
       ...asAccount,
     });
     const worker: Worker = { child, pending: new Map(), ready: false };
@@ -164,6 +167,10 @@ export class DeliveryProcesses {
       worker.pending.clear();
     };
     child.on("message", (m: FromDeliveryProcess) => {
+      if ("log" in m) {
+        writeChildLines(log, m);
+        return;
+      }
       if ("ready" in m) {
         worker.ready = true;
         this.restarts[slot] = { failures: 0, notBefore: 0 };
@@ -180,7 +187,7 @@ export class DeliveryProcesses {
     child.send({
       type: "init",
       config: this.options.config,
-      log: this.options.logOptions,
+      log: { ...this.options.logOptions, viaParent: true },
       keepStoresOpenMs: this.options.keepStoresOpenMs,
     } satisfies ToDeliveryProcess);
     return worker;

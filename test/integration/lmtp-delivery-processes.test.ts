@@ -3,19 +3,11 @@
 // replaced (one that cannot start is tried again only after a growing delay), and a reload reaches
 // the deliveries.
 import assert from "node:assert/strict";
-import {
-  appendFileSync,
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { converse, maildirMessages, makeWorld } from "../fixtures/delivery/setup.js";
-import { freePort, type RunningLoft, startLoft } from "../helpers/server.js";
+import { childrenOf, freePort, type RunningLoft, startLoft } from "../helpers/server.js";
 
 const USERS = ["a", "b", "c", "d"].map((u) => `${u}@loft.test`);
 // r@ redirects: its delivery waits for the sendmail command, which the last test makes slow.
@@ -47,21 +39,6 @@ async function transaction(port: number, id: string, rcpts: string[]): Promise<s
   const accepted = rcpts.filter((r) => r !== "nobody@loft.test").length;
   const replies = await converse(port, input, 5 + rcpts.length + accepted);
   return replies.slice(2);
-}
-
-/** Process ids of a process's children (from /proc). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
 }
 
 /** The pids that logged "saved mail" lines. */
