@@ -8,7 +8,13 @@ import { type ChildProcess, fork } from "node:child_process";
 import type { UserInfo } from "../auth/index.js";
 import type { Config } from "../config/index.js";
 import type { DeliveryEnvelope, KnownUsers, RecipientOutcome, RecipientRequest } from "../delivery/index.js";
-import { type ChildLines, type Logger, type LogOptions, writeChildLines } from "../log/index.js";
+import {
+  type ChildLines,
+  type Logger,
+  type LogOptions,
+  writeChildLines,
+  writesStayWhole,
+} from "../log/index.js";
 
 /** What the LMTP process sends a delivery process. */
 export type ToDeliveryProcess =
@@ -139,11 +145,13 @@ export class DeliveryProcesses {
     const { account, log } = this.options;
     const asAccount =
       account !== null && process.geteuid?.() === 0 ? { uid: account.uid, gid: account.gid } : {};
+    // Unless the log is a file, log lines go through this process (log/index.ts, viaParent):
+    // several writers of one pipe would interleave. Standard error stays shared, for what Node
+    // prints as a process dies.
+    const viaParent = !writesStayWhole(this.options.logOptions);
     const child = fork(new URL("./delivery-process-main.js", import.meta.url), [], {
       serialization: "advanced",
-      // Log lines go through this process (log/index.ts, viaParent): several writers of one pipe
-      // would interleave. Standard error stays shared, for what Node prints as a process dies.
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
+      stdio: ["ignore", viaParent ? "ignore" : "inherit", "inherit", "ipc"],
       ...asAccount,
     });
     const worker: Worker = { child, pending: new Map(), ready: false };
@@ -187,7 +195,7 @@ export class DeliveryProcesses {
     child.send({
       type: "init",
       config: this.options.config,
-      log: { ...this.options.logOptions, viaParent: true },
+      log: { ...this.options.logOptions, viaParent },
       keepStoresOpenMs: this.options.keepStoresOpenMs,
     } satisfies ToDeliveryProcess);
     return worker;

@@ -19,8 +19,8 @@ export interface LogOptions {
   /** Where an empty `path` logs: standard output (1, the server) or standard error (2, commands that print results). */
   fd?: 1 | 2;
   /**
-   * A child process sharing its parent's standard output: with an empty `path`, its lines go to
-   * the parent over IPC (see parentDestination) and the parent writes them (writeChildLines).
+   * A child process whose parent's output is not a file (writesStayWhole): with an empty `path`,
+   * its lines go to the parent over IPC (parentDestination), which writes them (writeChildLines).
    */
   viaParent?: boolean;
 }
@@ -85,6 +85,20 @@ function parentDestination(): DestinationStream {
       pending += line;
     },
   };
+}
+
+/**
+ * Whether processes sharing this log can each write their own lines to it: a file (the log path,
+ * or standard output redirected to one) takes every write whole, where a pipe, socket or terminal
+ * needs the lines to come from one process (parentDestination).
+ */
+export function writesStayWhole(options: LogOptions): boolean {
+  if (options.path) return true;
+  try {
+    return fstatSync(options.fd ?? 1).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The message a child process sends its parent with log lines. */
