@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { errnoCode, StoreError } from "../../errors.js";
@@ -47,6 +47,16 @@ export async function listMaildir(mailboxDir: string): Promise<Map<string, DirFi
   }
 }
 
+/** Bare LFs (not after a CR) in `chunk`; `previous` is the byte before it (-1 at the start). */
+function bareLineFeedsIn(chunk: Buffer, previous: number): number {
+  let count = 0;
+  for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) {
+    const before = at > 0 ? chunk[at - 1] : previous;
+    if (before !== 13) count++;
+  }
+  return count;
+}
+
 /**
  * Bare LFs (not after a CR) of a stored message: its `W=` size, the CRLF size clients get, is
  * the physical size plus this. A file already in CRLF adds nothing.
@@ -55,11 +65,13 @@ export async function countBareLineFeeds(path: string): Promise<number> {
   let count = 0;
   let previous = -1;
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) {
-      const before = at > 0 ? chunk[at - 1] : previous;
-      if (before !== 13) count++;
-    }
+    count += bareLineFeedsIn(chunk, previous);
     previous = chunk.length > 0 ? chunk[chunk.length - 1]! : previous;
   }
   return count;
+}
+
+/** countBareLineFeeds of a file read whole, synchronously: for small files, where a stream's set-up costs more than the reading. */
+export function countBareLineFeedsSync(path: string): number {
+  return bareLineFeedsIn(readFileSync(path), -1);
 }

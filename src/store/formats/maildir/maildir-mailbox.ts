@@ -22,7 +22,7 @@ import { buildBaseName, buildFilename, compareNewFiles, parseFilename, withSizes
 import { addKeywords, keywordIndex, unknownKeywordName } from "./keywords.js";
 import { KeywordsFile } from "./keywords-file.js";
 import type { MaildirLayout } from "./layout.js";
-import { countBareLineFeeds, type DirFile, listMaildir } from "./maildir-dir.js";
+import { countBareLineFeeds, countBareLineFeedsSync, type DirFile, listMaildir } from "./maildir-dir.js";
 import { nextBaseNameParts, writeTmpFile } from "./maildir-save.js";
 import { effectiveNextUid, recordExt, type Uidlist, type UidlistRecord } from "./uidlist.js";
 import {
@@ -38,6 +38,8 @@ import {
 
 /** Files stat()ed between two yields to the event loop. */
 const DETAILS_SLICE = 500;
+/** Messages up to this size are read whole and synchronously to measure them (bareLineFeeds). */
+const SYNC_READ_LIMIT = 256 * 1024;
 
 /**
  * A directory mtime this recent may hide a second change with the same stamp, so the mailbox is
@@ -262,11 +264,23 @@ export class MaildirMailbox implements FormatMailbox {
         }
         const parsed = parseFilename(ref.slice(ref.indexOf("/") + 1));
         const size = parsed.size ?? st.size;
-        const vsize = parsed.vsize ?? size + (await countBareLineFeeds(join(this.dir, ref)).catch(() => 0));
+        const vsize = parsed.vsize ?? size + (await this.bareLineFeeds(join(this.dir, ref), st.size));
         result.push({ size, vsize, internalDate: st.mtimeMs });
       }
     }
     return result;
+  }
+
+  /**
+   * For a name without W=: files up to SYNC_READ_LIMIT are read synchronously, in the slice (a
+   * stream a file made a cold index of 10,000 such messages take seconds), bigger ones streamed.
+   */
+  private async bareLineFeeds(path: string, fileSize: number): Promise<number> {
+    try {
+      return fileSize <= SYNC_READ_LIMIT ? countBareLineFeedsSync(path) : await countBareLineFeeds(path);
+    } catch {
+      return 0;
+    }
   }
 
   private async keywordLetters(lock: Dotlock | undefined, keywords: readonly string[]): Promise<number[]> {
