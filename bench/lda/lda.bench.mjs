@@ -3,15 +3,17 @@
 // hyperfine-like way: a few warm-up runs, then R timed runs, median and spread. Both LDAs deliver
 // into their own Maildir with a 20-rule Sieve script (compiled caches warm after the warm-up).
 // Prints figures and conditions; asserts nothing. Run after `npm run build`.
-// Options: --runs R (default 30), --quick (10 runs).
+// Options: --runs R (default 30), --quick (10 runs), --inbox N (both INBOXes start with N messages
+// already in them, as a mail user's has: what a delivery reads grows with the mailbox).
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { args, chownTree, isRoot, MAIL_ID } from "../bench-kit.mjs";
+import { args, chownTree, isRoot, MAIL_ID, option } from "../bench-kit.mjs";
 
 const QUICK = args.includes("--quick");
 const RUNS = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : QUICK ? 10 : 30;
+const INBOX = option("--inbox", 0);
 const WARMUP = 3;
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -33,10 +35,25 @@ const MESSAGE =
   "Message-ID: <1@bench.example>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\n\n" +
   "Line of the body: the quick brown fox jumps over the lazy dog.\n".repeat(60);
 
+/** INBOX messages in cur/, named and listed in dovecot-uidlist as Dovecot's LMTP leaves them. */
+function prefill(home) {
+  const maildir = join(home, "Maildir");
+  for (const sub of ["cur", "new", "tmp"]) mkdirSync(join(maildir, sub), { recursive: true });
+  const crlfSize = MESSAGE.length + MESSAGE.split("\n").length - 1;
+  let uidlist = `3 V1700000000 N${INBOX + 1} G0123456789abcdef0123456789abcdef\n`;
+  for (let i = 1; i <= INBOX; i++) {
+    const base = `1700000000.M${i}P1.bench.example,S=${MESSAGE.length},W=${crlfSize}`;
+    writeFileSync(join(maildir, "cur", `${base}:2,S`), MESSAGE);
+    uidlist += `${i} :${base}\n`;
+  }
+  writeFileSync(join(maildir, "dovecot-uidlist"), uidlist);
+}
+
 function setup(name) {
   const base = join(dir, name);
   const home = join(base, "home");
   mkdirSync(home, { recursive: true });
+  if (INBOX > 0) prefill(home);
   writeFileSync(join(home, ".dovecot.sieve"), SCRIPT);
   writeFileSync(join(base, "users"), `bench:{PLAIN}x:${MAIL_ID}:${MAIL_ID}::${home}\n`);
   return { base, home };
@@ -104,7 +121,8 @@ console.log(
     .join(" ")}, tmpdir ${tmpdir()}`,
 );
 console.log(
-  `# ${RUNS} runs each after ${WARMUP} warm-up runs; a ${MESSAGE.length}-byte message, 20-rule Sieve script`,
+  `# ${RUNS} runs each after ${WARMUP} warm-up runs; a ${MESSAGE.length}-byte message, 20-rule Sieve script` +
+    (INBOX > 0 ? `; INBOX holds ${INBOX} messages before` : ""),
 );
 try {
   const rows = [
