@@ -23,6 +23,7 @@ import {
 import { createLogger } from "../log/index.js";
 // Not the server face either: it would bring the whole server (IMAP, LMTP, TLS) into the bundle.
 import { type Account, dropPrivileges, resolveAccount } from "../server/privileges.js";
+import { keepUidlistStatesOnDisk } from "../store/index.js";
 import { getopt } from "./getopt.js";
 
 export interface LdaOptions {
@@ -111,6 +112,8 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
     }
     if (account !== null) dropPrivileges(account);
   }
+  // A process per message: what it learns of a big Maildir's uidlist is kept for the next one.
+  keepUidlistStatesOnDisk();
   const delivery = new Delivery({ config, userdb: auth, log, engine: lazySieveEngine(config) });
   const recipient = opts.final || opts.original || user;
   const [outcome] = await delivery.deliver(

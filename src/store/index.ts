@@ -11,6 +11,7 @@ export {
   SYSTEM_FLAGS,
   type SystemFlag,
 } from "./flags.js";
+export { keepUidlistStatesOnDisk } from "./formats/maildir/index.js";
 export { CACHED_HEADER_FIELDS, type CachedHeaders, unfoldedValue } from "./header-cache.js";
 export { openUserSqlite } from "./index/index.js";
 export { expandVariables, type MailLocation, parseMailLocation } from "./mail-location.js";

@@ -1,1 +1,2 @@
 export { MaildirStore } from "./maildir-store.js";
+export { keepUidlistStatesOnDisk } from "./uidlist-file.js";

@@ -32,6 +32,7 @@ import {
   readUidlistFile,
   readUidlistSummary,
   rewriteUidlistFile,
+  type StateFile,
   type UidlistSummary,
   uidlistStamp,
 } from "./uidlist-file.js";
@@ -496,7 +497,7 @@ export class MaildirMailbox implements FormatMailbox {
       const summary = this.uidlistSummary();
       if (summary && !summary.needsRewrite) {
         const added = records(Math.max(summary.nextUid, wanted));
-        await appendUidlistRecords(this.uidlistPath, added);
+        await appendUidlistRecords(this.uidlistPath, added, this.stateFile());
         return { uids: added.map((r) => r.uid), uidValidity: summary.uidValidity };
       }
     } else if (!read.list.needsRewrite && read.cleanEnd) {
@@ -521,10 +522,14 @@ export class MaildirMailbox implements FormatMailbox {
   /** The uidlist's UIDVALIDITY and next UID; undefined when it is missing or broken (assignUids rebuilds it). */
   private uidlistSummary(): UidlistSummary | undefined {
     try {
-      return readUidlistSummary(this.uidlistPath);
+      return readUidlistSummary(this.uidlistPath, this.stateFile());
     } catch {
       return undefined;
     }
+  }
+
+  private stateFile(): StateFile {
+    return { tmpDir: join(this.dir, "tmp"), owner: this.owner };
   }
 
   async adoptUids(uidValidity: number, uidNext: number): Promise<void> {
