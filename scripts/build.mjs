@@ -14,8 +14,9 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -138,8 +139,17 @@ try {
     // copy, where UTF-8 would be decoded: measured, a tenth of a delivery's instructions).
     minifyWhitespace: true,
     charset: "ascii",
-    // ESM code asks import.meta.url where it is (createRequire, the cache files' build stamp).
-    define: { "import.meta.url": "__loftModuleUrl" },
+    // ESM code asks import.meta.url where it is (createRequire, the cache files' build stamp). The
+    // SQLite addon is named by where it is from the bundle (store/index/open-database.ts).
+    define: {
+      "import.meta.url": "__loftModuleUrl",
+      LOFT_BUNDLED_SQLITE_ADDON: JSON.stringify(
+        relative(
+          dirname(bundle),
+          createRequire(bundle).resolve("better-sqlite3/build/Release/better_sqlite3.node"),
+        ),
+      ),
+    },
     banner: {
       js: `const __loftModuleUrl = require("node:url").pathToFileURL(__filename).href;${LAZY_REQUIRE}`,
     },

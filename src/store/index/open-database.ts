@@ -1,6 +1,7 @@
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { DIR_MODE, FILE_MODE, type FileOwner } from "../file-owner.js";
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from "./schema.js";
@@ -8,16 +9,33 @@ import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from "./schema.js";
 let addonPath: string | null | undefined;
 
 /**
+ * In the loft-lda bundle (scripts/build.mjs): where the addon of the better-sqlite3 it was built
+ * from is, relative to the bundle. Undefined elsewhere.
+ */
+declare const LOFT_BUNDLED_SQLITE_ADDON: string | undefined;
+
+/**
  * better-sqlite3's addon, named to it directly: left to itself it looks for it through the
- * `bindings` package, a dozen paths tried at each start of loft-lda. Null (its own search) when the
- * package was built somewhere else.
+ * `bindings` package, a dozen paths tried at each start of loft-lda. The bundle knows where it was
+ * when it was built (one stat, where Node's resolution reads package.json files and resolves
+ * real paths: half a millisecond of a start). Null (its own search) when the package was built
+ * somewhere else.
  */
 function nativeBinding(): string | undefined {
   if (addonPath === undefined) {
-    try {
-      addonPath = createRequire(import.meta.url).resolve("better-sqlite3/build/Release/better_sqlite3.node");
-    } catch {
-      addonPath = null;
+    const bundled =
+      typeof LOFT_BUNDLED_SQLITE_ADDON === "string"
+        ? join(dirname(fileURLToPath(import.meta.url)), LOFT_BUNDLED_SQLITE_ADDON)
+        : undefined;
+    if (bundled !== undefined && existsSync(bundled)) addonPath = bundled;
+    else {
+      try {
+        addonPath = createRequire(import.meta.url).resolve(
+          "better-sqlite3/build/Release/better_sqlite3.node",
+        );
+      } catch {
+        addonPath = null;
+      }
     }
   }
   return addonPath ?? undefined;
