@@ -505,12 +505,10 @@ const configShape = z.strictObject({
         .int()
         .min(0)
         .max(64)
-        // One per CPU by default: with the file system not the limit (tmpfs) two processes on 2 cores
-        // delivered 40% more than one; where creating files is the kernel's dearest work (ext4
-        // without a journal) the gain was 0–25% (`bench/lmtp --delivery-processes N`).
+        // 0 chooses by the CPU count (lmtp/service.ts, defaultProcessCount, with the measurements).
         .default(0)
         .describe(
-          "Processes that deliver LMTP mail (Sieve, store) beside the one that speaks LMTP, as Dovecot runs several lmtp processes; 0: one per CPU, at most 8; 1: deliver in the LMTP process itself. Each takes some 100 MB once its users' stores are open.",
+          "Processes that deliver LMTP mail (Sieve, store) beside the one that speaks LMTP, as Dovecot runs several lmtp processes; 0: one per CPU, at most 8, on 3 CPUs or more, and in the LMTP process itself on 1 or 2; 1: deliver in the LMTP process itself. Each takes some 100 MB once its users' stores are open.",
         ),
     })
     .prefault({}),
