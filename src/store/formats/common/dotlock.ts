@@ -1,5 +1,7 @@
 import {
   closeSync,
+  existsSync,
+  type FSWatcher,
   fstatSync,
   futimesSync,
   linkSync,
@@ -10,11 +12,11 @@ import {
   statSync,
   unlinkSync,
   utimesSync,
+  watch,
   writeSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { createExclusive, fdatasyncFd, fsyncDir, writeAllSync } from "../../durable-fs.js";
 import { errnoCode, StoreError } from "../../errors.js";
 import { chownFdSync, FILE_MODE, type FileOwner } from "../../file-owner.js";
@@ -282,6 +284,35 @@ function withTurn(lock: Dotlock, done: () => void): Dotlock {
   };
 }
 
+/**
+ * Waits until the lock at `path` goes or `ms` pass, whichever is first. Dovecot waits for a dotlock
+ * with inotify too (use_io_notify): sleeping the whole 0.1–0.2 s made every lock another process
+ * held for a moment cost that much. The timer stays, for a lock that goes unseen (another host on
+ * NFS, a watch that cannot be set).
+ */
+function untilRemoved(path: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: FSWatcher | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      watcher?.close();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    try {
+      // Any event (the lock unlinked, or renamed onto its target) is worth a new try.
+      watcher = watch(path, { persistent: false }, done);
+      watcher.on("error", done);
+    } catch {
+      // Gone already, or no watch to be had: try again now (gone) or after the timer.
+      if (!existsSync(path)) done();
+      return;
+    }
+    // Removed between the failed try and the watch: no event will come for it.
+    if (!existsSync(path)) done();
+  });
+}
+
 async function acquireFileLock(path: string, options: DotlockOptions): Promise<Dotlock> {
   const deadline = Date.now() + (options.timeoutMs ?? UIDLIST_LOCK_TIMEOUT_MS);
   for (;;) {
@@ -296,7 +327,7 @@ async function acquireFileLock(path: string, options: DotlockOptions): Promise<D
     if (Date.now() > deadline) {
       throw new StoreError("TEMPFAIL", `Timeout waiting for lock ${path}`);
     }
-    await sleep(100 + Math.floor(Math.random() * 100));
+    await untilRemoved(path, 100 + Math.floor(Math.random() * 100));
   }
 }
 
