@@ -154,7 +154,9 @@ export class SieveScriptStore {
    */
   activeScriptPath(): string | null {
     try {
-      return statSync(this.location.active).isFile() ? realpathSync(this.location.active) : null;
+      // The C library's realpath: Node's own lstats each component from JavaScript, and this runs
+      // for every delivery.
+      return statSync(this.location.active).isFile() ? realpathSync.native(this.location.active) : null;
     } catch {
       return null;
     }
