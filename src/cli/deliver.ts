@@ -167,12 +167,15 @@ async function deliveryAccount(
 }
 
 /** `loft-lda` with dovecot-lda's getopt options; -o and -k are accepted and ignored. */
+const LDA_USAGE =
+  "usage: loft-lda [-c CONFIG] [-d USER] [-f SENDER] [-a ORIG_RCPT] [-r FINAL_RCPT] [-m MAILBOX] [-p PATH] [-e] (message on stdin)";
+
 export async function ldaMain(argv: string[]): Promise<number> {
   let values: ReturnType<typeof parseLdaArgs>;
   try {
     values = parseLdaArgs(argv);
   } catch (err) {
-    process.stderr.write(`loft-lda: ${(err as Error).message}\n`);
+    process.stderr.write(`loft-lda: ${(err as Error).message}\n${LDA_USAGE}\n`);
     return EX_USAGE;
   }
   const result = await runLda(values);

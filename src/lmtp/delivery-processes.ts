@@ -70,6 +70,11 @@ interface Worker {
 const RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 60_000;
 
+/** How long a slot waits after its `failures`-th failed start in a row. */
+export function restartDelay(failures: number): number {
+  return Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (failures - 1));
+}
+
 interface Restarts {
   failures: number;
   notBefore: number;
@@ -166,7 +171,7 @@ export class DeliveryProcesses {
       const restarts = this.restarts[slot]!;
       if (!worker.ready && !this.closed) {
         restarts.failures++;
-        const delay = Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (restarts.failures - 1));
+        const delay = restartDelay(restarts.failures);
         restarts.notBefore = Date.now() + delay;
         log.error({ why, retryInMs: delay }, "delivery process failed to start");
       }

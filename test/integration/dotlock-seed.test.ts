@@ -11,9 +11,10 @@ import {
   statSync,
   unlinkSync,
   utimesSync,
+  watch,
 } from "node:fs";
 import { hostname, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, describe, test } from "node:test";
 import { acquireDotlock } from "../../src/store/formats/common/dotlock.js";
 import { openUserStore } from "../../src/store/index.js";
@@ -132,6 +133,29 @@ describe("uidlist lock seed", () => {
     }
     assert.equal(lockExists(home), false);
     assert.equal(statSync(seedPath).nlink, 1);
+  });
+
+  test("a commit writes its temp file beside the seed, where a killed process's is swept", async () => {
+    const home = newHome();
+    await save(home, ["first"]);
+    const seedDir = join(home, "Maildir", "tmp");
+    const made: string[] = [];
+    const watchers = [seedDir, join(home, "Maildir")].map((d) =>
+      watch(d, (_, name) => {
+        if (name?.startsWith(".temp.") && !seeds(home).some((s) => s.name === name)) made.push(join(d, name));
+      }),
+    );
+    try {
+      const lock = await acquireDotlock(lockPath(home), { seedDir });
+      await lock.commitTo(join(home, "Maildir", "committed"), "content\n");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      for (const w of watchers) w.close();
+    }
+    assert.ok(made.length > 0, "the commit's temp file was seen");
+    assert.deepEqual([...new Set(made.map((path) => dirname(path)))], [seedDir]);
+    assert.equal(readFileSync(join(home, "Maildir", "committed"), "latin1"), "content\n");
+    assert.equal(lockExists(home), false);
   });
 
   test("a seed left by a killed process goes when another process makes its seed there", async () => {

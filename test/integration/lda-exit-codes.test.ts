@@ -83,6 +83,7 @@ describe("loft-lda", () => {
     for (const args of [["-x"], ["-d", "ann", "extra"], ["-d", "ann", "-a", ""], ["-d"]]) {
       const r = await lda(args, MESSAGE);
       assert.equal(r.code, 64, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, /^loft-lda: .+\nusage: loft-lda /, "what is wrong, then how to call it");
     }
   });
 

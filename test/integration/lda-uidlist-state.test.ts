@@ -5,6 +5,7 @@ import {
   closeSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -16,17 +17,17 @@ import { after, test } from "node:test";
 import { makeWorld } from "../fixtures/delivery/setup.js";
 import { REPO, run } from "../helpers/cli.js";
 
-const world = makeWorld([{ name: "big" }]);
+const world = makeWorld([{ name: "big" }, { name: "small" }]);
 after(() => world.remove());
 const maildir = join(world.home("big"), "Maildir");
 const uidlist = join(maildir, "dovecot-uidlist");
 const stateFile = join(maildir, "tmp", ".loft-uidlist-state");
 const MESSAGES = 2000;
 
-function lda(subject: string) {
+function lda(subject: string, user = "big") {
   return run(
     process.execPath,
-    [join(REPO, "bin", "loft-lda"), "-c", world.configFile, "-d", "big", "-f", "s@far.test"],
+    [join(REPO, "bin", "loft-lda"), "-c", world.configFile, "-d", user, "-f", "s@far.test"],
     {
       input: `From: <s@far.test>\nSubject: ${subject}\n\nbody\n`,
       cwd: world.dir,
@@ -89,4 +90,11 @@ test("a delivery into a big Maildir reads only what was appended since the previ
   renameSync(`${uidlist}.new`, uidlist);
   assert.equal((await lda("fifth")).code, 0);
   assert.deepEqual(["fourth", "fifth"].map(uidOf), [MESSAGES + 4, MESSAGES + 5]);
+});
+
+test("a small uidlist (under 64 KiB) is read whole and keeps no state", async () => {
+  assert.equal((await lda("one", "small")).code, 0);
+  assert.equal((await lda("two", "small")).code, 0);
+  const tmp = join(world.home("small"), "Maildir", "tmp");
+  assert.ok(!readdirSync(tmp).includes(".loft-uidlist-state"), readdirSync(tmp).join(", "));
 });

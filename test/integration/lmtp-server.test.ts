@@ -309,6 +309,8 @@ describe("LMTP", () => {
       '<"good"loft.test>',
       '<"">',
       '<"good\\>',
+      // Over the 253 octets of a path (RFC 5321 §4.5.3.1.3) once unquoted.
+      `<"${"a".repeat(250)}"@loft.test>`,
     ];
     const replies = await converse(
       port,

@@ -68,6 +68,23 @@ describe("Maildir files as Dovecot writes and reads them", () => {
     assert.equal(readFileSync(join(root, "dovecot-keywords"), "utf8"), "25 unknown-25\n");
   });
 
+  it("measures files without sizes both below and above the size read whole (256 KiB)", async () => {
+    const { root, store } = await fresh();
+    const small = "Subject: small\n\nx\r\ny\n";
+    const big = `Subject: big\n\n${"line\n".repeat(60_000)}end\r\n`;
+    writeFileSync(join(root, "cur", "1700000001.M1P1.mda:2,S"), small);
+    writeFileSync(join(root, "cur", "1700000002.M1P1.mda:2,S"), big);
+    assert.ok(big.length > 256 * 1024);
+    const inbox = await store.openMailbox("INBOX");
+    assert.deepEqual(
+      inbox.messages().map((m) => [m.size, m.vsize]),
+      [
+        [small.length, small.length + 3],
+        [big.length, big.length + 60_002],
+      ],
+    );
+  });
+
   it("accepts flags on files still in new/ and keeps their info when moving them to cur/", async () => {
     const { root, store } = await fresh();
     writeFileSync(join(root, "new", "1700000001.M1P1.h,S=9:2,DR"), "Subject:\n");

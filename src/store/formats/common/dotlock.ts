@@ -161,7 +161,7 @@ async function seedIn(dir: string, owner: FileOwner | undefined): Promise<string
   return seed;
 }
 
-/** Seeds (and lock temp files) left in `dir` by processes of this host that were killed. */
+/** Seeds, and the temp files of commits (makeLock), left in `dir` by processes of this host that were killed. */
 function removeDeadSeeds(dir: string): void {
   const prefix = `.temp.${HOST_NAME}.`;
   let names: string[];
@@ -213,17 +213,24 @@ async function tryLinkSeed(
   }
 }
 
-/** Creates the lock with its content already in it. Returns the lock's inode, or undefined if held. */
-async function tryCreate(path: string, options: DotlockOptions): Promise<number | undefined> {
+/** A lock just taken: its inode, and where its temp files go (see makeLock). */
+interface Created {
+  ino: number;
+  tempDir: string;
+}
+
+/** Creates the lock with its content already in it; undefined if it is held. */
+async function tryCreate(path: string, options: DotlockOptions): Promise<Created | undefined> {
   const { seedDir, owner } = options;
   if (seedDir !== undefined && !unlinkable.has(seedDir)) {
     const linked = await tryLinkSeed(path, seedDir, owner);
-    if (linked !== null) return linked;
+    if (linked === undefined) return undefined;
+    if (linked !== null) return { ino: linked, tempDir: seedDir };
   }
   const fresh = await createLockContent(dirname(path), owner);
   try {
     linkSync(fresh.path, path);
-    return fresh.ino;
+    return { ino: fresh.ino, tempDir: dirname(path) };
   } catch (err) {
     if (errnoCode(err) === "EEXIST") return undefined;
     throw err;
@@ -304,9 +311,7 @@ function untilRemoved(path: string, ms: number): Promise<void> {
       watcher = watch(path, { persistent: false }, done);
       watcher.on("error", done);
     } catch {
-      // Gone already, or no watch to be had: try again now (gone) or after the timer.
-      if (!existsSync(path)) done();
-      return;
+      // No watch to be had (or the lock is gone already): the timer, or the check below.
     }
     // Removed between the failed try and the watch: no event will come for it.
     if (!existsSync(path)) done();
@@ -331,7 +336,13 @@ async function acquireFileLock(path: string, options: DotlockOptions): Promise<D
   }
 }
 
-function makeLock(path: string, ino: number, owner: FileOwner | undefined): Dotlock {
+/**
+ * `created.tempDir`: where commitTo writes its content before renaming it onto the target. A
+ * seed's directory when the lock is a link to a seed (the same file system, as the link proved),
+ * so that the temp file of a process killed meanwhile goes with its dead seeds (removeDeadSeeds).
+ */
+function makeLock(path: string, created: Created, owner: FileOwner | undefined): Dotlock {
+  const { ino, tempDir } = created;
   let held = true;
   const stillOurs = (): boolean => inodeOf(path) === ino;
   return {
@@ -340,7 +351,7 @@ function makeLock(path: string, ino: number, owner: FileOwner | undefined): Dotl
       if (!held) throw new StoreError("CANNOT", `lock ${path} is not held`);
       // The lock may be a link to this process's seed: the content goes into a file of its own,
       // renamed onto the target while the lock is still held; the lock goes after.
-      const { fd, temp } = await createTemp(dirname(path));
+      const { fd, temp } = await createTemp(tempDir);
       try {
         chownFdSync(fd, owner);
         writeAllSync(fd, typeof content === "string" ? Buffer.from(content) : content);

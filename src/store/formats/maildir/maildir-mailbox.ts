@@ -273,8 +273,9 @@ export class MaildirMailbox implements FormatMailbox {
   }
 
   /**
-   * For a name without W=: files up to SYNC_READ_LIMIT are read synchronously, in the slice (a
-   * stream a file made a cold index of 10,000 such messages take seconds), bigger ones streamed.
+   * For a name without W=: files up to SYNC_READ_LIMIT are read whole and synchronously, within
+   * the slice (with a stream for each, a cold index of 10,000 such messages took seconds); bigger
+   * ones are streamed.
    */
   private async bareLineFeeds(path: string, fileSize: number): Promise<number> {
     try {
