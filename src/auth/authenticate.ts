@@ -7,13 +7,10 @@ import { type Passdb, type PassdbRecord, PasswdFilePassdb } from "./passdb.js";
 import { PasswdFile } from "./passwd-file.js";
 import { getCredentials, hashPassword, verifyPassword } from "./password-schemes/index.js";
 import { ScriptPassdb } from "./script-passdb.js";
-import { checkUserName, expandTemplate, type UserInfo, userInfo } from "./userdb.js";
+import { UserLookup, type UserLookupSettings } from "./user-lookup.js";
+import { checkUserName, type UserInfo } from "./userdb.js";
 
-export interface AuthSettings {
-  usernameChars: string;
-  /** Dovecot's auth_username_format: how a login or recipient name becomes the userdb key (%Lu, %n, …); default %u. */
-  usernameFormat?: string;
-  mailLocation: string;
+export interface AuthSettings extends UserLookupSettings {
   /** The scheme of the hash verified for unknown users, to spend the time a real check takes. */
   defaultScheme: string;
   /** Delay before a failed login is answered (auth_failure_delay). */
@@ -81,9 +78,11 @@ export class Authenticator {
   private readonly passdbs: Passdb[];
   private readonly ownedFiles: PasswdFile[] = [];
   private scriptReady: Promise<void> = Promise.resolve();
+  /** The passwd-file as a userdb; the script passdb's userdb answers come through find(), cached. */
+  private readonly users: UserLookup;
 
   constructor(
-    private readonly db: PasswdFile,
+    db: PasswdFile,
     readonly settings: AuthSettings,
     extra: { script?: ScriptPassdb; master?: PasswdFile; guard?: LoginGuard } = {},
     readonly oauth2: OAuth2Verifier | null = null,
@@ -97,6 +96,7 @@ export class Authenticator {
     this.guard.configure(guardSettings);
     this.cache = new AuthCache(settings.cacheTtlMs ?? 0, settings.cacheNegativeTtlMs ?? 0);
     this.passdbs = [new PasswdFilePassdb("passwd-file", db)];
+    this.users = new UserLookup(db, settings);
     if (extra.script) {
       this.passdbs.unshift(extra.script);
       this.scriptReady = extra.script.load();
@@ -169,7 +169,7 @@ export class Authenticator {
 
   /** The userdb key for a name as a client or an MTA gave it. */
   private key(name: string): string {
-    return expandTemplate(this.settings.usernameFormat ?? "%u", { user: name });
+    return this.users.key(name);
   }
 
   /**
@@ -185,9 +185,7 @@ export class Authenticator {
   }
 
   private lookupKey(user: string): UserInfo | undefined {
-    if (checkUserName(user, this.settings.usernameChars) !== null) return undefined;
-    const entry = this.db.lookup(user);
-    return entry && userInfo(entry, { mailLocation: this.settings.mailLocation });
+    return this.users.fromFile(user);
   }
 
   /** Some passdb can hand out secrets in `scheme` (CRAM-MD5 and SCRAM are offered only then). */

@@ -25,4 +25,5 @@ export {
   saslMechanisms,
   startSasl,
 } from "./sasl/index.js";
+export { UserLookup } from "./user-lookup.js";
 export { checkUserName, expandTemplate, type UserInfo, userInfo } from "./userdb.js";

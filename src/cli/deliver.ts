@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { userInfo as osUser } from "node:os";
 import type { Command } from "commander";
-import { Authenticator, PasswdFile } from "../auth/index.js";
+import { PasswdFile, UserLookup } from "../auth/index.js";
 // Not the config face: the bundle would then load the schema library even when the cache is warm.
 import { loadConfigCached } from "../config/cached-load.js";
 import { ConfigError } from "../config/config-error.js";
@@ -90,11 +90,12 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
     path: config.log.path && configPath(loaded, config.log.path),
     fd: 2,
   }).child({ protocol: "lda" });
-  let auth: Authenticator;
+  let userdb: UserLookup;
   try {
-    auth = Authenticator.fromConfig(
+    userdb = UserLookup.fromConfig(
       PasswdFile.load(configPath(loaded, config.auth.passwd_file), log),
       config,
+      (path) => configPath(loaded, path),
     );
   } catch (err) {
     return { code: EX_TEMPFAIL, reason: `userdb lookup failed: ${(err as Error).message}` };
@@ -104,7 +105,7 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
     // every file written run with the user's rights (userdb uid/gid, else the `user` account).
     let account: Account | null;
     try {
-      account = await deliveryAccount(auth, user, config.user, config.group);
+      account = await deliveryAccount(userdb, user, config.user, config.group);
     } catch (err) {
       if (err instanceof ConfigError) return { code: EX_CONFIG, reason: err.message };
       if (err instanceof ExitError) return { code: err.exitCode, reason: err.message };
@@ -114,7 +115,13 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
   }
   // A process per message: what it learns of a big Maildir's uidlist is kept for the next one.
   keepUidlistStatesOnDisk();
-  const delivery = new Delivery({ config, userdb: auth, log, engine: lazySieveEngine(config) });
+  const delivery = new Delivery({
+    config,
+    userdb,
+    log,
+    engine: lazySieveEngine(config),
+    withoutIndex: true,
+  });
   const recipient = opts.final || opts.original || user;
   const [outcome] = await delivery.deliver(
     message,
@@ -151,12 +158,12 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
 
 /** Whom a root LDA becomes for `user`: null for an unknown user (the delivery reports it) or no account at all. */
 async function deliveryAccount(
-  auth: Authenticator,
+  userdb: UserLookup,
   user: string,
   configUser: string,
   configGroup: string,
 ): Promise<Account | null> {
-  const info = await auth.lookup(user);
+  const info = await userdb.lookup(user);
   if (info === undefined) return null;
   if (info.uid !== undefined && info.uid !== 0) {
     // Dovecot refuses the same ("User is missing GID"): guessing a group could expose the mail.

@@ -7,9 +7,9 @@ import type { JsonValue, SieveAction } from "../sieve/index.js";
 import {
   isStoreError,
   isValidKeyword,
+  type MailDrop,
   parseSystemFlag,
   type SystemFlag,
-  type UserStore,
 } from "../store/index.js";
 import { notificationMail, rejectionMail, vacationReply } from "./compose.js";
 import { headerValue } from "./edited-message.js";
@@ -18,7 +18,7 @@ import type { TrackingStore } from "./tracking-store.js";
 import type { RecipientOutcome } from "./types.js";
 
 export interface CarryOutContext {
-  store: UserStore;
+  store: MailDrop;
   tracking: TrackingStore;
   sender: MailSender;
   log: Logger;
@@ -69,9 +69,6 @@ export class OutcomeError extends Error {
   }
 }
 
-/** A delivery only appends: the mailbox is read only if the append finds the index behind (store's openMailbox). */
-const UNSYNCED = { sync: false };
-
 async function save(
   c: CarryOutContext,
   mailbox: string,
@@ -79,28 +76,26 @@ async function save(
   flags: JsonValue | undefined,
   create: boolean,
 ): Promise<string> {
-  let target = mailbox;
-  let box: Awaited<ReturnType<UserStore["openMailbox"]>>;
+  const options = { ...splitFlags(flags), envelopeSender: c.envelopeFrom };
   try {
-    box = await c.store.openMailbox(target, UNSYNCED);
+    await c.store.deliver(mailbox, data, options);
+    return mailbox;
   } catch (err) {
     if (!isStoreError(err, "NONEXISTENT")) throw err;
-    if (create || c.autocreate) {
-      try {
-        await c.store.createMailbox(target);
-      } catch (e) {
-        if (!isStoreError(e, "ALREADYEXISTS")) throw e;
-      }
-      box = await c.store.openMailbox(target, UNSYNCED);
-    } else {
-      // Dovecot: "save failed to open mailbox …", then the message goes to INBOX.
-      c.log.warn({ mailbox: target }, "mailbox does not exist; delivering to INBOX");
-      target = "INBOX";
-      box = await c.store.openMailbox(target, UNSYNCED);
-    }
   }
-  await box.append(data, { ...splitFlags(flags), envelopeSender: c.envelopeFrom });
-  return target;
+  if (create || c.autocreate) {
+    try {
+      await c.store.createMailbox(mailbox);
+    } catch (e) {
+      if (!isStoreError(e, "ALREADYEXISTS")) throw e;
+    }
+    await c.store.deliver(mailbox, data, options);
+    return mailbox;
+  }
+  // Dovecot: "save failed to open mailbox …", then the message goes to INBOX.
+  c.log.warn({ mailbox }, "mailbox does not exist; delivering to INBOX");
+  await c.store.deliver("INBOX", data, options);
+  return "INBOX";
 }
 
 function storeFailure(err: unknown): RecipientOutcome {
@@ -169,7 +164,7 @@ async function carryOutActions(
     for (const a of actions) {
       const j = a.toJSON();
       if (a.type === "keep") await storeOnce(c.defaultMailbox, j.flags, false);
-      else if (a.type === "fileinto") await storeOnce(str(j.mailbox) ?? "INBOX", j.flags, j.create === true);
+      else if (a.type === "fileinto") await storeOnce(await fileintoTarget(c, j), j.flags, j.create === true);
     }
     const reject = actions.find((a) => a.type === "reject" || a.type === "ereject");
     if (reject !== undefined) return await doReject(c, str(reject.toJSON().reason) ?? "");
@@ -186,6 +181,12 @@ async function carryOutActions(
     throw err;
   }
   return { status: "delivered", mailboxes: saved };
+}
+
+/** RFC 9042 §3: a fileinto :mailboxid goes to the mailbox with that id when there is one, else to the name. */
+async function fileintoTarget(c: CarryOutContext, j: { [key: string]: JsonValue }): Promise<string> {
+  const id = str(j.mailboxid);
+  return (id !== null ? await c.store.mailboxWithGuid(id) : undefined) ?? str(j.mailbox) ?? "INBOX";
 }
 
 async function doReject(c: CarryOutContext, reason: string): Promise<RecipientOutcome> {

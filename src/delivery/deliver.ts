@@ -7,8 +7,8 @@ import type { UserInfo } from "../auth/index.js";
 import type { Config } from "../config/index.js";
 import { withUser } from "../log/index.js";
 import type { SieveAction, SieveEngine, SieveMessage } from "../sieve/index.js";
-import { isStoreError, type UserStore } from "../store/index.js";
-import { openUserMail, userStoreOptions } from "../user-mail/index.js";
+import { isStoreError, type MailDrop } from "../store/index.js";
+import { openUserMailDrop, userStoreOptions } from "../user-mail/index.js";
 import { carryOut } from "./carry-out.js";
 import { rejectionMail } from "./compose.js";
 import { headerValue, withHeaders } from "./edited-message.js";
@@ -33,6 +33,11 @@ export interface DeliveryDeps {
   engine: () => Promise<SieveEngine>;
   /** How long a user's store stays open after a delivery (a server: a few seconds; loft-lda: 0). */
   keepStoresOpenMs?: number;
+  /**
+   * Save without the user's index where the format allows (store's openMailDrop): for a process
+   * that delivers one message and ends (loft-lda), to which the index costs more than it gives.
+   */
+  withoutIndex?: boolean;
 }
 
 export type RecipientCheck = "ok" | "unknown-user" | "over-quota" | "tempfail";
@@ -44,7 +49,7 @@ export class Delivery {
   readonly hostname: string;
   private readonly postmaster: string;
   private readonly sender: MailSender;
-  private readonly openStore: (user: UserInfo, log: Logger) => Promise<UserStore>;
+  private readonly openStore: (user: UserInfo, log: Logger) => Promise<MailDrop>;
   private readonly stores: StorePool;
 
   constructor(private readonly deps: DeliveryDeps) {
@@ -61,7 +66,7 @@ export class Delivery {
       // sees ALREADYEXISTS. Opening again finds them made.
       for (let attempt = 1; ; attempt++) {
         try {
-          return await openUserMail(user, deps.config, log);
+          return await openUserMailDrop(user, deps.config, log, { withoutIndex: deps.withoutIndex === true });
         } catch (err) {
           if (!isStoreError(err, "ALREADYEXISTS") || attempt >= 3) throw err;
         }
@@ -120,14 +125,10 @@ export class Delivery {
     const limits = userStoreOptions(user, this.deps.config).quota;
     if (!checkQuota || (!limits?.storage && !limits?.messages)) return "ok";
     const key = storeKey(user);
-    let store: UserStore | undefined;
+    let store: MailDrop | undefined;
     try {
       store = await this.stores.acquire(key, () => this.openStore(user, this.deps.log));
-      const q = await store.quota();
-      const full =
-        (q.storageLimit !== undefined && q.storage >= q.storageLimit) ||
-        (q.messageLimit !== undefined && q.messages >= q.messageLimit);
-      return full ? "over-quota" : "ok";
+      return (await store.overQuota()) ? "over-quota" : "ok";
     } catch (err) {
       this.deps.log.error({ user: user.user, err: (err as Error).message }, "quota check failed");
       return "tempfail";
@@ -226,7 +227,7 @@ export class Delivery {
     if (user === undefined) return { status: "unknown-user" };
     const log = withUser(this.deps.log, user.user);
     const key = storeKey(user);
-    let store: UserStore;
+    let store: MailDrop;
     try {
       store = await this.stores.acquire(key, () => this.openStore(user, log));
     } catch (err) {

@@ -3,11 +3,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ScriptLocation, SieveEnvironment } from "../sieve/index.js";
-import type { MailboxInfo, UserStore } from "../store/index.js";
+import type { MailboxInfo, MailDrop } from "../store/index.js";
 import type { TrackingStore } from "./tracking-store.js";
 
 export interface DeliveryEnvironmentOptions {
-  store: UserStore;
+  store: MailDrop;
   tracking: TrackingStore;
   /** The user's script directory (for include :personal), or null when unknown. */
   personalDir: string | null;
@@ -53,11 +53,7 @@ export class DeliveryEnvironment implements SieveEnvironment {
   }
 
   async mailboxIdExists(id: string): Promise<boolean> {
-    for (const m of await this.list()) {
-      if (!m.selectable) continue;
-      if ((await this.o.store.status(m.name)).guid === id) return true;
-    }
-    return false;
+    return (await this.o.store.mailboxWithGuid(id)) !== undefined;
   }
 
   duplicateSeen(id: string, seconds: number): boolean {

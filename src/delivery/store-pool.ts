@@ -3,10 +3,10 @@
 // that was most of an LMTP delivery's time. A server that delivers to the same users again and
 // again keeps each store for a few seconds after its last use; loft-lda (one delivery per
 // process) keeps nothing.
-import type { UserStore } from "../store/index.js";
+import type { MailDrop } from "../store/index.js";
 
 interface Entry {
-  store: Promise<UserStore>;
+  store: Promise<MailDrop>;
   users: number;
   timer: NodeJS.Timeout | null;
 }
@@ -22,7 +22,7 @@ export class StorePool {
    * The store for `key` (one per user and home), opened by `opening` when none is held. Every
    * successful acquire must be paired with one release.
    */
-  async acquire(key: string, opening: () => Promise<UserStore>): Promise<UserStore> {
+  async acquire(key: string, opening: () => Promise<MailDrop>): Promise<MailDrop> {
     let entry = this.open.get(key);
     if (entry === undefined) {
       entry = { store: opening(), users: 0, timer: null };

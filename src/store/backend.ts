@@ -90,6 +90,8 @@ export interface FormatMailbox {
    */
   readonly savesReportUidValidity?: boolean;
   exists(): Promise<boolean>;
+  /** The mailbox's GUID (IMAP MAILBOXID, Sieve mailboxid) where the format's files keep one. */
+  mailboxGuid?(): Promise<string | undefined>;
   /**
    * A cheap fingerprint of the mailbox files (directory and control-file stamps). When it equals
    * the one stored at the last scan, nothing changed; undefined means "cannot tell, scan".

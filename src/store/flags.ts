@@ -1,3 +1,5 @@
+import { StoreError } from "./errors.js";
+
 /** IMAP system flags (RFC 3501 §2.3.2) except \Recent, which is a session property, not stored. */
 export type SystemFlag = "\\Seen" | "\\Answered" | "\\Flagged" | "\\Deleted" | "\\Draft";
 
@@ -37,4 +39,12 @@ export function parseSystemFlag(name: string): SystemFlag | undefined {
 /** Keyword atoms (RFC 3501 flag-keyword): no specials, no backslash, no control characters. */
 export function isValidKeyword(name: string): boolean {
   return /^[!#$&'+,\-./0-9:;<=>?@A-Z[^_`a-z|}~]+$/.test(name) && name.length <= 200;
+}
+
+/** Refuses (CANNOT) a keyword IMAP could not name. */
+export function checkKeywords(keywords: readonly string[]): void {
+  for (const keyword of keywords) {
+    if (!isValidKeyword(keyword))
+      throw new StoreError("CANNOT", `Invalid keyword ${JSON.stringify(keyword)}`);
+  }
 }

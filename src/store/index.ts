@@ -14,11 +14,12 @@ export {
 export { keepUidlistStatesOnDisk } from "./formats/maildir/index.js";
 export { CACHED_HEADER_FIELDS, type CachedHeaders, unfoldedValue } from "./header-cache.js";
 export { openUserSqlite } from "./index/index.js";
+export type { MailDrop } from "./mail-drop.js";
 export { expandVariables, type MailLocation, parseMailLocation } from "./mail-location.js";
 export { formatMailboxName, INBOX, MAX_NAME_BYTES, parseMailboxName } from "./mailbox-name.js";
 export type { MailboxSnapshot } from "./mailbox-snapshot.js";
 export { MessageStructure } from "./message-structure.js";
-export { openUserStore } from "./open-user-store.js";
+export { openMailDrop, openUserStore } from "./open-user-store.js";
 export type {
   AppendOptions,
   AppendResult,

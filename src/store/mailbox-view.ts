@@ -3,7 +3,7 @@ import { MimeParser, type MimePart } from "../mime/index.js";
 import type { FormatMailbox, MessageDetails } from "./backend.js";
 import { toCrlfRange } from "./crlf-stream.js";
 import { errnoCode, isStoreError, StoreError } from "./errors.js";
-import { bitsToFlags, FLAG_BITS, flagsToBits, isValidKeyword, type SystemFlag } from "./flags.js";
+import { bitsToFlags, checkKeywords, FLAG_BITS, flagsToBits, type SystemFlag } from "./flags.js";
 import { CACHED_HEADER_FIELDS, type CachedHeaders, HeaderCapture } from "./header-cache.js";
 import { type AppliedChanges, type MessageRow, type StoreIndex, splitKeywords } from "./index/index.js";
 import type { MailboxPath } from "./mailbox-name.js";
@@ -59,13 +59,6 @@ function toInfo(row: MessageRow): MessageInfo {
     savedDate: new Date(row.saved_date),
   };
   return info;
-}
-
-function checkKeywords(keywords: readonly string[]): void {
-  for (const keyword of keywords) {
-    if (!isValidKeyword(keyword))
-      throw new StoreError("CANNOT", `Invalid keyword ${JSON.stringify(keyword)}`);
-  }
 }
 
 function hasChanges(changes: AppliedChanges): boolean {

@@ -8,7 +8,9 @@ import { DEFAULT_ROTATE_SIZE, MdboxStore, SdboxStore } from "./formats/dbox/inde
 import { MaildirStore } from "./formats/maildir/index.js";
 import { MboxStore } from "./formats/mbox/index.js";
 import { StoreIndex } from "./index/index.js";
+import { IndexlessDrop, type MailDrop } from "./mail-drop.js";
 import { type MailLocation, parseMailLocation } from "./mail-location.js";
+import { MailboxTree } from "./mailbox-tree.js";
 import type { OpenUserStoreOptions, UserStore } from "./types.js";
 import { LoftUserStore } from "./user-store.js";
 import { endLingeringWatches } from "./watch/index.js";
@@ -108,7 +110,7 @@ function createFormat(
  * a Dovecot mail_location. Creates the root, INBOX and the auto-created mailboxes when missing.
  * A new or deleted index is filled from the files before this returns.
  */
-export async function openUserStore(options: OpenUserStoreOptions): Promise<UserStore> {
+export async function openUserStore(options: OpenUserStoreOptions): Promise<UserStore & MailDrop> {
   const location = parseMailLocation(options.mailLocation, { user: options.user, home: options.home });
   const owner = effectiveOwner(options.uid, options.gid);
   const indexPath =
@@ -120,11 +122,9 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
   const busPrefix = indexPath === ":memory:" ? `memory:${Math.random()}` : indexPath;
   const store = new LoftUserStore({
     user: options.user,
-    separator: options.separator ?? "/",
-    format,
+    tree: new MailboxTree(format, options.separator ?? "/", options.autoCreate ?? []),
     index,
     indexPath: busPrefix,
-    autoCreate: options.autoCreate ?? [],
     quota: options.quota ?? {},
     rescanIntervalMs: options.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
     logger: options.logger,
@@ -138,4 +138,25 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     throw err;
   }
   return store;
+}
+
+/**
+ * What a delivery needs of a user's mail. `withoutIndex`, for a process that delivers once and ends:
+ * Maildir for a user without quota limits is then reached through its files alone (IndexlessDrop);
+ * anything else through the full store.
+ */
+export async function openMailDrop(
+  options: OpenUserStoreOptions,
+  { withoutIndex }: { withoutIndex: boolean },
+): Promise<MailDrop> {
+  const location = parseMailLocation(options.mailLocation, { user: options.user, home: options.home });
+  if (!withoutIndex || location.format !== "maildir" || options.quota?.storage || options.quota?.messages)
+    return openUserStore(options);
+  const tree = new MailboxTree(
+    createFormat(location, effectiveOwner(options.uid, options.gid), options),
+    options.separator ?? "/",
+    options.autoCreate ?? [],
+  );
+  await tree.init();
+  return new IndexlessDrop(tree);
 }

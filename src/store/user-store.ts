@@ -1,35 +1,25 @@
-import type { FormatStore } from "./backend.js";
 import { StoreError } from "./errors.js";
 import type { StoreIndex } from "./index/index.js";
-import {
-  formatMailboxName,
-  INBOX,
-  isDescendant,
-  isInbox,
-  type MailboxPath,
-  parseMailboxName,
-  pathKey,
-} from "./mailbox-name.js";
+import type { MailDrop } from "./mail-drop.js";
+import { INBOX, isInbox, type MailboxPath, pathKey } from "./mailbox-name.js";
+import type { MailboxTree } from "./mailbox-tree.js";
 import { type MailboxContext, MailboxView } from "./mailbox-view.js";
 import type {
-  AutoCreateMailbox,
+  AppendOptions,
   Mailbox,
   MailboxInfo,
   MailboxStatus,
   PurgeResult,
   QuotaUsage,
-  SpecialUse,
   StoreLogger,
   UserStore,
 } from "./types.js";
 
 export interface UserStoreParts {
   user: string;
-  separator: string;
-  format: FormatStore;
+  tree: MailboxTree;
   index: StoreIndex;
   indexPath: string;
-  autoCreate: readonly AutoCreateMailbox[];
   quota: { storage?: number; messages?: number };
   rescanIntervalMs: number;
   logger: StoreLogger | undefined;
@@ -37,21 +27,19 @@ export interface UserStoreParts {
 }
 
 /** The store of one user: the mailbox list, and mailboxes opened through the index. */
-export class LoftUserStore implements UserStore {
+export class LoftUserStore implements UserStore, MailDrop {
   readonly user: string;
   readonly separator: string;
   readonly format: string;
-  private readonly specialUse = new Map<string, SpecialUse>();
+  private readonly tree: MailboxTree;
   private readonly context: MailboxContext;
   private closed = false;
 
   constructor(private readonly parts: UserStoreParts) {
     this.user = parts.user;
-    this.separator = parts.separator;
-    this.format = parts.format.format;
-    for (const auto of parts.autoCreate) {
-      if (auto.specialUse) this.specialUse.set(pathKey(this.parse(auto.name)), auto.specialUse);
-    }
+    this.tree = parts.tree;
+    this.separator = parts.tree.separator;
+    this.format = parts.tree.format.format;
     this.context = {
       index: parts.index,
       busPrefix: parts.indexPath,
@@ -62,30 +50,16 @@ export class LoftUserStore implements UserStore {
     };
   }
 
-  /** Creates INBOX and the configured special-use mailboxes that are missing (Dovecot's `auto`). */
   async init(): Promise<void> {
-    await this.parts.format.init();
-    // Listing every mailbox is the dearer part of opening a store (loft-lda opens one per message).
-    if (this.parts.autoCreate.length === 0) return;
-    const existing = new Set(
-      (await this.parts.format.list()).filter((m) => m.selectable).map((m) => pathKey(m.path)),
-    );
-    for (const auto of this.parts.autoCreate) {
-      const path = this.parse(auto.name);
-      if (auto.create === false || existing.has(pathKey(path))) continue;
-      await this.parts.format.create(path);
-      if (auto.subscribe) await this.parts.format.setSubscribed(path, true);
-    }
+    await this.tree.init();
   }
 
-  private parse(name: string): string[] {
-    const path = parseMailboxName(name, this.separator);
-    this.parts.format.validateName(path);
-    return path;
+  private parse(name: string): MailboxPath {
+    return this.tree.parse(name);
   }
 
   private name(path: MailboxPath): string {
-    return formatMailboxName(path, this.separator);
+    return this.tree.name(path);
   }
 
   private quotaRoom(): number | undefined {
@@ -101,50 +75,17 @@ export class LoftUserStore implements UserStore {
     return room;
   }
 
-  async listMailboxes(): Promise<MailboxInfo[]> {
-    const listed = await this.parts.format.list();
-    const subscribed = new Set((await this.parts.format.subscriptions()).map(pathKey));
-    const all = new Map<string, { path: string[]; selectable: boolean }>();
-    for (const m of listed) all.set(pathKey(m.path), m);
-    // Maildir++ can hold `.a.b` without `.a`: the parent is listed as \Noselect, as Dovecot does.
-    for (const m of listed) {
-      for (let depth = 1; depth < m.path.length; depth++) {
-        const parent = m.path.slice(0, depth);
-        if (!all.has(pathKey(parent))) all.set(pathKey(parent), { path: parent, selectable: false });
-      }
-    }
-    const paths = [...all.values()];
-    return paths
-      .map((m) => {
-        const key = pathKey(m.path);
-        const info: MailboxInfo = {
-          name: this.name(m.path),
-          path: m.path,
-          subscribed: subscribed.has(key),
-          selectable: m.selectable,
-          hasChildren: paths.some((other) => isDescendant(other.path, m.path)),
-        };
-        const use = this.specialUse.get(key);
-        if (use) info.specialUse = use;
-        return info;
-      })
-      .sort((a, b) =>
-        isInbox(a.path) ? -1 : isInbox(b.path) ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-      );
+  listMailboxes(): Promise<MailboxInfo[]> {
+    return this.tree.list();
   }
 
   async createMailbox(name: string): Promise<void> {
-    // RFC 3501 §6.3.3: a trailing separator only says the client intends to create children.
-    const trimmed = name.endsWith(this.separator) ? name.slice(0, -this.separator.length) : name;
-    const path = this.parse(trimmed);
-    if (isInbox(path)) throw new StoreError("ALREADYEXISTS", "Mailbox already exists");
-    await this.parts.format.create(path);
-    await this.openView(trimmed);
+    await this.openView(await this.tree.create(name));
   }
 
   async deleteMailbox(name: string): Promise<void> {
     const path = this.parse(name);
-    await namingMissing(this.parts.format.delete(path), this.name(path));
+    await namingMissing(this.tree.format.delete(path), this.name(path));
     this.parts.index.deleteMailbox(pathKey(path));
   }
 
@@ -159,26 +100,26 @@ export class LoftUserStore implements UserStore {
       await inbox.move(inbox.uids(), to);
       return;
     }
-    await namingMissing(this.parts.format.rename(source, target), this.name(source));
+    await namingMissing(this.tree.format.rename(source, target), this.name(source));
     this.parts.index.renameMailbox(pathKey(source), pathKey(target));
   }
 
   async subscribe(name: string): Promise<void> {
-    await this.parts.format.setSubscribed(this.parse(name), true);
+    await this.tree.format.setSubscribed(this.parse(name), true);
   }
 
   async unsubscribe(name: string): Promise<void> {
-    await this.parts.format.setSubscribed(this.parse(name), false);
+    await this.tree.format.setSubscribed(this.parse(name), false);
   }
 
   async subscriptions(): Promise<string[]> {
-    return (await this.parts.format.subscriptions()).map((p) => this.name(p));
+    return (await this.tree.format.subscriptions()).map((p) => this.name(p));
   }
 
   private async openView(name: string, sync = true): Promise<MailboxView> {
     if (this.closed) throw new StoreError("CANNOT", "Store is closed");
     const path = this.parse(name);
-    const format = this.parts.format.mailbox(path);
+    const format = this.tree.format.mailbox(path);
     if (!(await format.exists()))
       throw new StoreError("NONEXISTENT", `Mailbox doesn't exist: ${this.name(path)}`);
     const view = new MailboxView(this.name(path), path, pathKey(path), format, this.context, !sync);
@@ -190,12 +131,21 @@ export class LoftUserStore implements UserStore {
     return this.openView(name, options.sync ?? true);
   }
 
+  /** A delivery's save: the mailbox is read only if the index may have missed UIDs (MailboxView.append). */
+  async deliver(name: string, data: Uint8Array, options: AppendOptions): Promise<void> {
+    await (await this.openView(name, false)).append(data, options);
+  }
+
+  mailboxWithGuid(guid: string): Promise<string | undefined> {
+    return this.tree.withGuid(guid);
+  }
+
   async status(name: string): Promise<MailboxStatus> {
     return (await this.openView(name)).status();
   }
 
   private async syncAll(): Promise<void> {
-    const listed = (await this.parts.format.list()).filter((m) => m.selectable);
+    const listed = (await this.tree.format.list()).filter((m) => m.selectable);
     this.parts.index.pruneMailboxes(new Set(listed.map((m) => pathKey(m.path))));
     for (const m of listed) await this.openView(this.name(m.path));
   }
@@ -212,6 +162,14 @@ export class LoftUserStore implements UserStore {
     return this.usage();
   }
 
+  async overQuota(): Promise<boolean> {
+    const q = this.usage();
+    return (
+      (q.storageLimit !== undefined && q.storage >= q.storageLimit) ||
+      (q.messageLimit !== undefined && q.messages >= q.messageLimit)
+    );
+  }
+
   async recalcQuota(): Promise<QuotaUsage> {
     await this.syncAll();
     this.parts.index.recalcQuota();
@@ -219,11 +177,11 @@ export class LoftUserStore implements UserStore {
   }
 
   async purge(): Promise<PurgeResult> {
-    return (await this.parts.format.purge?.()) ?? { files: 0, bytes: 0 };
+    return (await this.tree.format.purge?.()) ?? { files: 0, bytes: 0 };
   }
 
   async rebuildIndex(): Promise<void> {
-    this.parts.index.clearMessages(this.parts.format.flagsOnlyInIndex === true);
+    this.parts.index.clearMessages(this.tree.format.flagsOnlyInIndex === true);
     await this.syncAll();
     this.parts.index.dropKeptFlags();
     this.parts.index.recalcQuota();

@@ -3,7 +3,9 @@
 import type { UserInfo } from "../auth/index.js";
 import type { Config } from "../config/index.js";
 import {
+  type MailDrop,
   type OpenUserStoreOptions,
+  openMailDrop,
   openUserStore,
   type StoreLogger,
   type UserStore,
@@ -42,4 +44,14 @@ export function openUserMail(
   extra: Pick<OpenUserStoreOptions, "indexLingerMs"> = {},
 ): Promise<UserStore> {
   return openUserStore({ ...userStoreOptions(user, config, logger), ...extra });
+}
+
+/** What a delivery needs of the user's mail (store's openMailDrop). */
+export function openUserMailDrop(
+  user: UserInfo,
+  config: Config,
+  logger: StoreLogger | undefined,
+  drop: { withoutIndex: boolean },
+): Promise<MailDrop> {
+  return openMailDrop(userStoreOptions(user, config, logger), drop);
 }

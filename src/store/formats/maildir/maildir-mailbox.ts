@@ -84,6 +84,11 @@ export class MaildirMailbox implements FormatMailbox {
     }
   }
 
+  /** The mailbox GUID in the uidlist's header (G), as Dovecot keeps it; none before the first scan or save. */
+  async mailboxGuid(): Promise<string | undefined> {
+    return (await readUidlistFile(this.uidlistPath))?.list.guid;
+  }
+
   /** Creates cur/ new/ tmp/ and, for Maildir++ folders, the maildirfolder marker (§1.1). */
   async create(): Promise<void> {
     await makeDirs(this.dir, this.owner);

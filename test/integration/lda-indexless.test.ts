@@ -1,0 +1,76 @@
+// loft-lda into Maildir for a user without quota limits saves through the files alone: no index is
+// opened, the message gets its UID in dovecot-uidlist and its flags in the file name, and the next
+// reader (here `loft fetch`) indexes it as mail another program delivered. A user with limits
+// still goes through the index, which counts the usage.
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { maildirMessages, makeWorld } from "../fixtures/delivery/setup.js";
+import { LOFT, REPO, run } from "../helpers/cli.js";
+
+const SORTER = `require ["fileinto", "mailbox", "imap4flags"];
+if header :contains "subject" "urgent" { fileinto :create :flags ["\\\\Flagged", "$Urgent"] "Work"; }
+`;
+const world = makeWorld([
+  { name: "plain", script: SORTER },
+  { name: "limited", script: SORTER, extra: "userdb_quota_rule=*:messages=100" },
+]);
+after(() => world.remove());
+
+function lda(user: string, subject: string) {
+  return run(
+    process.execPath,
+    [join(REPO, "bin", "loft-lda"), "-c", world.configFile, "-d", user, "-e", "-f", "s@far.test"],
+    { input: `From: <s@far.test>\nSubject: ${subject}\n\nbody\n`, cwd: world.dir },
+  );
+}
+
+async function fetch(user: string): Promise<string[]> {
+  const r = await run(
+    process.execPath,
+    [LOFT, "-c", world.configFile, "fetch", "-u", user, "mailbox uid flags hdr.subject", "all"],
+    { cwd: world.dir },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim().split("\n").slice(1).sort();
+}
+
+const indexFiles = (user: string) =>
+  existsSync(join(world.home(user), ".loft"))
+    ? readdirSync(join(world.home(user), ".loft")).filter((f) => f.startsWith("index-"))
+    : [];
+
+describe("loft-lda without the index", () => {
+  test("saves into Maildir with UIDs and flags, opening no index; the next reader sees it all", async () => {
+    for (const subject of ["hello", "urgent: call back", "again"]) {
+      const r = await lda("plain", subject);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.deepEqual(indexFiles("plain"), [], "no index file was made");
+    const work = maildirMessages(world.home("plain"), "Work");
+    assert.equal(work.length, 1);
+    // F for \Flagged; `a` for the first keyword of .Work/dovecot-keywords.
+    assert.match(work[0]!.name, /:2,Fa$/);
+    assert.match(
+      readFileSync(join(world.home("plain"), "Maildir", ".Work", "dovecot-keywords"), "utf8"),
+      /^0 \$Urgent$/m,
+    );
+    assert.equal(maildirMessages(world.home("plain")).length, 2);
+    assert.deepEqual(await fetch("plain"), [
+      "INBOX\t1\t\thello",
+      "INBOX\t2\t\tagain",
+      "Work\t1\t\\Flagged $Urgent\turgent: call back",
+    ]);
+  });
+
+  test("a user with quota limits is saved through the index, which counts the usage", async () => {
+    assert.equal((await lda("limited", "urgent: now")).code, 0);
+    assert.equal(indexFiles("limited").length, 1, "the index was made");
+    const q = await run(process.execPath, [LOFT, "-c", world.configFile, "quota", "get", "-u", "limited"], {
+      cwd: world.dir,
+    });
+    assert.equal(q.code, 0, q.stderr);
+    assert.match(q.stdout, /MESSAGE\s+1\s+100/);
+  });
+});
