@@ -4,7 +4,12 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { EX_DATAERR, EX_NOUSER, EX_USAGE, ExitError } from "../exit-codes/index.js";
 import { SieveEngine } from "../sieve/index.js";
-import { parseScriptLocation, ScriptError, SieveScriptStore } from "../sieve-scripts/index.js";
+import {
+  engineSettings,
+  parseScriptLocation,
+  ScriptError,
+  SieveScriptStore,
+} from "../sieve-scripts/index.js";
 import { commandContext } from "./context.js";
 
 /** doveadm's exit code for "not found". */
@@ -26,11 +31,7 @@ async function openScripts(cmd: Command): Promise<{ scripts: SieveScriptStore; e
     },
     info,
   );
-  const engine = new SieveEngine({
-    maxScriptSize: sieve.max_script_size,
-    maxActions: sieve.max_actions,
-    maxRedirects: sieve.max_redirects,
-  });
+  const engine = new SieveEngine(engineSettings(ctx.loaded.config));
   return { scripts, engine };
 }
 

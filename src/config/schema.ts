@@ -1,4 +1,6 @@
 import { z } from "zod";
+// The names alone: the config must not load the Sieve engine.
+import { EXTENSION_NAMES } from "../sieve/extension-names.js";
 import { DEFAULT_STATE_DIR } from "./state-dir-default.js";
 
 // Key names follow Dovecot's where Dovecot has one, so admins' habits and tools carry over.
@@ -377,6 +379,17 @@ const configShape = z.strictObject({
       quota_max_storage: size("sieve.quota_max_storage")
         .prefault(0)
         .describe("Most bytes of scripts a user may store; 0: no limit (sieve_quota_max_storage)."),
+      extensions: z
+        .array(
+          z.string().superRefine((value, ctx) => {
+            if (!EXTENSION_NAMES.includes(value.replace(/^[+-]/, "")))
+              ctx.addIssue({ code: "custom", message: `unknown Sieve extension ${JSON.stringify(value)}` });
+          }),
+        )
+        .default([])
+        .describe(
+          'Extensions scripts may use, as Pigeonhole\'s sieve_extensions: ["+editheader", "-enotify"] adds to and takes from the default set, names without a sign replace it; empty: the default set.',
+        ),
       max_actions: z
         .number()
         .int()

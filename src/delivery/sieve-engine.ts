@@ -2,19 +2,12 @@
 // without scripts never pays for the compiler.
 import type { Config } from "../config/index.js";
 import type { SieveEngine } from "../sieve/index.js";
+import { engineSettings } from "../sieve-scripts/engine-settings.js";
 
 export function lazySieveEngine(config: Config): () => Promise<SieveEngine> {
   let engine: Promise<SieveEngine> | null = null;
   return () => {
-    engine ??= import("../sieve/index.js").then(
-      (sieve) =>
-        new sieve.SieveEngine({
-          maxScriptSize: config.sieve.max_script_size,
-          maxActions: config.sieve.max_actions,
-          maxRedirects: config.sieve.max_redirects,
-          recipientDelimiter: config.delivery.recipient_delimiter,
-        }),
-    );
+    engine ??= import("../sieve/index.js").then((sieve) => new sieve.SieveEngine(engineSettings(config)));
     return engine;
   };
 }

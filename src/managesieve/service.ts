@@ -4,7 +4,7 @@ import { sessionLogger } from "../log/index.js";
 import { type ConnectionInfo, Listeners, startTls } from "../net/index.js";
 import type { RunningService, ServiceContext } from "../server/index.js";
 import { SieveEngine } from "../sieve/index.js";
-import { parseScriptLocation } from "../sieve-scripts/index.js";
+import { engineSettings, parseScriptLocation } from "../sieve-scripts/index.js";
 import { response } from "./responses.js";
 import { ManageSieveSession } from "./session.js";
 
@@ -16,11 +16,7 @@ export async function manageSieveService(
   ctx: ServiceContext,
 ): Promise<RunningService> {
   const { config } = ctx;
-  const engine = new SieveEngine({
-    maxScriptSize: config.sieve.max_script_size,
-    maxActions: config.sieve.max_actions,
-    maxRedirects: config.sieve.max_redirects,
-  });
+  const engine = new SieveEngine(engineSettings(config));
   try {
     parseScriptLocation(config.sieve.location, "/");
   } catch (err) {

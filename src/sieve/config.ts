@@ -62,6 +62,20 @@ export const DEFAULT_EXTENSIONS = [
   "extracttext",
 ];
 
+/**
+ * The extensions Pigeonhole's `sieve_extensions` names: `+name` and `-name` add to and take from
+ * the default set; names without a sign replace it. Empty: the default set.
+ */
+export function extensionSet(spec: readonly string[]): Set<string> {
+  const replacing = spec.filter((s) => !/^[+-]/.test(s));
+  const set = new Set(replacing.length > 0 ? replacing : DEFAULT_EXTENSIONS);
+  for (const s of spec) {
+    if (s.startsWith("+")) set.add(s.slice(1));
+    else if (s.startsWith("-")) set.delete(s.slice(1));
+  }
+  return set;
+}
+
 export function defaultConfig(overrides: Partial<SieveConfig> = {}): SieveConfig {
   return {
     extensions: new Set(DEFAULT_EXTENSIONS),

@@ -3,10 +3,11 @@
 export type { JsonValue, SieveAction } from "./actions.js";
 export { DiscardAction, RedirectAction, StoreAction } from "./actions.js";
 export type { Position, Script } from "./ast.js";
-export { DEFAULT_EXTENSIONS, defaultConfig, type SieveConfig } from "./config.js";
+export { DEFAULT_EXTENSIONS, defaultConfig, extensionSet, type SieveConfig } from "./config.js";
 export { SieveEngine } from "./engine.js";
 export type { Envelope, ScriptLocation, SieveEnvironment } from "./environment.js";
 export type { Extension } from "./extension.js";
+export { EXTENSION_NAMES } from "./extension-names.js";
 export type { SieveLogger } from "./interpreter.js";
 export { MemoryEnvironment, type MemoryEnvironmentOptions } from "./memory-environment.js";
 export { SieveMessage } from "./message.js";

@@ -10,26 +10,33 @@ import { Delivery, type DeliveryEnvelope, lazySieveEngine } from "../../src/deli
 import { openUserMail } from "../../src/user-mail/index.js";
 import { makeWorld } from "../fixtures/delivery/setup.js";
 
-const world = makeWorld([
-  { name: "plain@loft.test" },
-  {
-    name: "sorter@loft.test",
-    script: [
-      'require ["fileinto", "imap4flags", "mailbox", "reject", "vacation"];',
-      'if header :contains "subject" "report" { fileinto :create :flags ["\\\\Flagged", "$Work"] "Reports"; stop; }',
-      'if header :contains "subject" "spam" { discard; stop; }',
-      'if header :contains "subject" "go away" { reject "Not wanted here."; stop; }',
-      'if header :contains "subject" "forward" { redirect "elsewhere@other.test"; stop; }',
-      'vacation :days 3 :subject "Away" "I am away.";',
-    ].join("\n"),
-  },
-  { name: "full@loft.test", extra: "userdb_quota_rule=*:messages=1" },
-  {
-    name: "copier@loft.test",
-    script: 'require ["fileinto", "mailbox", "copy"];\nfileinto :copy :create "Archive";',
-    extra: "userdb_quota_rule=*:messages=2",
-  },
-]);
+const world = makeWorld(
+  [
+    { name: "plain@loft.test" },
+    {
+      name: "sorter@loft.test",
+      script: [
+        'require ["fileinto", "imap4flags", "mailbox", "reject", "vacation"];',
+        'if header :contains "subject" "report" { fileinto :create :flags ["\\\\Flagged", "$Work"] "Reports"; stop; }',
+        'if header :contains "subject" "spam" { discard; stop; }',
+        'if header :contains "subject" "go away" { reject "Not wanted here."; stop; }',
+        'if header :contains "subject" "forward" { redirect "elsewhere@other.test"; stop; }',
+        'vacation :days 3 :subject "Away" "I am away.";',
+      ].join("\n"),
+    },
+    { name: "full@loft.test", extra: "userdb_quota_rule=*:messages=1" },
+    {
+      name: "copier@loft.test",
+      script: 'require ["fileinto", "mailbox", "copy"];\nfileinto :copy :create "Archive";',
+      extra: "userdb_quota_rule=*:messages=2",
+    },
+    {
+      name: "editor@loft.test",
+      script: 'require ["editheader"];\ndeleteheader "X-Spam-Flag";\naddheader "X-Sorted" "by Sieve";',
+    },
+  ],
+  '[sieve]\nextensions = ["+editheader"]',
+);
 after(() => world.remove());
 
 const log = pino({ level: "silent" });
@@ -113,6 +120,20 @@ describe("deliver()", () => {
     assert.equal(reports.length, 1);
     assert.deepEqual(reports[0]!.info.flags, ["\\Flagged"]);
     assert.deepEqual(reports[0]!.info.keywords, ["$Work"]);
+  });
+
+  test("editheader, enabled by sieve.extensions, changes the stored copy", async () => {
+    const [r] = await delivery.deliver(
+      message("edited", "X-Spam-Flag: YES\r\n"),
+      lmtpEnvelope("sender@far.test"),
+      [{ address: "editor@loft.test" }],
+    );
+    assert.deepEqual(r, { status: "delivered", mailboxes: ["INBOX"] });
+    const [stored] = await mailbox("editor@loft.test", "INBOX");
+    const text = stored!.text.replace(/\r\n/g, "\n");
+    assert.match(text, /^X-Sorted: by Sieve\nReturn-Path: <sender@far\.test>\n/);
+    assert.doesNotMatch(text, /X-Spam-Flag/);
+    assert.match(text, /\nSubject: edited\n/);
   });
 
   test("discard stores nothing; reject is refused in the reply", async () => {

@@ -1,9 +1,10 @@
 // loft-lda into Maildir for a user without quota limits saves through the files alone: no index is
 // opened, the message gets its UID in dovecot-uidlist and its flags in the file name, and the next
 // reader (here `loft fetch`) indexes it as mail another program delivered. A user with limits
-// still goes through the index, which counts the usage.
+// still goes through the index, which counts the usage. Sieve's mailboxid extension finds
+// mailboxes by the GUID in dovecot-uidlist's header either way.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { maildirMessages, makeWorld } from "../fixtures/delivery/setup.js";
@@ -12,10 +13,13 @@ import { LOFT, REPO, run } from "../helpers/cli.js";
 const SORTER = `require ["fileinto", "mailbox", "imap4flags"];
 if header :contains "subject" "urgent" { fileinto :create :flags ["\\\\Flagged", "$Urgent"] "Work"; }
 `;
-const world = makeWorld([
-  { name: "plain", script: SORTER },
-  { name: "limited", script: SORTER, extra: "userdb_quota_rule=*:messages=100" },
-]);
+const world = makeWorld(
+  [
+    { name: "plain", script: SORTER },
+    { name: "limited", script: SORTER, extra: "userdb_quota_rule=*:messages=100" },
+  ],
+  '[sieve]\nextensions = ["+mailboxid"]',
+);
 after(() => world.remove());
 
 function lda(user: string, subject: string) {
@@ -40,6 +44,20 @@ const indexFiles = (user: string) =>
   existsSync(join(world.home(user), ".loft"))
     ? readdirSync(join(world.home(user), ".loft")).filter((f) => f.startsWith("index-"))
     : [];
+
+/** The mailbox GUID Dovecot's Maildir keeps in the uidlist header (`G…`). */
+function mailboxGuid(user: string, folder = ""): string {
+  const header = readFileSync(join(world.home(user), "Maildir", folder, "dovecot-uidlist"), "utf8").split(
+    "\n",
+  )[0]!;
+  const guid = / G([0-9a-f]{32})\b/.exec(header)?.[1];
+  assert.ok(guid, `a GUID in the uidlist header: ${header}`);
+  return guid;
+}
+
+function setScript(user: string, script: string): void {
+  writeFileSync(join(world.home(user), "sieve", "main.sieve"), script);
+}
 
 describe("loft-lda without the index", () => {
   test("saves into Maildir with UIDs and flags, opening no index; the next reader sees it all", async () => {
@@ -73,4 +91,25 @@ describe("loft-lda without the index", () => {
     assert.equal(q.code, 0, q.stderr);
     assert.match(q.stdout, /MESSAGE\s+1\s+100/);
   });
+
+  for (const user of ["plain", "limited"]) {
+    test(`Sieve mailboxid finds a mailbox by the GUID in its uidlist (${user})`, async () => {
+      const guid = mailboxGuid(user, ".Work");
+      setScript(
+        user,
+        `require ["fileinto", "mailbox", "mailboxid"];
+if mailboxidexists "${guid}" { fileinto :mailboxid "${guid}" "Elsewhere"; }
+elsif mailboxidexists "00000000000000000000000000000000" { fileinto :create "Wrong"; }
+`,
+      );
+      assert.equal((await lda(user, "found by id")).code, 0);
+      const work = maildirMessages(world.home(user), "Work").map((m) => m.text);
+      assert.ok(
+        work.some((t) => t.includes("Subject: found by id")),
+        "filed into Work by its GUID",
+      );
+      assert.equal(existsSync(join(world.home(user), "Maildir", ".Elsewhere")), false);
+      assert.equal(existsSync(join(world.home(user), "Maildir", ".Wrong")), false);
+    });
+  }
 });

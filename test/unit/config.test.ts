@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { didYouMean } from "../../src/config/did-you-mean.js";
 import { configReference, configSchema, parseListenAddress } from "../../src/config/index.js";
+import { DEFAULT_EXTENSIONS, EXTENSION_NAMES, extensionSet, SieveEngine } from "../../src/sieve/index.js";
 
 test("README's config reference matches the schema (fix: npm run build && node scripts/readme-config.mjs)", () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
@@ -52,4 +53,20 @@ test("[lmtp] delivery_processes takes 0 (one per CPU) to 64 whole processes", ()
     assert.equal(configSchema.parse({ lmtp: { delivery_processes: ok } }).lmtp.delivery_processes, ok);
   for (const bad of [-1, 65, 1.5, "2"])
     assert.equal(configSchema.safeParse({ lmtp: { delivery_processes: bad } }).success, false, String(bad));
+});
+
+test("[sieve] extensions adds to, takes from or replaces the default set, and refuses unknown names", () => {
+  const set = (extensions: string[]) =>
+    [...extensionSet(configSchema.parse({ sieve: { extensions } }).sieve.extensions)].sort();
+  assert.deepEqual(set([]), [...DEFAULT_EXTENSIONS].sort());
+  const changed = set(["+editheader", "-enotify"]);
+  assert.ok(changed.includes("editheader") && !changed.includes("enotify") && changed.includes("fileinto"));
+  assert.deepEqual(set(["fileinto", "+mailboxid"]), ["fileinto", "mailboxid"]);
+  const bad = configSchema.safeParse({ sieve: { extensions: ["+editheadr"] } });
+  assert.equal(bad.success, false);
+  assert.match(JSON.stringify(bad.error?.issues), /unknown Sieve extension \\"\+editheadr\\"/);
+});
+
+test("the config's list of Sieve extension names is the engine's", () => {
+  assert.deepEqual([...EXTENSION_NAMES].sort(), new SieveEngine().registry.names().sort());
 });
