@@ -19,7 +19,8 @@ export { expandVariables, type MailLocation, parseMailLocation } from "./mail-lo
 export { formatMailboxName, INBOX, MAX_NAME_BYTES, parseMailboxName } from "./mailbox-name.js";
 export type { MailboxSnapshot } from "./mailbox-snapshot.js";
 export { MessageStructure } from "./message-structure.js";
-export { openMailDrop, openUserStore } from "./open-user-store.js";
+export { openMailDrop } from "./open-mail-drop.js";
+export { openUserStore } from "./open-user-store.js";
 export type {
   AppendOptions,
   AppendResult,

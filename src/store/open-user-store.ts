@@ -2,13 +2,10 @@ import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
-import type { FormatStore } from "./backend.js";
 import { effectiveOwner, type FileOwner } from "./file-owner.js";
-import { DEFAULT_ROTATE_SIZE, MdboxStore, SdboxStore } from "./formats/dbox/index.js";
-import { MaildirStore } from "./formats/maildir/index.js";
-import { MboxStore } from "./formats/mbox/index.js";
+import { createFormat } from "./formats/create-format.js";
 import { StoreIndex } from "./index/index.js";
-import { IndexlessDrop, type MailDrop } from "./mail-drop.js";
+import type { MailDrop } from "./mail-drop.js";
 import { type MailLocation, parseMailLocation } from "./mail-location.js";
 import { MailboxTree } from "./mailbox-tree.js";
 import type { OpenUserStoreOptions, UserStore } from "./types.js";
@@ -88,23 +85,6 @@ function defaultIndexPath(home: string, location: MailLocation): string {
   return join(home, ".loft", `index-${location.format}-${where}.sqlite`);
 }
 
-function createFormat(
-  location: MailLocation,
-  owner: FileOwner | undefined,
-  options: OpenUserStoreOptions,
-): FormatStore {
-  switch (location.format) {
-    case "maildir":
-      return new MaildirStore(location, owner);
-    case "mbox":
-      return new MboxStore(location, owner, options.user);
-    case "sdbox":
-      return new SdboxStore(location, owner);
-    case "mdbox":
-      return new MdboxStore(location, owner, options.mdboxRotateSize ?? DEFAULT_ROTATE_SIZE);
-  }
-}
-
 /**
  * Opens a user's mail from explicit parameters (no config here): the userdb's home, uid and gid and
  * a Dovecot mail_location. Creates the root, INBOX and the auto-created mailboxes when missing.
@@ -117,7 +97,7 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     options.indexPath === ":memory:"
       ? ":memory:"
       : resolve(options.indexPath ?? defaultIndexPath(options.home, location));
-  const format = createFormat(location, owner, options);
+  const format = await createFormat(location, owner, options);
   const index = acquireIndex(indexPath, owner);
   const busPrefix = indexPath === ":memory:" ? `memory:${Math.random()}` : indexPath;
   const store = new LoftUserStore({
@@ -138,25 +118,4 @@ export async function openUserStore(options: OpenUserStoreOptions): Promise<User
     throw err;
   }
   return store;
-}
-
-/**
- * What a delivery needs of a user's mail. `withoutIndex`, for a process that delivers once and ends:
- * Maildir for a user without quota limits is then reached through its files alone (IndexlessDrop);
- * anything else through the full store.
- */
-export async function openMailDrop(
-  options: OpenUserStoreOptions,
-  { withoutIndex }: { withoutIndex: boolean },
-): Promise<MailDrop> {
-  const location = parseMailLocation(options.mailLocation, { user: options.user, home: options.home });
-  if (!withoutIndex || location.format !== "maildir" || options.quota?.storage || options.quota?.messages)
-    return openUserStore(options);
-  const tree = new MailboxTree(
-    createFormat(location, effectiveOwner(options.uid, options.gid), options),
-    options.separator ?? "/",
-    options.autoCreate ?? [],
-  );
-  await tree.init();
-  return new IndexlessDrop(tree);
 }
