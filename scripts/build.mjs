@@ -139,10 +139,13 @@ try {
     // copy, where UTF-8 would be decoded: measured, a tenth of a delivery's instructions).
     minifyWhitespace: true,
     charset: "ascii",
-    // ESM code asks import.meta.url where it is (createRequire, the cache files' build stamp). The
-    // SQLite addon is named by where it is from the bundle (store/index/open-database.ts).
+    // ESM code asks import.meta.url where it is (createRequire), computed on first read: turning the
+    // path into a URL at each start cost half a millisecond. Cached files are keyed by this build
+    // (cache-file/index.ts). The SQLite addon is named by where it is from the bundle
+    // (store/index/open-database.ts).
     define: {
-      "import.meta.url": "__loftModuleUrl",
+      "import.meta.url": "__loftModuleUrl.href",
+      LOFT_BUILD_STAMP: JSON.stringify(tag),
       LOFT_BUNDLED_SQLITE_ADDON: JSON.stringify(
         relative(
           dirname(bundle),
@@ -151,7 +154,7 @@ try {
       ),
     },
     banner: {
-      js: `const __loftModuleUrl = require("node:url").pathToFileURL(__filename).href;${LAZY_REQUIRE}`,
+      js: `const __loftModuleUrl={get href(){return require("node:url").pathToFileURL(__filename).href}};${LAZY_REQUIRE}`,
     },
     logLevel: "error",
   });

@@ -20,11 +20,15 @@ import { fileURLToPath } from "node:url";
 
 let stamp: string | undefined;
 
+/** In the loft-lda bundle (scripts/build.mjs): its build, unique to it. Undefined elsewhere. */
+declare const LOFT_BUILD_STAMP: string | undefined;
+
 /**
  * Changes with every build and install of Loft (the file holding this code is written anew), so
  * what an older Loft cached is never read by a newer one, whose parser or schema may differ.
  */
 function buildStamp(): string {
+  if (typeof LOFT_BUILD_STAMP === "string") return LOFT_BUILD_STAMP;
   if (stamp === undefined) {
     try {
       const st = statSync(fileURLToPath(import.meta.url));

@@ -5,10 +5,6 @@ import { dirname } from "node:path";
 import { type DestinationStream, type Logger, pino } from "pino";
 import type PinoPretty from "pino-pretty";
 
-// pino-pretty is loaded only for a terminal: loft-lda, run by the MTA once per message, logs JSON
-// and should not pay for it at start-up.
-const require = createRequire(import.meta.url);
-
 export type { Logger } from "pino";
 
 export interface LogOptions {
@@ -40,7 +36,9 @@ export function createLogger(options: LogOptions): Logger {
     // Lines name users and their addresses: the file is the server's own (0600), as Dovecot's log_path.
     destination = pino.destination({ dest: options.path, sync: fd === 2, mode: 0o600 });
   } else if (options.format === "pretty" || (options.format === "auto" && isTerminal(fd))) {
-    const pinoPretty = require("pino-pretty") as typeof PinoPretty;
+    // Loaded only for a terminal: loft-lda, run by the MTA once per message, logs JSON and should
+    // not pay for it at start-up.
+    const pinoPretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
     destination = pinoPretty({
       destination: fd,
       sync: true,
@@ -118,7 +116,10 @@ export function writeChildLines(log: Logger, m: ChildLines): void {
  */
 function isTerminal(fd: number): boolean {
   try {
-    return fstatSync(fd).isCharacterDevice() && (require("node:tty") as typeof import("node:tty")).isatty(fd);
+    return (
+      fstatSync(fd).isCharacterDevice() &&
+      (createRequire(import.meta.url)("node:tty") as typeof import("node:tty")).isatty(fd)
+    );
   } catch {
     return false;
   }

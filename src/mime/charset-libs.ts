@@ -5,17 +5,15 @@ import { createRequire } from "node:module";
 import type Iconv from "iconv-lite";
 import type Libmime from "libmime";
 
-const require = createRequire(import.meta.url);
-
 let libmimeModule: typeof Libmime | undefined;
 let iconvModule: typeof Iconv | undefined;
 
 export function libmime(): typeof Libmime {
-  libmimeModule ??= require("libmime") as typeof Libmime;
+  libmimeModule ??= createRequire(import.meta.url)("libmime") as typeof Libmime;
   return libmimeModule;
 }
 
 export function iconv(): typeof Iconv {
-  iconvModule ??= require("iconv-lite") as typeof Iconv;
+  iconvModule ??= createRequire(import.meta.url)("iconv-lite") as typeof Iconv;
   return iconvModule;
 }
