@@ -120,12 +120,12 @@ function partialCopies(c: CarryOutContext, actions: SieveAction[]) {
   const recorded: string[] = [];
   return {
     stored: (mailbox: string) => c.tracking.seen("partial-copy", key(mailbox), PARTIAL_COPY_SECONDS, c.now),
-    record(mailbox: string) {
-      c.tracking.record("partial-copy", key(mailbox), c.now);
+    async record(mailbox: string) {
+      await c.tracking.record("partial-copy", key(mailbox), c.now);
       recorded.push(key(mailbox));
     },
-    done() {
-      for (const k of recorded) c.tracking.forget("partial-copy", k);
+    async done() {
+      for (const k of recorded) await c.tracking.forget("partial-copy", k);
     },
   };
 }
@@ -135,22 +135,22 @@ export async function carryOut(c: CarryOutContext, actions: SieveAction[]): Prom
   const partial = partialCopies(c, actions);
   const storeOnce = async (mailbox: string, flags: JsonValue | undefined, create: boolean) => {
     if (saved.some((m) => m === mailbox || (m === "INBOX" && mailbox.toUpperCase() === "INBOX"))) return;
-    if (partial?.stored(mailbox)) {
+    if (await partial?.stored(mailbox)) {
       c.log.info({ mailbox }, "already stored by an earlier attempt of this delivery");
       saved.push(mailbox);
-      partial.record(mailbox);
+      await partial!.record(mailbox);
       return;
     }
     try {
       const target = await save(c, mailbox, c.data, flags, create);
-      partial?.record(mailbox);
+      await partial?.record(mailbox);
       saved.push(target);
     } catch (err) {
       throw new OutcomeError(storeFailure(err));
     }
   };
   const outcome = await carryOutActions(c, actions, saved, storeOnce);
-  if (outcome.status === "delivered" || outcome.status === "rejected") partial?.done();
+  if (outcome.status === "delivered" || outcome.status === "rejected") await partial?.done();
   return outcome;
 }
 
@@ -218,7 +218,7 @@ async function doReject(c: CarryOutContext, reason: string): Promise<RecipientOu
 async function redirect(c: CarryOutContext, address: string): Promise<boolean> {
   const id = headerValue(c.original, "message-id") ?? createHash("sha256").update(c.original).digest("hex");
   const key = createHash("sha256").update(`${id}\0${address.toLowerCase()}`).digest("hex");
-  if (c.tracking.seen("redirect", key, REDIRECT_LOOP_SECONDS, c.now)) {
+  if (await c.tracking.seen("redirect", key, REDIRECT_LOOP_SECONDS, c.now)) {
     c.log.info({ to: address }, "redirect skipped: this message was already redirected there");
     return true;
   }
@@ -228,7 +228,7 @@ async function redirect(c: CarryOutContext, address: string): Promise<boolean> {
     c.log.error({ to: address, err: (err as Error).message }, "redirect failed; keeping a copy");
     return false;
   }
-  c.tracking.record("redirect", key, c.now);
+  await c.tracking.record("redirect", key, c.now);
   c.log.info({ to: address }, "redirected");
   return true;
 }

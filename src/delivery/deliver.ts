@@ -302,7 +302,7 @@ export class Delivery {
         actions ?? [keepAction()],
       );
       if (result.status === "delivered" || result.status === "rejected") {
-        for (const r of records) tracking.record(r.kind, r.key, m.now);
+        for (const r of records) await tracking.record(r.kind, r.key, m.now);
       }
       logOutcome(log, headerValue(m.original, "message-id"), result);
       return result;

@@ -56,11 +56,11 @@ export class DeliveryEnvironment implements SieveEnvironment {
     return (await this.o.store.mailboxWithGuid(id)) !== undefined;
   }
 
-  duplicateSeen(id: string, seconds: number): boolean {
+  duplicateSeen(id: string, seconds: number): Promise<boolean> {
     return this.o.tracking.seen("duplicate", id, seconds, this.o.now);
   }
 
-  vacationRecentlySent(sender: string, handle: string, seconds: number): boolean {
+  vacationRecentlySent(sender: string, handle: string, seconds: number): Promise<boolean> {
     return this.o.tracking.seen("vacation", `${sender}\0${handle}`, seconds, this.o.now);
   }
 

@@ -15,7 +15,7 @@ export interface TrackingOwner {
 const MAX_AGE_SECONDS = 366 * 86400;
 
 export class TrackingStore {
-  private db: BetterSqlite3.Database | null = null;
+  private db: Promise<BetterSqlite3.Database> | null = null;
 
   constructor(
     private readonly path: string,
@@ -28,32 +28,33 @@ export class TrackingStore {
 
   // Opened on first use: most deliveries never ask. The file is the user's, 0600 (it names their
   // correspondents), like their index.
-  private open(): BetterSqlite3.Database {
+  private open(): Promise<BetterSqlite3.Database> {
     if (this.db !== null) return this.db;
     const root = process.geteuid?.() === 0 && this.owner.uid !== undefined && this.owner.gid !== undefined;
-    const db = openUserSqlite(
+    this.db = openUserSqlite(
       this.path,
       root ? { uid: this.owner.uid!, gid: this.owner.gid! } : undefined,
       5000,
-    );
-    db.pragma("journal_mode = WAL");
-    db.exec(
-      "CREATE TABLE IF NOT EXISTS tracking (kind TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kind, key))",
-    );
-    this.db = db;
-    return db;
+    ).then((db) => {
+      db.pragma("journal_mode = WAL");
+      db.exec(
+        "CREATE TABLE IF NOT EXISTS tracking (kind TEXT NOT NULL, key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kind, key))",
+      );
+      return db;
+    });
+    return this.db;
   }
 
   /** Whether (kind, key) was recorded less than `seconds` before `now`. */
-  seen(kind: string, key: string, seconds: number, now: Date): boolean {
-    const row = this.open().prepare("SELECT at FROM tracking WHERE kind = ? AND key = ?").get(kind, key) as
-      | { at: number }
-      | undefined;
+  async seen(kind: string, key: string, seconds: number, now: Date): Promise<boolean> {
+    const row = (await this.open())
+      .prepare("SELECT at FROM tracking WHERE kind = ? AND key = ?")
+      .get(kind, key) as { at: number } | undefined;
     return row !== undefined && row.at > now.getTime() - seconds * 1000;
   }
 
-  record(kind: string, key: string, now: Date): void {
-    const db = this.open();
+  async record(kind: string, key: string, now: Date): Promise<void> {
+    const db = await this.open();
     db.prepare(
       "INSERT INTO tracking (kind, key, at) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET at = excluded.at",
     ).run(kind, key, now.getTime());
@@ -62,12 +63,16 @@ export class TrackingStore {
     }
   }
 
-  forget(kind: string, key: string): void {
-    this.open().prepare("DELETE FROM tracking WHERE kind = ? AND key = ?").run(kind, key);
+  async forget(kind: string, key: string): Promise<void> {
+    (await this.open()).prepare("DELETE FROM tracking WHERE kind = ? AND key = ?").run(kind, key);
   }
 
+  /** Closes the file once its opening (if any) is done; a failed opening has nothing to close. */
   close(): void {
-    this.db?.close();
+    this.db?.then(
+      (db) => db.close(),
+      () => {},
+    );
     this.db = null;
   }
 }

@@ -13,7 +13,6 @@ export {
 } from "./flags.js";
 export { keepUidlistStatesOnDisk } from "./formats/maildir/index.js";
 export { CACHED_HEADER_FIELDS, type CachedHeaders, unfoldedValue } from "./header-cache.js";
-export { openUserSqlite } from "./index/index.js";
 export type { MailDrop } from "./mail-drop.js";
 export { expandVariables, type MailLocation, parseMailLocation } from "./mail-location.js";
 export { formatMailboxName, INBOX, MAX_NAME_BYTES, parseMailboxName } from "./mailbox-name.js";
@@ -43,3 +42,4 @@ export type {
   SyncOptions,
   UserStore,
 } from "./types.js";
+export { openUserSqlite } from "./user-sqlite.js";
