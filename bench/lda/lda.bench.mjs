@@ -1,6 +1,7 @@
 // LDA benchmark (issue 5, item 6): wall time per message of `loft-lda`, of Dovecot's dovecot-lda
 // and of a bare `node -e 0`, each run one message at a time as an MTA runs it, in a
-// hyperfine-like way: a few warm-up runs, then R timed runs, median and spread. Both LDAs deliver
+// hyperfine-like way: a few warm-up runs, then R timed runs of each in turns, median and spread
+// (in turns, a machine that slows down for a while slows all three alike). Both LDAs deliver
 // into their own Maildir with a 20-rule Sieve script (compiled caches warm after the warm-up).
 // Prints figures and conditions; asserts nothing. Run after `npm run build`.
 // Options: --runs R (default 30), --quick (10 runs), --inbox N (both INBOXes start with N messages
@@ -100,19 +101,26 @@ function dovecotCommand() {
   ];
 }
 
-/** Median and spread (min–max) of R timed runs after the warm-up; fails loudly on a bad exit. */
-function measure(name, [command, commandArgs, options = {}], input) {
-  const times = [];
+/**
+ * Runs the commands in turns (one run of each, R + warm-up times), so that a change in the machine's
+ * speed during the run weighs on all of them alike; the median and spread (min–max) of each.
+ * Fails loudly on a bad exit.
+ */
+function measure(commands) {
+  const times = commands.map(() => []);
   for (let i = 0; i < WARMUP + RUNS; i++) {
-    const start = process.hrtime.bigint();
-    const r = spawnSync(command, commandArgs, { input, stdio: ["pipe", "ignore", "pipe"], ...options });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
-    if (i >= WARMUP) times.push(ms);
+    commands.forEach(({ name, command: [command, commandArgs, options = {}], input }, c) => {
+      const start = process.hrtime.bigint();
+      const r = spawnSync(command, commandArgs, { input, stdio: ["pipe", "ignore", "pipe"], ...options });
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
+      if (i >= WARMUP) times[c].push(ms);
+    });
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
-  return { median, min: times[0], max: times.at(-1) };
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    return { median: t[Math.floor(t.length / 2)], min: t[0], max: t.at(-1) };
+  });
 }
 
 console.log(
@@ -121,21 +129,24 @@ console.log(
     .join(" ")}, tmpdir ${tmpdir()}`,
 );
 console.log(
-  `# ${RUNS} runs each after ${WARMUP} warm-up runs; a ${MESSAGE.length}-byte message, 20-rule Sieve script` +
+  `# ${RUNS} runs each, in turns, after ${WARMUP} warm-up runs; a ${MESSAGE.length}-byte message, 20-rule Sieve script` +
     (INBOX > 0 ? `; INBOX holds ${INBOX} messages before` : ""),
 );
 try {
-  const rows = [
-    ["node -e 0", measure("node", [process.execPath, ["-e", "0"]], "")],
-    ["loft-lda", measure("loft-lda", loftCommand(), MESSAGE)],
-    ["dovecot-lda", measure("dovecot-lda", dovecotCommand(), MESSAGE)],
+  const commands = [
+    { name: "node -e 0", command: [process.execPath, ["-e", "0"]], input: "" },
+    { name: "loft-lda", command: loftCommand(), input: MESSAGE },
+    { name: "dovecot-lda", command: dovecotCommand(), input: MESSAGE },
   ];
-  const bare = rows[0][1].median;
-  for (const [name, t] of rows)
+  const times = measure(commands);
+  const bare = times[0].median;
+  for (const [i, { name }] of commands.entries()) {
+    const t = times[i];
     console.log(
       `${name.padEnd(12)} ${t.median.toFixed(1).padStart(7)} ms a message (min ${t.min.toFixed(1)}, ` +
         `max ${t.max.toFixed(1)})  ${(t.median / bare).toFixed(2)} × bare node`,
     );
+  }
   console.log("# aim: loft-lda within 1.3 × bare node");
 } catch (err) {
   console.error(`lda bench failed: ${err.stack ?? err}`);
