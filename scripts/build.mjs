@@ -44,13 +44,16 @@ try {
 // Node's modules that a delivery seldom or never calls but that modules on its way import (crypto
 // for password schemes, fs/promises, net for the auth module, child_process for sendmail, assert
 // for pino's writer, streams for reading stored mail, worker_threads for pino's transports,
-// diagnostics_channel for its tracing): the bundle's require, the module wrapper's parameter, is
+// diagnostics_channel for its tracing, module for the createRequire of packages loaded when needed,
+// which also loads Node's ES module loader): the bundle's require, the module wrapper's parameter, is
 // replaced by one that gives these as a proxy loading the module at its first property read
 // (measured: half of the bundle's top-level time went to loading Node's modules). One read at
 // import (a class extended, a value destructured) loads at once.
 const LAZY_BUILTINS = [
   "node:crypto",
   "node:diagnostics_channel",
+  "node:module",
+  "module",
   "node:net",
   "node:child_process",
   "node:assert",
@@ -87,13 +90,13 @@ try {
       );
     },
   };
-  // pino and its transport module destructure worker_threads when loaded, which would load it
-  // (and Node's streams with it) at every start although loft-lda logs synchronously and never
-  // uses a transport: read its members where they are used instead, so the lazy require above
-  // defers it. pino also makes its diagnostics tracing channel when loaded (measured: 0.4 ms with
-  // loading node:diagnostics_channel); made at the first line logged instead, it is the same
-  // channel (they are global by name), and a delivery that logs nothing never makes it. Each edit
-  // must apply exactly once, or the build stops.
+  // pino and its transport module destructure worker_threads and module when loaded, which would
+  // load them (and Node's streams and ES module loader with them) at every start although loft-lda
+  // logs synchronously and never uses a transport: read their members where they are used instead,
+  // so the lazy require above defers them. pino also makes its diagnostics tracing channel when
+  // loaded (measured: 0.4 ms with loading node:diagnostics_channel); made at the first line logged
+  // instead, it is the same channel (they are global by name), and a delivery that logs nothing
+  // never makes it. Each edit must apply exactly once, or the build stops.
   const PATCHES = [
     {
       file: "pino/lib/tools.js",
@@ -107,6 +110,13 @@ try {
           "const asJsonChan = diagChan.tracingChannel('pino_asJson')",
           "let asJsonChannel\nconst asJsonChan = { get hasSubscribers () { return (asJsonChannel ??= diagChan.tracingChannel('pino_asJson')).hasSubscribers }, traceSync (...args) { return asJsonChannel.traceSync(...args) } }",
         ],
+      ],
+    },
+    {
+      file: "pino/lib/transport.js",
+      edits: [
+        ["const { createRequire } = require('module')", "const moduleBuiltin = require('module')"],
+        ["createRequire(context)", "moduleBuiltin.createRequire(context)"],
       ],
     },
     {
