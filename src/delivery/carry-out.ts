@@ -183,10 +183,22 @@ async function carryOutActions(
   return { status: "delivered", mailboxes: saved };
 }
 
-/** RFC 9042 §3: a fileinto :mailboxid goes to the mailbox with that id when there is one, else to the name. */
+/**
+ * Where a fileinto goes: the mailbox with its :mailboxid (RFC 9042 §3), else the one with its
+ * :specialuse (RFC 8579 §5), else the one it names.
+ */
 async function fileintoTarget(c: CarryOutContext, j: { [key: string]: JsonValue }): Promise<string> {
   const id = str(j.mailboxid);
-  return (id !== null ? await c.store.mailboxWithGuid(id) : undefined) ?? str(j.mailbox) ?? "INBOX";
+  const byId = id === null ? undefined : await c.store.mailboxWithGuid(id);
+  if (byId !== undefined) return byId;
+  const use = str(j.specialuse)?.toLowerCase();
+  if (use !== undefined) {
+    const box = (await c.store.listMailboxes()).find(
+      (m) => m.selectable && m.specialUse?.toLowerCase() === use,
+    );
+    if (box !== undefined) return box.name;
+  }
+  return str(j.mailbox) ?? "INBOX";
 }
 
 async function doReject(c: CarryOutContext, reason: string): Promise<RecipientOutcome> {

@@ -18,7 +18,7 @@ const world = makeWorld(
     { name: "plain", script: SORTER },
     { name: "limited", script: SORTER, extra: "userdb_quota_rule=*:messages=100" },
   ],
-  '[sieve]\nextensions = ["+mailboxid"]',
+  '[sieve]\nextensions = ["+mailboxid", "+special-use"]',
 );
 after(() => world.remove());
 
@@ -112,4 +112,15 @@ elsif mailboxidexists "00000000000000000000000000000000" { fileinto :create "Wro
       assert.equal(existsSync(join(world.home(user), "Maildir", ".Wrong")), false);
     });
   }
+
+  test("fileinto :specialuse files into the mailbox with that special use", async () => {
+    setScript("plain", 'require ["fileinto", "special-use"];\nfileinto :specialuse "\\\\Junk" "Spam";\n');
+    assert.equal((await lda("plain", "cheap pills")).code, 0);
+    const junk = maildirMessages(world.home("plain"), "Junk").map((m) => m.text);
+    assert.ok(
+      junk.some((t) => t.includes("Subject: cheap pills")),
+      "filed into Junk, the \\Junk mailbox",
+    );
+    assert.equal(existsSync(join(world.home("plain"), "Maildir", ".Spam")), false);
+  });
 });
