@@ -115,13 +115,7 @@ export async function runLda(opts: LdaOptions): Promise<{ code: number; reason?:
   }
   // A process per message: what it learns of a big Maildir's uidlist is kept for the next one.
   keepUidlistStatesOnDisk();
-  const delivery = new Delivery({
-    config,
-    userdb,
-    log,
-    engine: lazySieveEngine(config),
-    withoutIndex: true,
-  });
+  const delivery = new Delivery({ config, userdb, log, engine: lazySieveEngine(config) });
   const recipient = opts.final || opts.original || user;
   const [outcome] = await delivery.deliver(
     message,

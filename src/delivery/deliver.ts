@@ -33,11 +33,6 @@ export interface DeliveryDeps {
   engine: () => Promise<SieveEngine>;
   /** How long a user's store stays open after a delivery (a server: a few seconds; loft-lda: 0). */
   keepStoresOpenMs?: number;
-  /**
-   * Save without the user's index where the format allows (store's openMailDrop): for a process
-   * that delivers one message and ends (loft-lda), to which the index costs more than it gives.
-   */
-  withoutIndex?: boolean;
 }
 
 export type RecipientCheck = "ok" | "unknown-user" | "over-quota" | "tempfail";
@@ -66,7 +61,7 @@ export class Delivery {
       // sees ALREADYEXISTS. Opening again finds them made.
       for (let attempt = 1; ; attempt++) {
         try {
-          return await openUserMailDrop(user, deps.config, log, { withoutIndex: deps.withoutIndex === true });
+          return await openUserMailDrop(user, deps.config, log);
         } catch (err) {
           if (!isStoreError(err, "ALREADYEXISTS") || attempt >= 3) throw err;
         }

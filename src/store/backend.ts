@@ -38,6 +38,11 @@ export interface MessageDetails {
   vsize: number;
   /** INTERNALDATE, milliseconds since the epoch. */
   internalDate: number;
+  /**
+   * When it was saved, where the files tell (Maildir: the file's ctime, as Dovecot takes it for
+   * mail it did not save itself); else the index takes the time it first saw the message.
+   */
+  savedDate?: number;
   /** For formats that keep the GUID inside the message file (dbox): read here, not at scan time. */
   guid?: string;
 }

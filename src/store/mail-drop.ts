@@ -1,9 +1,11 @@
 // What a delivery needs of a user's mail: the mailbox list (Sieve's mailboxexists, specialuse,
 // mailboxid), creating a mailbox (fileinto :create), storing a message, and the quota check.
-// The full store gives it through its index; IndexlessDrop gives it from the files alone, for a
-// process that delivers one message and ends (loft-lda): opening the index, and closing it (a WAL
-// checkpoint, four more syncs), cost it more than the save. The message is then indexed by the
-// next reader, as mail another program delivered.
+// The full store gives it through its index; IndexlessDrop gives it from the files alone, as
+// Maildir lets every writer do: the message is indexed by the next reader (the IMAP session
+// watching the mailbox, the next login), as mail another program delivered. Measured, the index
+// was most of a delivery's cost: for loft-lda, opening and closing it (a WAL checkpoint, four more
+// syncs) cost more than the save; for LMTP (5,000 messages to 20 users, 20-rule Sieve, fsync), its
+// insert and the parse that fills it took a third of the CPU per message (1.9 → 1.3 ms on tmpfs).
 import { StoreError } from "./errors.js";
 import { checkKeywords, flagsToBits } from "./flags.js";
 import type { MailboxTree } from "./mailbox-tree.js";

@@ -47,11 +47,6 @@ export function openUserMail(
 }
 
 /** What a delivery needs of the user's mail (store's openMailDrop). */
-export function openUserMailDrop(
-  user: UserInfo,
-  config: Config,
-  logger: StoreLogger | undefined,
-  drop: { withoutIndex: boolean },
-): Promise<MailDrop> {
-  return openMailDrop(userStoreOptions(user, config, logger), drop);
+export function openUserMailDrop(user: UserInfo, config: Config, logger?: StoreLogger): Promise<MailDrop> {
+  return openMailDrop(userStoreOptions(user, config, logger));
 }

@@ -123,4 +123,24 @@ elsif mailboxidexists "00000000000000000000000000000000" { fileinto :create "Wro
     );
     assert.equal(existsSync(join(world.home("plain"), "Maildir", ".Spam")), false);
   });
+
+  test("a message indexed after its delivery keeps the delivery's time as its save date (the file's ctime)", async () => {
+    setScript("plain", "keep;\n");
+    const delivered = Date.now();
+    assert.equal((await lda("plain", "saved when")).code, 0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const r = await run(
+      process.execPath,
+      [LOFT, "-c", world.configFile, "fetch", "-u", "plain", "date.saved hdr.subject", "mailbox", "INBOX"],
+      { cwd: world.dir },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const line = r.stdout.split("\n").find((l) => l.endsWith("\tsaved when"));
+    assert.ok(line, r.stdout);
+    const saved = Date.parse(line.split("\t")[0]!);
+    assert.ok(
+      Math.abs(saved - delivered) < 1000,
+      `saved ${new Date(saved).toISOString()}, delivered ${new Date(delivered).toISOString()}`,
+    );
+  });
 });

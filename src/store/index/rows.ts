@@ -54,6 +54,8 @@ export interface NewMessage {
   size: number;
   vsize: number;
   internalDate: number;
+  /** Default: now. */
+  savedDate?: number | undefined;
   mime?: string | undefined;
   /** Cached search header fields (header-cache.ts), JSON. */
   headers?: string | null | undefined;

@@ -207,7 +207,7 @@ export class StoreIndex {
       message.size,
       message.vsize,
       Math.round(message.internalDate),
-      Date.now(),
+      Math.round(message.savedDate ?? Date.now()),
       modseq,
     );
     if (message.mime !== undefined) this.setMime(mailboxId, message.uid, message);

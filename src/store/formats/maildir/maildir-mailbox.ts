@@ -271,7 +271,7 @@ export class MaildirMailbox implements FormatMailbox {
         const parsed = parseFilename(ref.slice(ref.indexOf("/") + 1));
         const size = parsed.size ?? st.size;
         const vsize = parsed.vsize ?? size + (await this.bareLineFeeds(join(this.dir, ref), st.size));
-        result.push({ size, vsize, internalDate: st.mtimeMs });
+        result.push({ size, vsize, internalDate: st.mtimeMs, savedDate: st.ctimeMs });
       }
     }
     return result;
