@@ -144,7 +144,7 @@ export class LoftUserStore implements UserStore, MailDrop {
     return (await this.openView(name)).status();
   }
 
-  private async syncAll(): Promise<void> {
+  async syncMailboxes(): Promise<void> {
     const listed = (await this.tree.format.list()).filter((m) => m.selectable);
     this.parts.index.pruneMailboxes(new Set(listed.map((m) => pathKey(m.path))));
     for (const m of listed) await this.openView(this.name(m.path));
@@ -171,7 +171,7 @@ export class LoftUserStore implements UserStore, MailDrop {
   }
 
   async recalcQuota(): Promise<QuotaUsage> {
-    await this.syncAll();
+    await this.syncMailboxes();
     this.parts.index.recalcQuota();
     return this.usage();
   }
@@ -182,7 +182,7 @@ export class LoftUserStore implements UserStore, MailDrop {
 
   async rebuildIndex(): Promise<void> {
     this.parts.index.clearMessages(this.tree.format.flagsOnlyInIndex === true);
-    await this.syncAll();
+    await this.syncMailboxes();
     this.parts.index.dropKeptFlags();
     this.parts.index.recalcQuota();
   }

@@ -143,4 +143,16 @@ elsif mailboxidexists "00000000000000000000000000000000" { fileinto :create "Wro
       `saved ${new Date(saved).toISOString()}, delivered ${new Date(delivered).toISOString()}`,
     );
   });
+
+  test("quota get counts mail delivered without the index", async () => {
+    assert.equal((await lda("plain", "counted")).code, 0);
+    const q = await run(process.execPath, [LOFT, "-c", world.configFile, "quota", "get", "-u", "plain"], {
+      cwd: world.dir,
+    });
+    assert.equal(q.code, 0, q.stderr);
+    const maildir = join(world.home("plain"), "Maildir");
+    const folders = ["", ...readdirSync(maildir).filter((f) => f.startsWith("."))];
+    const files = folders.flatMap((f) => ["new", "cur"].flatMap((sub) => readdirSync(join(maildir, f, sub))));
+    assert.match(q.stdout, new RegExp(`MESSAGE\\s+${files.length}\\s+-`));
+  });
 });
