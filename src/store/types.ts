@@ -76,7 +76,6 @@ export interface MailboxStatus {
   /** Sum of RFC822.SIZE (STATUS SIZE). */
   size: number;
   firstUnseenUid?: number;
-  guid?: string;
 }
 
 export interface MessageInfo {
