@@ -17,12 +17,14 @@ const world = makeWorld([
 ]);
 after(() => world.remove());
 
-// Loaded by NODE_OPTIONS before loft-lda: writes the names of the modules Node loaded at exit.
+// Loaded by NODE_OPTIONS before loft-lda: writes the names of the modules Node loaded at exit, and
+// of the native addons it opened.
 const preload = join(world.dir, "modules.cjs");
 const loaded = join(world.dir, "modules.txt");
 writeFileSync(
   preload,
-  `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(loaded)}, process.moduleLoadList.join("\\n")));\n`,
+  `const addons = []; const dlopen = process.dlopen; process.dlopen = (m, file, ...rest) => { addons.push(\`addon \${file}\`); return dlopen(m, file, ...rest); };
+process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(loaded)}, [...process.moduleLoadList, ...addons].join("\\n")));\n`,
 );
 
 function deliver(subject: string, env: NodeJS.ProcessEnv = {}) {
@@ -37,13 +39,19 @@ function deliver(subject: string, env: NodeJS.ProcessEnv = {}) {
   );
 }
 
-test("a delivery with warm caches loads neither crypto, streams, worker threads, net nor child_process", async () => {
+test("a delivery with warm caches loads none of crypto, streams, worker threads, net, child_process, module, nor SQLite", async () => {
   assert.equal((await deliver("first report")).code, 0, "the first run fills the config and Sieve caches");
   const r = await deliver("second report", { NODE_OPTIONS: `--require ${preload}` });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(maildirMessages(world.home("sorter"), "Reports").length, 2, "both filed by the Sieve script");
   const modules = new Set(readFileSync(loaded, "utf8").split("\n"));
   assert.ok(modules.has("NativeModule fs"), "the list is Node's module list");
-  for (const name of ["crypto", "stream", "worker_threads", "net", "child_process"])
+  for (const name of ["crypto", "stream", "worker_threads", "net", "child_process", "module"])
     assert.ok(!modules.has(`NativeModule ${name}`), `${name} was loaded`);
+  // A Maildir user without quota limits is delivered to without the index.
+  assert.deepEqual(
+    [...modules].filter((m) => /sqlite/i.test(m)),
+    [],
+    "SQLite was loaded",
+  );
 });
