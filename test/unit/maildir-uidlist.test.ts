@@ -10,7 +10,11 @@ import {
   recordExt,
   serializeUidlist,
 } from "../../src/store/formats/maildir/uidlist.js";
-import { appendUidlistRecords, readUidlistSummary } from "../../src/store/formats/maildir/uidlist-file.js";
+import {
+  appendUidlistRecords,
+  readUidlistGuid,
+  readUidlistSummary,
+} from "../../src/store/formats/maildir/uidlist-file.js";
 
 const OBSERVED = `3 V1795868333 N1 G11adc432adc60a6ba32e000083ecc375
 1 :1795868333.M851729P11939.vm,S=201,W=210
@@ -143,5 +147,20 @@ describe("dovecot-uidlist summary for saves", () => {
       () => readUidlistSummary(fresh("3 V0 N1\n")),
       (err) => isStoreError(err, "CORRUPT"),
     );
+  });
+});
+
+describe("readUidlistGuid", () => {
+  const dir = mkdtempSync(join(tmpdir(), "loft-uidlist-guid-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  it("reads the mailbox GUID from the header alone; none for a missing file or a broken header", () => {
+    const path = join(dir, "dovecot-uidlist");
+    let text = "3 V1700000000 N20001 G0123456789abcdef0123456789abcdef\n";
+    for (let uid = 1; uid <= 20000; uid++) text += `${uid} :1700000000.M${uid}P1.host,S=10,W=11\n`;
+    writeFileSync(path, text);
+    assert.equal(readUidlistGuid(path), "0123456789abcdef0123456789abcdef");
+    writeFileSync(path, "3 V0 N0 G0123456789abcdef0123456789abcdef\n");
+    assert.equal(readUidlistGuid(path), undefined);
+    assert.equal(readUidlistGuid(join(dir, "missing")), undefined);
   });
 });

@@ -30,6 +30,7 @@ import {
   type LoadedUidlist,
   newMailboxGuid,
   readUidlistFile,
+  readUidlistGuid,
   readUidlistSummary,
   rewriteUidlistFile,
   type StateFile,
@@ -86,7 +87,7 @@ export class MaildirMailbox implements FormatMailbox {
 
   /** The mailbox GUID in the uidlist's header (G), as Dovecot keeps it; none before the first scan or save. */
   async mailboxGuid(): Promise<string | undefined> {
-    return (await readUidlistFile(this.uidlistPath))?.list.guid;
+    return readUidlistGuid(this.uidlistPath);
   }
 
   /** Creates cur/ new/ tmp/ and, for Maildir++ folders, the maildirfolder marker (§1.1). */

@@ -37,6 +37,33 @@ export async function readUidlistFile(path: string): Promise<LoadedUidlist | und
   return { list: parseUidlist(text), cleanEnd: text.endsWith("\n") };
 }
 
+/**
+ * The mailbox GUID in the header line (G…); undefined when the file, its header or the GUID is
+ * missing or broken. Reads the header alone: a big mailbox's list is hundreds of kilobytes.
+ */
+export function readUidlistGuid(path: string): string | undefined {
+  let head: string;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const buffer = Buffer.alloc(4096);
+      head = buffer.toString("latin1", 0, readSync(fd, buffer, 0, buffer.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    if (errnoCode(err) === "ENOENT") return undefined;
+    throw err;
+  }
+  const eol = head.indexOf("\n");
+  if (eol < 0) return undefined;
+  try {
+    return parseUidlist(head.slice(0, eol + 1)).guid;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A stamp that changes on every append (size) and rewrite (inode, and mtime should an inode be reused). */
 export async function uidlistStamp(path: string): Promise<string> {
   try {
