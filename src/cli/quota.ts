@@ -20,8 +20,6 @@ export function register(program: Command): void {
       .option("--json", "print a JSON array")
       .action(async (opts: { user: string; json?: boolean }, cmd: Command) => {
         await withUserStore(cmd, opts.user, async (store) => {
-          // Deliveries for users without limits leave the index behind: it reads what it has not seen.
-          if (action === "get") await store.syncMailboxes();
           const usage = action === "get" ? await store.quota() : await store.recalcQuota();
           printRows(["type", "value", "limit"], rows(usage), opts.json === true);
         });

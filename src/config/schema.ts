@@ -1,6 +1,7 @@
 import { z } from "zod";
 // The names alone: the config must not load the Sieve engine.
 import { EXTENSION_NAMES } from "../sieve/extension-names.js";
+import { didYouMean } from "./did-you-mean.js";
 import { DEFAULT_STATE_DIR } from "./state-dir-default.js";
 
 // Key names follow Dovecot's where Dovecot has one, so admins' habits and tools carry over.
@@ -382,8 +383,17 @@ const configShape = z.strictObject({
       extensions: z
         .array(
           z.string().superRefine((value, ctx) => {
-            if (!EXTENSION_NAMES.includes(value.replace(/^[+-]/, "")))
-              ctx.addIssue({ code: "custom", message: `unknown Sieve extension ${JSON.stringify(value)}` });
+            const name = value.replace(/^[+-]/, "");
+            if (EXTENSION_NAMES.includes(name)) return;
+            const guess = didYouMean(name, EXTENSION_NAMES);
+            ctx.addIssue({
+              code: "custom",
+              message: `unknown Sieve extension ${JSON.stringify(value)}; ${
+                guess !== undefined
+                  ? `did you mean "${value.slice(0, value.length - name.length)}${guess}"?`
+                  : `Loft has ${EXTENSION_NAMES.join(", ")}`
+              }`,
+            });
           }),
         )
         .default([])

@@ -6,7 +6,6 @@
 // was most of a delivery's cost: for loft-lda, opening and closing it (a WAL checkpoint, four more
 // syncs) cost more than the save; for LMTP (5,000 messages to 20 users, 20-rule Sieve, fsync), its
 // insert and the parse that fills it took a third of the CPU per message (1.9 → 1.3 ms on tmpfs).
-import { StoreError } from "./errors.js";
 import { checkKeywords, flagsToBits } from "./flags.js";
 import type { MailboxTree } from "./mailbox-tree.js";
 import type { AppendOptions, MailboxInfo } from "./types.js";
@@ -39,10 +38,7 @@ export class IndexlessDrop implements MailDrop {
   }
 
   async deliver(name: string, data: Uint8Array, options: AppendOptions): Promise<void> {
-    const path = this.tree.parse(name);
-    const box = this.tree.format.mailbox(path);
-    if (!(await box.exists()))
-      throw new StoreError("NONEXISTENT", `Mailbox doesn't exist: ${this.tree.name(path)}`);
+    const { box } = await this.tree.existing(name);
     const keywords = options.keywords ?? [];
     checkKeywords(keywords);
     await box.append({

@@ -1,4 +1,4 @@
-import type { FormatStore } from "./backend.js";
+import type { FormatMailbox, FormatStore } from "./backend.js";
 import { StoreError } from "./errors.js";
 import {
   formatMailboxName,
@@ -53,6 +53,15 @@ export class MailboxTree {
 
   name(path: MailboxPath): string {
     return formatMailboxName(path, this.separator);
+  }
+
+  /** A mailbox that exists, or NONEXISTENT naming it. */
+  async existing(name: string): Promise<{ path: MailboxPath; box: FormatMailbox }> {
+    const path = this.parse(name);
+    const box = this.format.mailbox(path);
+    if (!(await box.exists()))
+      throw new StoreError("NONEXISTENT", `Mailbox doesn't exist: ${this.name(path)}`);
+    return { path, box };
   }
 
   /** Creates a mailbox's files; returns its name without a trailing separator. */

@@ -238,13 +238,8 @@ export interface UserStore {
    */
   openMailbox(name: string, options?: { sync?: boolean }): Promise<Mailbox>;
   status(name: string): Promise<MailboxStatus>;
-  /** Usage as the index counts it: what it has not read yet (see syncMailboxes) is not in it. */
+  /** Usage and limits, after reading every mailbox for mail the index has not seen yet. */
   quota(): Promise<QuotaUsage>;
-  /**
-   * Reads every mailbox for what the index has not seen: mail saved without it (deliveries for users
-   * without quota limits) or by other programs.
-   */
-  syncMailboxes(): Promise<void>;
   /** Recomputes quota usage by syncing every mailbox (doveadm quota recalc). */
   recalcQuota(): Promise<QuotaUsage>;
   /** Reclaims the space of expunged messages (doveadm purge; only mdbox keeps such space). */

@@ -62,17 +62,21 @@ export class LoftUserStore implements UserStore, MailDrop {
     return this.tree.name(path);
   }
 
+  /** Why one more message may not be saved (a limit reached), or null. */
+  private fullReason(usage: { bytes: number; messages: number }): string | null {
+    const { storage, messages } = this.parts.quota;
+    if (messages && usage.messages >= messages) return "Quota exceeded (message count)";
+    if (storage && usage.bytes >= storage) return "Quota exceeded (mailbox for user is full)";
+    return null;
+  }
+
   private quotaRoom(): number | undefined {
     const { storage, messages } = this.parts.quota;
     if (!storage && !messages) return undefined;
     const usage = this.parts.index.quota();
-    if (messages && usage.messages + 1 > messages) {
-      throw new StoreError("OVERQUOTA", "Quota exceeded (message count)");
-    }
-    if (!storage) return undefined;
-    const room = storage - usage.bytes;
-    if (room <= 0) throw new StoreError("OVERQUOTA", "Quota exceeded (mailbox for user is full)");
-    return room;
+    const full = this.fullReason(usage);
+    if (full !== null) throw new StoreError("OVERQUOTA", full);
+    return storage ? storage - usage.bytes : undefined;
   }
 
   listMailboxes(): Promise<MailboxInfo[]> {
@@ -118,11 +122,8 @@ export class LoftUserStore implements UserStore, MailDrop {
 
   private async openView(name: string, sync = true): Promise<MailboxView> {
     if (this.closed) throw new StoreError("CANNOT", "Store is closed");
-    const path = this.parse(name);
-    const format = this.tree.format.mailbox(path);
-    if (!(await format.exists()))
-      throw new StoreError("NONEXISTENT", `Mailbox doesn't exist: ${this.name(path)}`);
-    const view = new MailboxView(this.name(path), path, pathKey(path), format, this.context, !sync);
+    const { path, box } = await this.tree.existing(name);
+    const view = new MailboxView(this.name(path), path, pathKey(path), box, this.context, !sync);
     if (sync) await view.sync();
     return view;
   }
@@ -144,7 +145,8 @@ export class LoftUserStore implements UserStore, MailDrop {
     return (await this.openView(name)).status();
   }
 
-  async syncMailboxes(): Promise<void> {
+  /** Reads every mailbox for what the index has not seen (mail saved without it, other programs). */
+  private async syncMailboxes(): Promise<void> {
     const listed = (await this.tree.format.list()).filter((m) => m.selectable);
     this.parts.index.pruneMailboxes(new Set(listed.map((m) => pathKey(m.path))));
     for (const m of listed) await this.openView(this.name(m.path));
@@ -158,16 +160,15 @@ export class LoftUserStore implements UserStore, MailDrop {
     return result;
   }
 
+  /** Reads every mailbox first: deliveries for users without limits leave the index behind. */
   async quota(): Promise<QuotaUsage> {
+    await this.syncMailboxes();
     return this.usage();
   }
 
+  /** The index's count, without reading the mailboxes: a user with limits is delivered to through it. */
   async overQuota(): Promise<boolean> {
-    const q = this.usage();
-    return (
-      (q.storageLimit !== undefined && q.storage >= q.storageLimit) ||
-      (q.messageLimit !== undefined && q.messages >= q.messageLimit)
-    );
+    return this.fullReason(this.parts.index.quota()) !== null;
   }
 
   async recalcQuota(): Promise<QuotaUsage> {

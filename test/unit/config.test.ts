@@ -64,7 +64,15 @@ test("[sieve] extensions adds to, takes from or replaces the default set, and re
   assert.deepEqual(set(["fileinto", "+mailboxid"]), ["fileinto", "mailboxid"]);
   const bad = configSchema.safeParse({ sieve: { extensions: ["+editheadr"] } });
   assert.equal(bad.success, false);
-  assert.match(JSON.stringify(bad.error?.issues), /unknown Sieve extension \\"\+editheadr\\"/);
+  assert.match(
+    bad.error?.issues[0]?.message ?? "",
+    /^unknown Sieve extension "\+editheadr"; did you mean "\+editheader"\?$/,
+  );
+  const far = configSchema.safeParse({ sieve: { extensions: ["+vnd.dovecot.pipe"] } });
+  assert.match(
+    far.error?.issues[0]?.message ?? "",
+    /^unknown Sieve extension "\+vnd\.dovecot\.pipe"; Loft has fileinto, .*extlists$/,
+  );
 });
 
 test("the config's list of Sieve extension names is the engine's", () => {

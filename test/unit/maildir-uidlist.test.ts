@@ -161,6 +161,9 @@ describe("readUidlistGuid", () => {
     assert.equal(readUidlistGuid(path), "0123456789abcdef0123456789abcdef");
     writeFileSync(path, "3 V0 N0 G0123456789abcdef0123456789abcdef\n");
     assert.equal(readUidlistGuid(path), undefined);
+    // Only the first 4 KiB are read: a header line longer than that gives none.
+    writeFileSync(path, `3 V1700000000 N1 G0123456789abcdef0123456789abcdef X${"y".repeat(4096)}\n`);
+    assert.equal(readUidlistGuid(path), undefined);
     assert.equal(readUidlistGuid(join(dir, "missing")), undefined);
   });
 });
